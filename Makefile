@@ -1,0 +1,104 @@
+# OpenEvents: the Makefile is the interface (STYLE.md "Tooling").
+# `make` alone lists the targets. CI runs `make ci` through .ci/run.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+GOFMT ?= gofmt
+
+# Pinned tools live in a git-ignored folder, installed by `make tools`.
+TOOLS_DIR := $(CURDIR)/.tools
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint
+
+# Fuzz smoke: each entry is pkgdir:FuzzName; every one must exist. go test
+# exits 0 when -fuzz matches nothing, so the fuzz target checks each name with
+# go test -list first and fails on a missing one.
+FUZZTIME ?= 10s
+FUZZ_TARGETS ?= ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch
+
+# Go files we own: not the tools folder, not test vectors (testdata may hold
+# deliberately broken Go), not VCS or npm folders.
+GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './.tools/*' -not -path '*/testdata/*' -not -path '*/node_modules/*')
+
+.PHONY: help
+help: ## List the targets
+	@echo "Usage: make TARGET [VAR=value]"
+	@echo
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: GO=$(GO) FUZZTIME=$(FUZZTIME)"
+	@echo "           FUZZ_TARGETS=$(FUZZ_TARGETS)"
+
+.PHONY: test
+test: ## Run every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+.PHONY: test-short
+test-short: ## Run the short tests (go test -short), without the race detector
+	$(GO) test -short -count=1 ./...
+
+.PHONY: lint
+lint: tools ## gofmt, go vet, golangci-lint and the go.mod tidiness check
+	@echo "gofmt -l"
+	@unformatted="$$($(GOFMT) -l $(GO_FILES))"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "these files need gofmt -w:"; echo "$$unformatted"; exit 1; \
+	fi
+	$(GO) vet ./...
+	$(GOLANGCI_LINT) run ./...
+	@echo "go mod tidy -diff"
+	@if ! $(GO) mod tidy -diff; then \
+		echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result"; exit 1; \
+	fi
+
+.PHONY: fuzz
+fuzz: ## Fuzz each of FUZZ_TARGETS for FUZZTIME (a smoke test, default 10s each)
+	@for target in $(FUZZ_TARGETS); do \
+		pkg="$${target%%:*}"; name="$${target##*:}"; \
+		if [ "$$pkg" = "$$target" ] || [ -z "$$name" ]; then \
+			echo "fuzz: bad FUZZ_TARGETS entry '$$target', want pkgdir:FuzzName"; exit 1; \
+		fi; \
+		echo "== fuzz $$pkg $$name for $(FUZZTIME)"; \
+		if ! $(GO) test -list="^$${name}\$$" "$$pkg" | grep -x "$$name" >/dev/null; then \
+			echo "fuzz: $$pkg has no fuzz target $$name (listed in FUZZ_TARGETS)"; exit 1; \
+		fi; \
+		log="$$(mktemp)"; \
+		if ! $(GO) test -run='^$$' -fuzz="^$${name}\$$" -fuzztime=$(FUZZTIME) "$$pkg" 2>&1 | tee "$$log"; then \
+			rm -f "$$log"; echo "fuzz: $$pkg $$name failed"; exit 1; \
+		fi; \
+		if grep -q 'no fuzz tests to fuzz' "$$log"; then \
+			rm -f "$$log"; echo "fuzz: $$pkg has no fuzz target $$name (listed in FUZZ_TARGETS)"; exit 1; \
+		fi; \
+		rm -f "$$log"; \
+	done
+
+.PHONY: bench
+bench: ## Run the event benchmarks and save the output to bench.out
+	$(GO) test -run='^$$' -bench=. -benchmem ./event/... | tee bench.out
+
+.PHONY: build
+build: ## Build the ce command into bin/ce
+	$(GO) build -o bin/ce ./cmd/ce
+
+.PHONY: validate-example
+validate-example: ## Validate examples/event.json with ce
+	$(GO) run ./cmd/ce validate examples/event.json
+
+.PHONY: tools
+tools: ## Install the pinned golangci-lint into .tools (only if missing or another version)
+	@if [ -x "$(GOLANGCI_LINT)" ] && "$(GOLANGCI_LINT)" version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) "; then \
+		echo "golangci-lint $(GOLANGCI_LINT_VERSION) is installed in .tools"; \
+	else \
+		echo "installing golangci-lint $(GOLANGCI_LINT_VERSION) into .tools"; \
+		GOBIN="$(TOOLS_DIR)" $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); \
+	fi
+
+.PHONY: ci
+ci: ## What CI runs: tools, lint, test, fuzz (in that order)
+	$(MAKE) --no-print-directory tools
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory fuzz

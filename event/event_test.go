@@ -1,0 +1,144 @@
+package event
+
+import (
+	"slices"
+	"testing"
+)
+
+// valid returns a minimal valid event.
+func valid() Event {
+	var e Event
+	e.SetID("1")
+	e.SetSource("/src")
+	e.SetSpecVersion(SpecVersion)
+	e.SetType("com.example.t")
+	return e
+}
+
+func TestPresenceIsNotEmptiness(t *testing.T) {
+	e := valid()
+	if e.Has(AttrSubject) {
+		t.Fatal("subject present on a fresh event")
+	}
+	e.SetSubject("")
+	if !e.Has(AttrSubject) {
+		t.Fatal("SetSubject(\"\") did not mark subject present")
+	}
+	e.Delete(AttrSubject)
+	if e.Has(AttrSubject) {
+		t.Fatal("Delete left subject present")
+	}
+}
+
+func TestExtensionsStaySorted(t *testing.T) {
+	e := valid()
+	for _, n := range []string{"zeta", "alpha", "mid", "beta", "alpha"} {
+		e.SetExtension(n, String(n))
+	}
+	var names []string
+	for _, x := range e.Extensions() {
+		names = append(names, x.Name)
+	}
+	want := []string{"alpha", "beta", "mid", "zeta"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("names = %v, want %v", names, want)
+	}
+	e.Delete("mid")
+	if _, ok := e.Extension("mid"); ok || len(e.Extensions()) != 3 {
+		t.Fatal("Delete of an extension failed")
+	}
+	// Binary search path (more than 8 extensions).
+	for _, n := range []string{"e1", "e2", "e3", "e4", "e5", "e6", "e7"} {
+		e.SetExtension(n, Integer(1))
+	}
+	if v, ok := e.Extension("e4"); !ok || v.Int() != 1 {
+		t.Fatal("lookup among many extensions failed")
+	}
+	if err := e.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSetAndLookupCoreKinds(t *testing.T) {
+	e := valid()
+	e.Set(AttrTime, Timestamp("2020-01-02T03:04:05Z"))
+	v, ok := e.Lookup(AttrTime)
+	if !ok || v.Kind() != KindTimestamp || v.Text() != "2020-01-02T03:04:05Z" {
+		t.Fatalf("Lookup(time) = %v %v", v, ok)
+	}
+	tm, err := v.Time()
+	if err != nil || tm.Year() != 2020 {
+		t.Fatalf("Time() = %v, %v", tm, err)
+	}
+	if v, _ := e.Lookup(AttrSource); v.Kind() != KindURIRef {
+		t.Fatalf("source kind = %v", v.Kind())
+	}
+	var got []string
+	e.SetExtension("b", Boolean(true))
+	e.Attributes(func(n string, _ Value) bool { got = append(got, n); return true })
+	want := []string{"specversion", "id", "source", "type", "time", "b"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Attributes order = %v, want %v", got, want)
+	}
+}
+
+func TestValueCanonicalStrings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    Value
+		want string
+	}{
+		{"true", Boolean(true), "true"},
+		{"false", Boolean(false), "false"},
+		{"min int", Integer(-2147483648), "-2147483648"},
+		{"binary", Binary([]byte{0, 1, 2, 0xff}), "AAEC/w=="},
+		{"uri", URI("https://x"), "https://x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.v.String(); got != tc.want {
+				t.Fatalf("String() = %q, want %q", got, tc.want)
+			}
+			if got := string(tc.v.AppendText(nil)); got != tc.want {
+				t.Fatalf("AppendText = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCloneIsIndependent(t *testing.T) {
+	e := valid()
+	e.SetExtension("x", String("1"))
+	e.SetData([]byte(`{"a":1}`))
+	c := e.Clone()
+	if !c.Equal(&e) {
+		t.Fatal("clone differs")
+	}
+	c.SetExtension("x", String("2"))
+	c.Data()[0] = '['
+	if v, _ := e.Extension("x"); v.Text() != "1" || e.Data()[0] != '{' {
+		t.Fatal("clone shares memory with the original")
+	}
+}
+
+func TestDataKinds(t *testing.T) {
+	e := valid()
+	if e.HasData() {
+		t.Fatal("fresh event has data")
+	}
+	e.SetBinaryData([]byte{1})
+	if !e.HasData() || !e.IsBinaryData() {
+		t.Fatal("binary data flags wrong")
+	}
+	e.SetData([]byte("x"))
+	if e.IsBinaryData() {
+		t.Fatal("SetData kept the binary flag")
+	}
+	e.SetData(nil)
+	if !e.HasData() {
+		t.Fatal("empty data must still be data")
+	}
+	e.ClearData()
+	if e.HasData() {
+		t.Fatal("ClearData left data")
+	}
+}

@@ -1,0 +1,141 @@
+package jsonformat_test
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	sdk "github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/format/jsonformat"
+)
+
+// typical is the benchmark event named in the foundation issue: seven
+// attributes, a traceparent extension and a small JSON object as data.
+const typical = `{"specversion":"1.0","id":"7f6c9f2e-2a4c-4e3a-9d6b-5b0b8f0c1a2d",` +
+	`"source":"https://example.com/orders","type":"com.example.order.created",` +
+	`"subject":"orders/12345","time":"2026-11-26T10:00:00.123Z",` +
+	`"datacontenttype":"application/json",` +
+	`"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",` +
+	`"data":{"order":12345,"customer":"c-42","items":[{"sku":"A-1","qty":2,"price":4.5},` +
+	`{"sku":"B-7","qty":1,"price":10.99}],"total":19.99,"paid":true}}`
+
+func batchOf(n int) []byte {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = strings.Replace(typical, "7f6c9f2e", strconv.Itoa(10000000+i), 1)
+	}
+	return []byte("[" + strings.Join(parts, ",") + "]")
+}
+
+func BenchmarkDecode(b *testing.B) {
+	in := []byte(typical)
+	b.Run("openevents", func(b *testing.B) {
+		var e event.Event
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			if err := jsonformat.Decode(in, &e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdkgo", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			var e sdk.Event
+			if err := json.Unmarshal(in, &e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	in := []byte(typical)
+	b.Run("openevents", func(b *testing.B) {
+		var e event.Event
+		if err := jsonformat.Decode(in, &e); err != nil {
+			b.Fatal(err)
+		}
+		buf := make([]byte, 0, 1024)
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			if buf, err = jsonformat.Append(buf[:0], &e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdkgo", func(b *testing.B) {
+		var e sdk.Event
+		if err := json.Unmarshal(in, &e); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkValidate(b *testing.B) {
+	in := []byte(typical)
+	b.Run("openevents", func(b *testing.B) {
+		var e event.Event
+		if err := jsonformat.Decode(in, &e); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := e.Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sdkgo", func(b *testing.B) {
+		var e sdk.Event
+		if err := json.Unmarshal(in, &e); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := e.Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkDecodeBatch(b *testing.B) {
+	const n = 100
+	in := batchOf(n)
+	b.Run("openevents", func(b *testing.B) {
+		dst := make([]event.Event, 0, n)
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			var err error
+			if dst, err = jsonformat.DecodeBatch(in, dst[:0]); err != nil || len(dst) != n {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("sdkgo", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			var events []sdk.Event
+			if err := json.Unmarshal(in, &events); err != nil || len(events) != n {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+}

@@ -1,0 +1,580 @@
+package jsonformat
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/openevents/openevents/event"
+)
+
+// Decode parses one event in the JSON format (application/cloudevents+json)
+// into e, replacing what e held. It returns nil, a [*SyntaxError], or an
+// [*event.ValidationError] listing every violation found. On error, e holds
+// what could be decoded, for diagnostics only.
+//
+// Decode does not retain b. It allocates one buffer for the event's strings
+// and data, and an extension slice unless e already has the capacity.
+func Decode(b []byte, e *event.Event) error {
+	var d decoder
+	d.init(b)
+	e.Reset()
+	ext := e.Extensions()[:0]
+	if err := d.event(e, ext, -1); err != nil {
+		return err
+	}
+	d.ws()
+	if d.pos != len(b) {
+		return d.errAt(d.pos, "JSON-SYNTAX-1", "data after the event object")
+	}
+	return d.result()
+}
+
+// DecodeBatch parses a batch (application/cloudevents-batch+json, a JSON
+// array of events) and appends the events to dst. It returns the extended
+// slice and nil, a [*SyntaxError], or an [*event.ValidationError] whose
+// violation pointers start with the index of the event ("/3/subject").
+// An empty array is a valid, empty batch (JSON-BATCH-1).
+//
+// DecodeBatch does not retain b. The strings and data of all events share
+// one buffer, and their extensions share a few slices (each event's slice
+// is capped, so appending to one never touches another).
+func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
+	var d decoder
+	d.init(b)
+	if d.peek() != '[' {
+		return dst, d.errAt(d.pos, "JSON-BATCH-1", "a batch must be a JSON array of events")
+	}
+	d.pos++
+	var pool []event.Extension
+	if d.peek() == ']' {
+		d.pos++
+	} else {
+		for i := 0; ; i++ {
+			if d.peek() != '{' {
+				start := d.pos
+				if err := d.value(0); err != nil {
+					return dst, err
+				}
+				d.violate("JSON-BATCH-1", "", "/"+strconv.Itoa(i), start, "a batch element must be a JSON object (an event)")
+			} else {
+				dst = append(dst, event.Event{})
+				e := &dst[len(dst)-1]
+				if len(pool) == cap(pool) {
+					pool = make([]event.Extension, 0, 64)
+				}
+				base := len(pool)
+				if err := d.event(e, pool[base:base], i); err != nil {
+					return dst, err
+				}
+				// d.event appended into pool's backing array when it
+				// fitted; otherwise it grew its own slice.
+				if x := e.Extensions(); len(x) > 0 && cap(pool)-base >= len(x) && &pool[:base+1][base] == &x[0] {
+					pool = pool[:base+len(x)]
+					e.SetSortedExtensions(pool[base : base+len(x) : base+len(x)])
+				}
+			}
+			switch d.peek() {
+			case ',':
+				d.pos++
+				continue
+			case ']':
+				d.pos++
+			default:
+				return dst, d.unexpected("',' or ']'")
+			}
+			break
+		}
+	}
+	d.ws()
+	if d.pos != len(b) {
+		return dst, d.errAt(d.pos, "JSON-SYNTAX-1", "data after the batch array")
+	}
+	return dst, d.result()
+}
+
+// decoder holds the state of one Decode or DecodeBatch call.
+type decoder struct {
+	scanner
+	// arena holds every string and data of the decoded events. Its
+	// capacity is fixed at len(in), which unescaped strings and decoded
+	// base64 never exceed, so it is never reallocated and the strings
+	// pointing into it stay valid. Nothing is written twice.
+	arena []byte
+	vs    []event.Violation
+}
+
+func (d *decoder) init(b []byte) {
+	d.in = b
+	d.arena = make([]byte, 0, len(b))
+}
+
+func (d *decoder) result() error {
+	if len(d.vs) > 0 {
+		return &event.ValidationError{Violations: d.vs}
+	}
+	return nil
+}
+
+func (d *decoder) violate(rule, attr, pointer string, offset int, msg string) {
+	d.vs = append(d.vs, event.Violation{Rule: rule, Attribute: attr, Pointer: pointer, Offset: int64(offset), Message: msg})
+}
+
+// keep copies b into the arena and returns it as a string.
+func (d *decoder) keep(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	n := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[n], len(b))
+}
+
+// keepString decodes the string whose raw span is in[start:end] into the
+// arena. It reports a lone surrogate escape.
+func (d *decoder) keepString(start, end int, escaped bool) (string, bool) {
+	if !escaped {
+		return d.keep(d.in[start:end]), false
+	}
+	n := len(d.arena)
+	var lone bool
+	d.arena, lone = unescape(d.arena, d.in[start:end])
+	if len(d.arena) == n {
+		return "", lone
+	}
+	return unsafe.String(&d.arena[n], len(d.arena)-n), lone
+}
+
+// span is a value's place in the input.
+type span struct {
+	start, end int // the value itself, quotes included for strings
+	present    bool
+}
+
+// event-local bits for duplicate detection of members that are not
+// attributes held in the event.
+const (
+	seenData = 1 << iota
+	seenBase64
+)
+
+// coreIndex maps core attribute names to a small index for offsets and
+// duplicate detection.
+func coreIndex(name string) int {
+	switch name {
+	case event.AttrSpecVersion:
+		return 0
+	case event.AttrID:
+		return 1
+	case event.AttrSource:
+		return 2
+	case event.AttrType:
+		return 3
+	case event.AttrDataContentType:
+		return 4
+	case event.AttrDataSchema:
+		return 5
+	case event.AttrSubject:
+		return 6
+	case event.AttrTime:
+		return 7
+	}
+	return -1
+}
+
+func setCore(e *event.Event, i int, v string) {
+	switch i {
+	case 0:
+		e.SetSpecVersion(v)
+	case 1:
+		e.SetID(v)
+	case 2:
+		e.SetSource(v)
+	case 3:
+		e.SetType(v)
+	case 4:
+		e.SetDataContentType(v)
+	case 5:
+		e.SetDataSchema(v)
+	case 6:
+		e.SetSubject(v)
+	case 7:
+		e.SetTime(v)
+	}
+}
+
+var coreNames = [8]string{
+	event.AttrSpecVersion, event.AttrID, event.AttrSource, event.AttrType,
+	event.AttrDataContentType, event.AttrDataSchema, event.AttrSubject, event.AttrTime,
+}
+
+// object holds what one event's members told the decoder beyond the event.
+type object struct {
+	index    int      // index in the batch, or -1
+	offsets  [8]int   // value offsets of core attributes, 0 if absent
+	seen     uint16   // core attributes seen (incl. null), bit per index
+	seenMisc uint8    // seenData, seenBase64
+	data     span     // the data member
+	base64   span     // the data_base64 member
+	nulls    []string // extension names seen with null values
+}
+
+// event decodes one JSON object into e; ext is the slice extensions are
+// appended to.
+func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error {
+	if err := d.expect('{', "'{' (an event is a JSON object)"); err != nil {
+		return err
+	}
+	o := object{index: index}
+	if d.peek() == '}' {
+		d.pos++
+	} else {
+		for {
+			var err error
+			if ext, err = d.member(e, ext, &o); err != nil {
+				return err
+			}
+			switch d.peek() {
+			case ',':
+				d.pos++
+				continue
+			case '}':
+				d.pos++
+			default:
+				return d.unexpected("',' or '}'")
+			}
+			break
+		}
+	}
+	if len(ext) > 0 {
+		e.SetSortedExtensions(ext)
+	}
+	return d.finish(e, &o)
+}
+
+// member decodes one "name": value pair.
+func (d *decoder) member(e *event.Event, ext []event.Extension, o *object) ([]event.Extension, error) {
+	if d.peek() != '"' {
+		return ext, d.unexpected("a member name")
+	}
+	namePos := d.pos
+	ns, ne, escaped, err := d.str()
+	if err != nil {
+		return ext, err
+	}
+	nameRaw := d.in[ns:ne]
+	var nameBuf [64]byte
+	if escaped {
+		nameRaw, _ = unescape(nameBuf[:0], nameRaw)
+	}
+	if err := d.expect(':', "':' after the member name"); err != nil {
+		return ext, err
+	}
+	if d.peek() == 0 && d.pos >= len(d.in) {
+		return ext, d.unexpected("a value")
+	}
+	valPos := d.pos
+	dup := func() error {
+		return d.errAt(namePos, "JSON-SYNTAX-3", "member "+strconv.Quote(string(nameRaw))+" appears twice")
+	}
+
+	if i := coreIndex(string(nameRaw)); i >= 0 {
+		if o.seen&(1<<i) != 0 {
+			return ext, dup()
+		}
+		o.seen |= 1 << i
+		o.offsets[i] = valPos
+		return ext, d.coreAttr(e, i, o)
+	}
+	switch string(nameRaw) {
+	case "data":
+		if o.seenMisc&seenData != 0 {
+			return ext, dup()
+		}
+		o.seenMisc |= seenData
+		if err := d.value(0); err != nil {
+			return ext, err
+		}
+		o.data = span{valPos, d.pos, true}
+		return ext, nil
+	case "data_base64":
+		if o.seenMisc&seenBase64 != 0 {
+			return ext, dup()
+		}
+		o.seenMisc |= seenBase64
+		switch d.in[valPos] {
+		case 'n':
+			return ext, d.literal("null")
+		case '"':
+			if _, _, _, err := d.str(); err != nil {
+				return ext, err
+			}
+			o.base64 = span{valPos, d.pos, true}
+			return ext, nil
+		}
+		if err := d.value(0); err != nil {
+			return ext, err
+		}
+		d.violate("JSON-DATA-2", "data_base64", o.pointer("data_base64"), valPos, "data_base64 must be a JSON string (base64)")
+		return ext, nil
+	}
+	return d.extension(ext, nameRaw, valPos, o)
+}
+
+// coreAttr decodes the value of core attribute i: a JSON string or null.
+func (d *decoder) coreAttr(e *event.Event, i int, o *object) error {
+	name := coreNames[i]
+	switch d.in[d.pos] {
+	case '"':
+		start, end, escaped, err := d.str()
+		if err != nil {
+			return err
+		}
+		v, lone := d.keepString(start, end, escaped)
+		if lone {
+			d.violate("CORE-TYPE-STRING-3", name, o.pointer(name), start-1, "holds an unpaired surrogate escape")
+		}
+		setCore(e, i, v)
+		return nil
+	case 'n':
+		return d.literal("null") // JSON-TYPE-2: null means absent
+	}
+	start := d.pos
+	if err := d.value(0); err != nil {
+		return err
+	}
+	d.violate("JSON-TYPE-1", name, o.pointer(name), start, "must be a JSON string, got "+jsonKind(d.in[start]))
+	return nil
+}
+
+// extension decodes an extension member.
+func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o *object) ([]event.Extension, error) {
+	if !event.ValidName(string(nameRaw)) {
+		if err := d.value(0); err != nil {
+			return ext, err
+		}
+		d.violate("CORE-NAMING-1", string(nameRaw), o.pointer(string(nameRaw)), valPos,
+			"is not a legal attribute name (only a-z and 0-9)")
+		return ext, nil
+	}
+	// Find the place in the sorted slice; a hit is a duplicate.
+	at := len(ext)
+	for at > 0 && ext[at-1].Name > string(nameRaw) {
+		at--
+	}
+	if (at > 0 && ext[at-1].Name == string(nameRaw)) || containsString(o.nulls, string(nameRaw)) {
+		return ext, d.errAt(valPos, "JSON-SYNTAX-3", "member "+strconv.Quote(string(nameRaw))+" appears twice")
+	}
+	var v event.Value
+	switch c := d.in[valPos]; c {
+	case '"':
+		start, end, escaped, err := d.str()
+		if err != nil {
+			return ext, err
+		}
+		s, lone := d.keepString(start, end, escaped)
+		if lone {
+			d.violate("CORE-TYPE-STRING-3", string(nameRaw), o.pointer(string(nameRaw)), valPos, "holds an unpaired surrogate escape")
+		}
+		v = event.String(s)
+	case 't', 'f':
+		word := "false"
+		if c == 't' {
+			word = "true"
+		}
+		if err := d.literal(word); err != nil {
+			return ext, err
+		}
+		v = event.Boolean(c == 't')
+	case 'n':
+		if err := d.literal("null"); err != nil {
+			return ext, err
+		}
+		o.nulls = append(o.nulls, d.keep(nameRaw)) // JSON-TYPE-2: absent
+		return ext, nil
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		start, integer, err := d.number()
+		if err != nil {
+			return ext, err
+		}
+		ptr := o.pointer(string(nameRaw))
+		if !integer {
+			d.violate("JSON-TYPE-1", string(nameRaw), ptr, start,
+				"is "+string(d.in[start:d.pos])+": an Integer is a JSON number with no fraction or exponent")
+			return ext, nil
+		}
+		n, perr := strconv.ParseInt(string(d.in[start:d.pos]), 10, 32)
+		if perr != nil {
+			d.violate("CORE-TYPE-INTEGER-1", string(nameRaw), ptr, start,
+				"is "+string(d.in[start:d.pos])+", outside the signed 32-bit range")
+			return ext, nil
+		}
+		v = event.Integer(int32(n))
+	default:
+		if err := d.value(0); err != nil {
+			return ext, err
+		}
+		d.violate("CORE-TYPE-1", string(nameRaw), o.pointer(string(nameRaw)), valPos,
+			"is a JSON "+jsonKind(c)+"; attribute values are strings, integers or booleans")
+		return ext, nil
+	}
+	ext = append(ext, event.Extension{})
+	copy(ext[at+1:], ext[at:])
+	ext[at] = event.Extension{Name: d.keep(nameRaw), Value: v}
+	return ext, nil
+}
+
+// finish maps 0.3 input, resolves data, and validates.
+func (d *decoder) finish(e *event.Event, o *object) error {
+	base64Text := false // data is a base64 string (0.3 datacontentencoding)
+	if e.SpecVersion() == "0.3" {
+		base64Text = d.mapV03(e, o)
+	}
+	ct := e.DataContentType()
+	switch {
+	case o.data.present && o.base64.present:
+		d.violate("JSON-DATA-5", "data_base64", o.pointer("data_base64"), o.base64.start,
+			"data and data_base64 are both present; an event has one or the other")
+	case o.base64.present:
+		d.base64Data(e, o, o.base64, "data_base64", "JSON-DATA-2")
+	case o.data.present && base64Text:
+		if d.in[o.data.start] != '"' {
+			d.violate("V03-DATACONTENTENCODING-1", "data", o.pointer("data"), o.data.start, "with datacontentencoding base64 the data must be a string")
+		} else {
+			d.base64Data(e, o, o.data, "data", "V03-DATACONTENTENCODING-1")
+		}
+	case o.data.present && (ct == "" && !e.Has(event.AttrDataContentType) || event.IsJSONMediaType(ct)):
+		// JSON-DATA-7, JSON-DATA-9: the JSON value, byte for byte.
+		raw := d.in[o.data.start:o.data.end]
+		n := len(d.arena)
+		d.arena = append(d.arena, raw...)
+		e.SetData(d.arena[n:len(d.arena):len(d.arena)])
+	case o.data.present:
+		if d.in[o.data.start] != '"' {
+			d.violate("JSON-DATA-8", "data", o.pointer("data"), o.data.start,
+				"is a JSON "+jsonKind(d.in[o.data.start])+", but datacontenttype "+strconv.Quote(ct)+" is not JSON, so data must be a string")
+			break
+		}
+		n := len(d.arena)
+		var lone bool
+		d.arena, lone = unescape(d.arena, d.in[o.data.start+1:o.data.end-1])
+		if lone {
+			d.violate("JSON-SYNTAX-2", "data", o.pointer("data"), o.data.start, "holds an unpaired surrogate escape")
+		}
+		e.SetData(d.arena[n:len(d.arena):len(d.arena)])
+	}
+
+	first := len(d.vs)
+	d.vs = e.AppendViolations(d.vs)
+	for i := first; i < len(d.vs); i++ {
+		v := &d.vs[i]
+		if v.Pointer != "" {
+			v.Pointer = o.pointer(v.Pointer[1:])
+		}
+		if j := coreIndex(v.Attribute); j >= 0 && o.offsets[j] > 0 {
+			v.Offset = int64(o.offsets[j])
+		}
+	}
+	return nil
+}
+
+// base64Data decodes a base64 JSON string member (span sp) as binary data.
+func (d *decoder) base64Data(e *event.Event, o *object, sp span, member, rule string) {
+	raw := d.in[sp.start+1 : sp.end-1]
+	var tmp []byte
+	if indexByte(raw, '\\') >= 0 {
+		tmp, _ = unescape(nil, raw)
+		raw = tmp
+	}
+	// The standard decoder skips \r and \n; strict base64 has neither.
+	if indexByte(raw, '\n') >= 0 || indexByte(raw, '\r') >= 0 {
+		d.violate(rule, member, o.pointer(member), sp.start, "is not valid base64 (RFC 4648): holds a line break")
+		return
+	}
+	n := len(d.arena)
+	out := d.arena[n : n+base64.StdEncoding.DecodedLen(len(raw))]
+	m, err := base64.StdEncoding.Strict().Decode(out, raw)
+	if err != nil {
+		d.violate(rule, member, o.pointer(member), sp.start, "is not valid base64 (RFC 4648): "+err.Error())
+		return
+	}
+	d.arena = d.arena[:n+m]
+	e.SetBinaryData(d.arena[n : n+m : n+m])
+}
+
+// mapV03 turns a 0.3 event into a 1.0 one. It reports whether the data is
+// a base64 string (datacontentencoding "base64").
+func (d *decoder) mapV03(e *event.Event, o *object) bool {
+	e.SetSpecVersion(event.SpecVersion)
+	if v, ok := e.Extension("schemaurl"); ok {
+		e.Delete("schemaurl")
+		if v.Kind() != event.KindString {
+			d.violate("V03-SCHEMAURL-1", "schemaurl", o.pointer("schemaurl"), -1, "schemaurl must be a string")
+		} else {
+			e.SetDataSchema(v.Text()) // V03-SCHEMAURL-1
+		}
+	}
+	v, ok := e.Extension("datacontentencoding")
+	if !ok {
+		return false
+	}
+	e.Delete("datacontentencoding")
+	if v.Kind() != event.KindString || !strings.EqualFold(v.Text(), "base64") {
+		d.violate("V03-DATACONTENTENCODING-2", "datacontentencoding", o.pointer("datacontentencoding"), -1,
+			"the only defined datacontentencoding is base64")
+		return false
+	}
+	return true
+}
+
+func jsonKind(c byte) string {
+	switch c {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// pointerEscape escapes a member name for a JSON pointer (RFC 6901).
+func pointerEscape(s string) string {
+	if strings.IndexByte(s, '~') < 0 && strings.IndexByte(s, '/') < 0 {
+		return s
+	}
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
+}
+
+// pointer returns the JSON pointer of member name of this object; it is
+// built only when a violation is reported.
+func (o *object) pointer(name string) string {
+	if o.index < 0 {
+		return "/" + pointerEscape(name)
+	}
+	return "/" + strconv.Itoa(o.index) + "/" + pointerEscape(name)
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

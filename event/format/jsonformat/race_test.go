@@ -1,0 +1,5 @@
+//go:build race
+
+package jsonformat
+
+const raceEnabled = true

@@ -1,0 +1,498 @@
+package event
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// This file holds the lexical checks of the type system. Each works on the
+// string in place, allocates nothing, and returns the first problem found.
+
+// stringProblem returns the requirement ID a String value breaks and a short
+// reason, or "" if s is a valid String (CORE-TYPE-STRING-1..3).
+func stringProblem(s string) (rule, reason string) {
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainASCII8(load64(s[i:])) {
+			i += 8
+			continue
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return "CORE-TYPE-STRING-1", "holds a control character"
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			// Invalid UTF-8, which includes encoded lone surrogates.
+			return "CORE-TYPE-STRING-3", "is not valid UTF-8 (or holds a lone surrogate)"
+		case r <= 0x9f:
+			return "CORE-TYPE-STRING-1", "holds a control character"
+		case isNoncharacter(r):
+			return "CORE-TYPE-STRING-2", "holds a Unicode noncharacter"
+		}
+		i += n
+	}
+	return "", ""
+}
+
+// isNoncharacter reports the 66 noncharacters of Unicode: U+FDD0..U+FDEF and
+// the last two code points of every plane.
+func isNoncharacter(r rune) bool {
+	return (r >= 0xfdd0 && r <= 0xfdef) || r&0xfffe == 0xfffe
+}
+
+// validName reports whether s is a legal attribute name (CORE-NAMING-1).
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidName reports whether name is a legal CloudEvents attribute name:
+// one or more of the ASCII characters a-z and 0-9 (CORE-NAMING-1).
+func ValidName(name string) bool { return validName(name) }
+
+// Character classes of RFC 3986.
+const (
+	clsUnreserved = 1 << iota // ALPHA DIGIT - . _ ~
+	clsSubDelim               // ! $ & ' ( ) * + , ; =
+	clsScheme                 // ALPHA DIGIT + - .
+	clsHex                    // HEXDIG
+	clsPQ                     // : @ / ? (allowed in path, query, fragment)
+)
+
+var uriClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] |= clsUnreserved | clsScheme
+		t[c-'a'+'A'] |= clsUnreserved | clsScheme
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= clsUnreserved | clsScheme | clsHex
+	}
+	for _, c := range "abcdefABCDEF" {
+		t[c] |= clsHex
+	}
+	for _, c := range "-._~" {
+		t[c] |= clsUnreserved
+	}
+	for _, c := range "+-." {
+		t[c] |= clsScheme
+	}
+	for _, c := range "!$&'()*+,;=" {
+		t[c] |= clsSubDelim
+	}
+	for _, c := range ":@/?" {
+		t[c] |= clsPQ
+	}
+	return t
+}()
+
+// pchars checks s against the characters a URI component may hold:
+// unreserved, pct-encoded, sub-delims and the extra characters given.
+func pchars(s string, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if uriClass[c]&(clsUnreserved|clsSubDelim) != 0 {
+			continue
+		}
+		if c == '%' {
+			if i+2 >= len(s) || uriClass[s[i+1]]&clsHex == 0 || uriClass[s[i+2]]&clsHex == 0 {
+				return false
+			}
+			i += 2
+			continue
+		}
+		if strings.IndexByte(extra, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// schemeLen returns the length of a leading "scheme:" (without the colon),
+// or 0 if s does not start with a scheme.
+func schemeLen(s string) int {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return 0
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if c == ':' {
+			return i
+		}
+		if uriClass[c]&clsScheme == 0 {
+			return 0
+		}
+	}
+	return 0
+}
+
+// validURIRef reports whether s is a URI-reference (RFC 3986 §4.1):
+// a URI or a relative reference. The empty string is a (relative)
+// reference; callers that need non-empty check that themselves.
+func validURIRef(s string) bool {
+	n := schemeLen(s)
+	if n == 0 {
+		// relative-ref: the first path segment of a path-noscheme may not
+		// hold a colon, else it would read as a scheme.
+		if !strings.HasPrefix(s, "//") {
+			end := strings.IndexAny(s, "/?#")
+			if end < 0 {
+				end = len(s)
+			}
+			if strings.IndexByte(s[:end], ':') >= 0 {
+				return false
+			}
+		}
+		return validAfterScheme(s, true)
+	}
+	return validAfterScheme(s[n+1:], true)
+}
+
+// validAbsoluteURI reports whether s is an absolute-URI (RFC 3986 §4.3):
+// a scheme, a hierarchical part and an optional query, with no fragment.
+func validAbsoluteURI(s string) bool {
+	n := schemeLen(s)
+	if n == 0 {
+		return false
+	}
+	return validAfterScheme(s[n+1:], false)
+}
+
+// validAfterScheme checks what follows the scheme (or a whole relative
+// reference) in one pass: [//authority] path [?query] [#fragment]. Path,
+// query and fragment share one alphabet; only '#' separates them.
+func validAfterScheme(s string, fragmentOK bool) bool {
+	i := 0
+	if strings.HasPrefix(s, "//") {
+		end := 2
+		for end < len(s) && s[end] != '/' && s[end] != '?' && s[end] != '#' {
+			end++
+		}
+		if !validAuthority(s[2:end]) {
+			return false
+		}
+		i = end
+	}
+	for ; i < len(s); i++ {
+		c := s[i]
+		if uriClass[c]&(clsUnreserved|clsSubDelim|clsPQ) != 0 {
+			continue
+		}
+		switch c {
+		case '%':
+			if i+2 >= len(s) || uriClass[s[i+1]]&clsHex == 0 || uriClass[s[i+2]]&clsHex == 0 {
+				return false
+			}
+			i += 2
+		case '#':
+			if !fragmentOK {
+				return false
+			}
+			fragmentOK = false // a second '#' is not allowed
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validAuthority checks [userinfo "@"] host [":" port].
+func validAuthority(s string) bool {
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		if !pchars(s[:i], ":") {
+			return false
+		}
+		s = s[i+1:]
+	}
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 || !validIPLiteral(s[1:end]) {
+			return false
+		}
+		s = s[end+1:]
+		if s == "" {
+			return true
+		}
+		if s[0] != ':' {
+			return false
+		}
+		return allDigits(s[1:])
+	}
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		if !allDigits(s[i+1:]) {
+			return false
+		}
+		s = s[:i]
+	}
+	return pchars(s, "")
+}
+
+// validIPLiteral checks the inside of [ ]: an IPv6 address (hex digits,
+// colons and an embedded dotted IPv4 tail) or an IPvFuture.
+func validIPLiteral(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == 'v' || s[0] == 'V' {
+		dot := strings.IndexByte(s, '.')
+		if dot < 2 || dot == len(s)-1 {
+			return false
+		}
+		for i := 1; i < dot; i++ {
+			if uriClass[s[i]]&clsHex == 0 {
+				return false
+			}
+		}
+		return pchars(s[dot+1:], ":") && strings.IndexByte(s[dot+1:], '%') < 0
+	}
+	colons := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ':':
+			colons++
+		case c == '.' || uriClass[c]&clsHex != 0:
+		default:
+			return false
+		}
+	}
+	return colons >= 2 && colons <= 7
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validTimestamp reports whether s is an RFC 3339 date-time:
+// YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM), with T and Z in either case
+// (RFC 3339 §5.6 note), real calendar days, and second 60 allowed for leap
+// seconds.
+func validTimestamp(s string) bool {
+	if len(s) < 20 {
+		return false
+	}
+	// Straight-line over "YYYY-MM-DDTHH:MM:SS": fixed separators, and the
+	// fourteen digits checked together with max (a byte below '0' wraps to
+	// a large value).
+	if s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+	h0, h1, n0, n1, s0, s1 := s[11]-'0', s[12]-'0', s[14]-'0', s[15]-'0', s[17]-'0', s[18]-'0'
+	if max(y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1) > 9 {
+		return false
+	}
+	year := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	month, day := int(m0)*10+int(m1), int(d0)*10+int(d1)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+		h0*10+h1 > 23 || n0*10+n1 > 59 || s0*10+s1 > 60 {
+		return false
+	}
+	i := 19
+	if s[i] == '.' {
+		i++
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	rest := s[i:]
+	switch {
+	case rest == "Z" || rest == "z":
+		return true
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && digits(rest, 1, 2) && rest[3] == ':' && digits(rest, 4, 2):
+		return num(rest, 1, 2) <= 23 && num(rest, 4, 2) <= 59
+	}
+	return false
+}
+
+func digits(s string, at, n int) bool {
+	for i := at; i < at+n; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func num(s string, at, n int) int {
+	v := 0
+	for i := at; i < at+n; i++ {
+		v = v*10 + int(s[i]-'0')
+	}
+	return v
+}
+
+func daysIn(year, month int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// tchar is the token alphabet of RFC 7230 §3.2.6, which RFC 2045/6838 media
+// type names and parameter names fit in.
+var tchar = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c > 0x20 && c < 0x7f && strings.IndexByte("()<>@,;:\\\"/[]?={}", byte(c)) < 0
+	}
+	return t
+}()
+
+// validMediaType reports whether s is type "/" subtype *(OWS ";" OWS
+// parameter), a parameter being token "=" (token / quoted-string), as RFC
+// 2046 and RFC 7231 §3.1.1.1 write media types (CORE-ATTR-DATACONTENTTYPE-1).
+func validMediaType(s string) bool {
+	i := token(s, 0)
+	if i == 0 || i >= len(s) || s[i] != '/' {
+		return false
+	}
+	j := token(s, i+1)
+	if j == i+1 {
+		return false
+	}
+	for i = j; i < len(s); {
+		i = skipOWS(s, i)
+		if i >= len(s) || s[i] != ';' {
+			return false
+		}
+		i = skipOWS(s, i+1)
+		n := token(s, i)
+		if n == i || n >= len(s) || s[n] != '=' {
+			return false
+		}
+		i = n + 1
+		if i < len(s) && s[i] == '"' {
+			i = quoted(s, i)
+			if i < 0 {
+				return false
+			}
+		} else if n = token(s, i); n == i {
+			return false
+		} else {
+			i = n
+		}
+	}
+	return true
+}
+
+func token(s string, i int) int {
+	for i < len(s) && tchar[s[i]] {
+		i++
+	}
+	return i
+}
+
+func skipOWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// quoted returns the index after the quoted-string starting at s[i], or -1.
+func quoted(s string, i int) int {
+	for i++; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			return i + 1
+		case c == '\\':
+			i++
+			if i >= len(s) {
+				return -1
+			}
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			return -1
+		}
+	}
+	return -1
+}
+
+// IsJSONMediaType reports whether the media type declares JSON content:
+// subtype "json" or a "+json" suffix, ignoring case and parameters
+// (JSON-DATA-3). The empty string is not JSON; callers decide what an
+// absent datacontenttype means (JSON-DATA-9).
+func IsJSONMediaType(ct string) bool {
+	end := strings.IndexByte(ct, ';')
+	if end < 0 {
+		end = len(ct)
+	}
+	for end > 0 && (ct[end-1] == ' ' || ct[end-1] == '\t') {
+		end--
+	}
+	mt := ct[:end]
+	slash := strings.IndexByte(mt, '/')
+	if slash < 0 {
+		return false
+	}
+	sub := mt[slash+1:]
+	return equalFoldASCII(sub, "json") ||
+		len(sub) > 5 && equalFoldASCII(sub[len(sub)-5:], "+json")
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// validTraceparent checks the W3C Trace Context traceparent header value
+// that the distributed tracing extension carries (EXT-DISTTRACE-2):
+// version "-" trace-id "-" parent-id "-" flags, lower-case hex, with the
+// all-zero ids and version ff forbidden. Versions above 00 may append
+// further "-" fields.
+func validTraceparent(s string) bool {
+	if len(s) < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-' {
+		return false
+	}
+	if !lowerHex(s[0:2]) || s[0:2] == "ff" || !lowerHex(s[3:35]) || !lowerHex(s[36:52]) || !lowerHex(s[53:55]) {
+		return false
+	}
+	if s[3:35] == "00000000000000000000000000000000" || s[36:52] == "0000000000000000" {
+		return false
+	}
+	if len(s) == 55 {
+		return true
+	}
+	return s[0:2] != "00" && s[55] == '-'
+}

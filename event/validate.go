@@ -1,0 +1,183 @@
+package event
+
+import "strings"
+
+// Validate checks e against every MUST of the CloudEvents 1.0 core
+// specification that one event can be checked for, and the type rules of
+// the documented extensions it carries. It returns nil or a
+// [*ValidationError] listing every violation; a valid event costs no
+// allocation.
+func (e *Event) Validate() error {
+	vs := violations{list: e.AppendViolations(nil)}
+	return vs.err()
+}
+
+// AppendViolations appends the violations of e to dst and returns the
+// extended slice; decoders use it to merge their own findings with the
+// model's. Pointers are "/" plus the attribute name.
+func (e *Event) AppendViolations(dst []Violation) []Violation {
+	vs := violations{list: dst}
+	e.required(&vs, bitID, AttrID, e.id, "CORE-ATTR-ID-1", "CORE-ATTR-ID-2")
+	if e.id != "" {
+		checkString(&vs, AttrID, e.id)
+	}
+	e.required(&vs, bitSource, AttrSource, e.source, "CORE-ATTR-SOURCE-1", "CORE-ATTR-SOURCE-2")
+	if e.source != "" && !validURIRef(e.source) {
+		vs.add("CORE-ATTR-SOURCE-2", AttrSource, "is not a URI-reference (RFC 3986 §4.1)")
+	}
+	e.required(&vs, bitSpecVersion, AttrSpecVersion, e.specVersion, "CORE-ATTR-SPECVERSION-1", "CORE-ATTR-SPECVERSION-2")
+	if e.specVersion != "" && e.specVersion != SpecVersion {
+		vs.add("CORE-ATTR-SPECVERSION-3", AttrSpecVersion, "is "+quote(e.specVersion)+", not the supported \"1.0\"")
+	}
+	e.required(&vs, bitType, AttrType, e.typ, "CORE-ATTR-TYPE-1", "CORE-ATTR-TYPE-2")
+	if e.typ != "" {
+		checkString(&vs, AttrType, e.typ)
+	}
+
+	if e.set&bitDataContentType != 0 && !validMediaType(e.dataContentType) {
+		vs.add("CORE-ATTR-DATACONTENTTYPE-1", AttrDataContentType, "is not a media type (RFC 2046): "+quote(e.dataContentType))
+	}
+	if e.set&bitDataSchema != 0 {
+		if e.dataSchema == "" {
+			vs.add("CORE-ATTR-DATASCHEMA-1", AttrDataSchema, "is present but empty")
+		} else if !validAbsoluteURI(e.dataSchema) {
+			vs.add("CORE-ATTR-DATASCHEMA-1", AttrDataSchema, "is not an absolute URI (RFC 3986 §4.3): "+quote(e.dataSchema))
+		}
+	}
+	if e.set&bitSubject != 0 {
+		if e.subject == "" {
+			vs.add("CORE-ATTR-SUBJECT-1", AttrSubject, "is present but empty")
+		} else {
+			checkString(&vs, AttrSubject, e.subject)
+		}
+	}
+	if e.set&bitTime != 0 && !validTimestamp(e.timeVal) {
+		vs.add("CORE-ATTR-TIME-1", AttrTime, "is not an RFC 3339 timestamp: "+quote(e.timeVal))
+	}
+
+	for i, x := range e.ext {
+		e.checkExtension(&vs, i, x)
+	}
+	return vs.list
+}
+
+func (e *Event) required(vs *violations, bit attrBit, name, v, absent, empty string) {
+	if e.set&bit == 0 {
+		vs.add(absent, name, "is required but absent")
+	} else if v == "" {
+		vs.add(empty, name, "must not be empty")
+	}
+}
+
+func checkString(vs *violations, attr, s string) {
+	if rule, reason := stringProblem(s); rule != "" {
+		vs.add(rule, attr, reason)
+	}
+}
+
+func (e *Event) checkExtension(vs *violations, i int, x Extension) {
+	if !validName(x.Name) {
+		vs.add("CORE-NAMING-1", x.Name, "is not a legal attribute name (only a-z and 0-9)")
+		return
+	}
+	if i > 0 && e.ext[i-1].Name >= x.Name {
+		vs.add("CORE-EXT-1", x.Name, "appears twice (or extensions are not sorted)")
+		return
+	}
+	v := x.Value
+	// Documented extensions fix their type. A String value is accepted
+	// where the type is another string-encoded one, as long as its text
+	// fits: formats such as JSON cannot tell those types apart.
+	switch x.Name {
+	case AttrID, AttrSource, AttrSpecVersion, AttrType,
+		AttrDataContentType, AttrDataSchema, AttrSubject, AttrTime, "data":
+		vs.add("CORE-EXT-1", x.Name, "is reserved and cannot be an extension")
+	case "traceparent":
+		documentedType(vs, x.Name, "EXT-DISTTRACE-2", v.kind == KindString && validTraceparent(v.s))
+	case "dataref":
+		documentedType(vs, x.Name, "EXT-DATAREF-1", (v.kind == KindString || v.kind == KindURIRef) && validURIRef(v.s))
+	case "expirytime":
+		documentedType(vs, x.Name, "EXT-EXPIRY-1", (v.kind == KindString || v.kind == KindTimestamp) && validTimestamp(v.s))
+	case "recordedtime":
+		documentedType(vs, x.Name, "EXT-RECORDED-1", (v.kind == KindString || v.kind == KindTimestamp) && validTimestamp(v.s))
+	case "partitionkey":
+		if documentedType(vs, x.Name, "EXT-PARTITION-1", v.kind == KindString && v.s != "") {
+			checkString(vs, x.Name, v.s)
+		}
+	case "sequence":
+		if documentedType(vs, x.Name, "EXT-SEQUENCE-1", v.kind == KindString) {
+			checkString(vs, x.Name, v.s)
+		}
+	default:
+		checkValue(vs, x.Name, v)
+	}
+}
+
+func documentedType(vs *violations, name, rule string, ok bool) bool {
+	if !ok {
+		vs.add(rule, name, "does not have the type or form its extension specification gives it")
+	}
+	return ok
+}
+
+func checkValue(vs *violations, name string, v Value) {
+	switch v.kind {
+	case KindString:
+		checkString(vs, name, v.s)
+	case KindURI:
+		if !validAbsoluteURI(v.s) {
+			vs.add("CORE-TYPE-URI-1", name, "is not an absolute URI: "+quote(v.s))
+		}
+	case KindURIRef:
+		if !validURIRef(v.s) {
+			vs.add("CORE-TYPE-URIREF-1", name, "is not a URI-reference: "+quote(v.s))
+		}
+	case KindTimestamp:
+		if !validTimestamp(v.s) {
+			vs.add("CORE-TYPE-TIMESTAMP-1", name, "is not an RFC 3339 timestamp: "+quote(v.s))
+		}
+	case KindBoolean, KindInteger, KindBinary:
+	default:
+		vs.add("CORE-TYPE-1", name, "has no CloudEvents type")
+	}
+}
+
+// Advice returns SHOULD-level findings about e: advice, not errors. A
+// valid event may have advice.
+func (e *Event) Advice() []Violation {
+	var vs violations
+	if e.source != "" && validURIRef(e.source) && schemeLen(e.source) == 0 {
+		vs.add("CORE-ATTR-SOURCE-3", AttrSource, "is a relative reference; an absolute URI is recommended")
+	}
+	for _, x := range e.ext {
+		if len(x.Name) > 20 {
+			vs.add("CORE-NAMING-2", x.Name, "is longer than 20 characters")
+		}
+	}
+	return vs.list
+}
+
+func quote(s string) string {
+	const maxLen = 64
+	if len(s) > maxLen {
+		s = s[:maxLen] + "…"
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			const hex = "0123456789abcdef"
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[r>>4])
+			b.WriteByte(hex[r&0xf])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

@@ -95,6 +95,9 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// Subcommands: one newXCommand per file (validate.go, version.go, …),
 	// given the streams it needs. Help lists them alphabetically.
 	root.AddCommand(
+		newBenchCommand(stdout, stderr),
+		newListenCommand(stdout, stderr),
+		newSendCommand(stdin, stdout),
 		newValidateCommand(stdin, stdout),
 		newVersionCommand(stdout),
 	)

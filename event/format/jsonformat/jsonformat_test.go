@@ -101,7 +101,7 @@ func TestDecodeRules(t *testing.T) {
 			if got := rulesOf(err); !slices.Equal(got, tc.rules) {
 				t.Fatalf("rules = %v, want %v\nerr: %v", got, tc.rules, err)
 			}
-			if tc.rules == nil && json.Valid([]byte(tc.in)) == false {
+			if tc.rules == nil && !json.Valid([]byte(tc.in)) {
 				t.Fatal("accepted input that encoding/json rejects")
 			}
 		})

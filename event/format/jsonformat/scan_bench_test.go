@@ -1,0 +1,13 @@
+package jsonformat
+
+import "testing"
+
+func BenchmarkScanOnly(b *testing.B) {
+	in := []byte(typicalEvent)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if !validJSON(in) {
+			b.Fatal("invalid")
+		}
+	}
+}

@@ -318,13 +318,27 @@ func validTimestamp(s string) bool {
 		}
 	}
 	rest := s[i:]
+	offset := 0 // minutes east of UTC
 	switch {
 	case rest == "Z" || rest == "z":
-		return true
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && digits(rest, 1, 2) && rest[3] == ':' && digits(rest, 4, 2):
-		return num(rest, 1, 2) <= 23 && num(rest, 4, 2) <= 59
+		oh, om := num(rest, 1, 2), num(rest, 4, 2)
+		if oh > 23 || om > 59 {
+			return false
+		}
+		offset = oh*60 + om
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return false
 	}
-	return false
+	if s0*10+s1 == 60 {
+		// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7).
+		utc := (int(h0*10+h1)*60 + int(n0*10+n1) - offset + 2*1440) % 1440
+		return utc == 23*60+59
+	}
+	return true
 }
 
 func digits(s string, at, n int) bool {

@@ -34,8 +34,12 @@ func (e *Event) AppendViolations(dst []Violation) []Violation {
 		checkString(&vs, AttrType, e.typ)
 	}
 
-	if e.set&bitDataContentType != 0 && !validMediaType(e.dataContentType) {
-		vs.add("CORE-ATTR-DATACONTENTTYPE-1", AttrDataContentType, "is not a media type (RFC 2046): "+quote(e.dataContentType))
+	if e.set&bitDataContentType != 0 {
+		if !validMediaType(e.dataContentType) {
+			vs.add("CORE-ATTR-DATACONTENTTYPE-1", AttrDataContentType, "is not a media type (RFC 2046): "+quote(e.dataContentType))
+		} else {
+			checkString(&vs, AttrDataContentType, e.dataContentType)
+		}
 	}
 	if e.set&bitDataSchema != 0 {
 		if e.dataSchema == "" {
@@ -76,12 +80,16 @@ func checkString(vs *violations, attr, s string) {
 }
 
 func (e *Event) checkExtension(vs *violations, i int, x Extension) {
+	if x.Name == "" {
+		vs.add("CORE-NAMING-5", x.Name, "an attribute name cannot be empty")
+		return
+	}
 	if !validName(x.Name) {
 		vs.add("CORE-NAMING-1", x.Name, "is not a legal attribute name (only a-z and 0-9)")
 		return
 	}
 	if i > 0 && e.ext[i-1].Name >= x.Name {
-		vs.add("CORE-EXT-1", x.Name, "appears twice (or extensions are not sorted)")
+		vs.add("CORE-ATTR-4", x.Name, "appears twice (or extensions are not sorted)")
 		return
 	}
 	v := x.Value
@@ -90,8 +98,10 @@ func (e *Event) checkExtension(vs *violations, i int, x Extension) {
 	// fits: formats such as JSON cannot tell those types apart.
 	switch x.Name {
 	case AttrID, AttrSource, AttrSpecVersion, AttrType,
-		AttrDataContentType, AttrDataSchema, AttrSubject, AttrTime, "data":
-		vs.add("CORE-EXT-1", x.Name, "is reserved and cannot be an extension")
+		AttrDataContentType, AttrDataSchema, AttrSubject, AttrTime:
+		vs.add("CORE-ATTR-4", x.Name, "is a core attribute and cannot also be an extension")
+	case "data":
+		vs.add("CORE-NAMING-6", x.Name, "is reserved for the event data and cannot be an attribute")
 	case "traceparent":
 		documentedType(vs, x.Name, "EXT-DISTTRACE-2", v.kind == KindString && validTraceparent(v.s))
 	case "dataref":

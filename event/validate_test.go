@@ -58,7 +58,12 @@ func TestValidate(t *testing.T) {
 		{"ext bad name", func(e *Event) { e.SetExtension("my-ext", String("x")) }, []string{"CORE-NAMING-1"}},
 		{"ext upper case", func(e *Event) { e.SetExtension("MyExt", String("x")) }, []string{"CORE-NAMING-1"}},
 		{"ext 25 chars", func(e *Event) { e.SetExtension("abcdefghijklmnopqrstuvwxy", String("x")) }, nil},
-		{"ext named data", func(e *Event) { e.SetExtension("data", String("x")) }, []string{"CORE-EXT-1"}},
+		{"ext named data", func(e *Event) { e.SetExtension("data", String("x")) }, []string{"CORE-NAMING-6"}},
+		{"ext named id", func(e *Event) { e.SetExtension("id", String("x")) }, []string{"CORE-ATTR-4"}},
+		{"ext empty name", func(e *Event) { e.SetExtension("", String("x")) }, []string{"CORE-NAMING-5"}},
+		{"time leap second wrong minute", func(e *Event) { e.SetTime("2016-12-31T17:31:60Z") }, []string{"CORE-ATTR-TIME-1"}},
+		{"time leap second with offset", func(e *Event) { e.SetTime("2016-12-31T15:59:60-08:00") }, nil},
+		{"datacontenttype C1 control in quotes", func(e *Event) { e.SetDataContentType("text/plain; a=\"\u0085\"") }, []string{"CORE-TYPE-STRING-1"}},
 		{"ext no kind", func(e *Event) { e.SetExtension("x", Value{}) }, []string{"CORE-TYPE-1"}},
 		{"ext uri relative", func(e *Event) { e.SetExtension("x", URI("/a")) }, []string{"CORE-TYPE-URI-1"}},
 		{"ext timestamp bad", func(e *Event) { e.SetExtension("x", Timestamp("yesterday")) }, []string{"CORE-TYPE-TIMESTAMP-1"}},
@@ -76,7 +81,7 @@ func TestValidate(t *testing.T) {
 		{"empty event", func(e *Event) { *e = Event{} }, []string{"CORE-ATTR-ID-1", "CORE-ATTR-SOURCE-1", "CORE-ATTR-SPECVERSION-1", "CORE-ATTR-TYPE-1"}},
 		{"unsorted extensions", func(e *Event) {
 			e.SetSortedExtensions([]Extension{{"b", Integer(1)}, {"a", Integer(1)}})
-		}, []string{"CORE-EXT-1"}},
+		}, []string{"CORE-ATTR-4"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := valid()

@@ -31,12 +31,14 @@
 // A JSON Schema sees a decoded JSON value, so it cannot see how the text was
 // written. The [Validator] therefore accepts, although a strict decoder must
 // reject:
-//   - duplicate member names (JSON-SYNTAX-3): encoding/json keeps the last;
+//   - duplicate member names (JSON-SYNTAX-3, and CORE-ATTR-4 for an
+//     attribute): encoding/json keeps the last;
 //   - invalid UTF-8 (JSON-SYNTAX-2) and unpaired surrogate escapes such as
-//     "\udead" (CORE-TYPE-STRING-3): both decode to U+FFFD;
+//     "\udead" (CORE-TYPE-STRING-3): both decode to U+FFFD (in a member
+//     name, U+FFFD then fails the naming rule);
 //   - extension numbers written with a fraction or exponent whose value is
-//     whole, such as 1.0 or 1e3 (JSON-TYPE-1): JSON Schema compares numbers
-//     by value.
+//     whole, such as 1.0 or 1e3 (JSON-TYPE-INTEGER-1): JSON Schema compares
+//     numbers by value.
 //
 // It also cannot know which CloudEvents type an extension string carries
 // (String, URI, URI-reference, Timestamp or Binary all look alike in JSON),

@@ -23,8 +23,7 @@ type Failure struct {
 	// InstancePointer is the JSON pointer (RFC 6901) of the offending value
 	// in the document: "" for the whole document, "/subject" for a member,
 	// "/0/id" for a member of the first event of a batch. A member whose
-	// name is illegal is pointed at by that name, except the empty name,
-	// which the underlying validator reports at the object that holds it.
+	// name is illegal is pointed at by that name ("/" for the empty name).
 	// A missing member is reported at the object that lacks it.
 	InstancePointer string
 	// KeywordLocation is the JSON pointer of the failed keyword in the

@@ -90,14 +90,16 @@ func New() (*Validator, error) {
 // cannot), and otherwise an [*Error]. A document that is not well-formed
 // JSON yields an *Error with a single JSON-SYNTAX-1 failure that wraps the
 // decoder's error. b is only read, never retained.
-func (v *Validator) ValidateEvent(b []byte) error { return v.validate(v.event, b) }
+func (v *Validator) ValidateEvent(b []byte) error { return v.validate(v.event, b, 0) }
 
 // ValidateBatch is [Validator.ValidateEvent] for a JSON batch: b must be a
 // JSON array of events. Instance pointers of failures in an event start
 // with its index, as in "/2/id".
-func (v *Validator) ValidateBatch(b []byte) error { return v.validate(v.batch, b) }
+func (v *Validator) ValidateBatch(b []byte) error { return v.validate(v.batch, b, 1) }
 
-func (v *Validator) validate(s *jsonschema.Schema, b []byte) error {
+// validate applies s to the document b, whose events sit depth levels
+// down (0 for an event, 1 for the events of a batch).
+func (v *Validator) validate(s *jsonschema.Schema, b []byte, depth int) error {
 	doc, err := decode(b)
 	if err != nil {
 		return &Error{
@@ -116,7 +118,7 @@ func (v *Validator) validate(s *jsonschema.Schema, b []byte) error {
 		return fmt.Errorf("schemas: %w", err)
 	}
 	e := &Error{cause: ve}
-	v.appendLeaves(e, ve)
+	v.appendLeaves(e, ve, depth)
 	e.sort()
 	return e
 }
@@ -128,13 +130,13 @@ func decode(b []byte) (any, error) {
 	d.UseNumber()
 	var doc any
 	if err := d.Decode(&doc); err != nil {
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty document: no JSON value")
 		}
 		return nil, err
 	}
 	end := d.InputOffset()
-	if _, err := d.Token(); err != io.EOF {
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("data after the JSON value at offset " + strconv.FormatInt(end, 10))
 	}
 	return doc, nil
@@ -142,12 +144,18 @@ func decode(b []byte) (any, error) {
 
 // appendLeaves adds one Failure per leaf of the validator's error tree: the
 // inner nodes only say which subschema a leaf was reached through.
-func (v *Validator) appendLeaves(e *Error, ve *jsonschema.ValidationError) {
+func (v *Validator) appendLeaves(e *Error, ve *jsonschema.ValidationError, depth int) {
 	if len(ve.Causes) > 0 {
 		for _, c := range ve.Causes {
-			v.appendLeaves(e, c)
+			v.appendLeaves(e, c, depth)
 		}
 		return
+	}
+	ptr := ve.InstanceLocation
+	if strings.Contains(ve.KeywordLocation, "/propertyNames/") && strings.Count(ptr, "/") == depth {
+		// The library points at the event itself when the offending name
+		// is the empty one; RFC 6901 spells that member "/".
+		ptr += "/"
 	}
 	r := v.ruleAt(ve.AbsoluteKeywordLocation)
 	msg := ve.Message
@@ -160,7 +168,7 @@ func (v *Validator) appendLeaves(e *Error, ve *jsonschema.ValidationError) {
 		msg = "breaks the rule: " + r.summary
 	}
 	e.Failures = append(e.Failures, Failure{
-		InstancePointer:         ve.InstanceLocation,
+		InstancePointer:         ptr,
 		KeywordLocation:         ve.KeywordLocation,
 		AbsoluteKeywordLocation: ve.AbsoluteKeywordLocation,
 		Message:                 msg,

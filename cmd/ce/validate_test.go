@@ -32,7 +32,7 @@ func TestValidateAcceptance(t *testing.T) {
 		{"missing specversion", `{"id":"1","source":"/s","type":"t"}`, "CORE-ATTR-SPECVERSION-1"},
 		{"empty subject", `{` + okMembers + `,"subject":""}`, "CORE-ATTR-SUBJECT-1"},
 		{"extension my-ext", `{` + okMembers + `,"my-ext":"x"}`, "CORE-NAMING-1"},
-		{"float extension", `{` + okMembers + `,"ratio":1.5}`, "JSON-TYPE-1"},
+		{"float extension", `{` + okMembers + `,"ratio":1.5}`, "JSON-TYPE-INTEGER-1"},
 		{"time without seconds", `{` + okMembers + `,"time":"2018-04-05T17:31Z"}`, "CORE-ATTR-TIME-1"},
 		{"data and data_base64", `{` + okMembers + `,"data":1,"data_base64":"AA=="}`, "JSON-DATA-5"},
 		{"malformed JSON", `{"id":`, "JSON-SYNTAX-1"},

@@ -44,7 +44,7 @@ func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
 	d.init(b)
 	if d.peek() != '[' {
-		return dst, d.errAt(d.pos, "JSON-BATCH-1", "a batch must be a JSON array of events")
+		return dst, d.errAt(d.pos, "JSON-BATCH-3", "a batch must be a JSON array of events")
 	}
 	d.pos++
 	var pool []event.Extension
@@ -57,7 +57,7 @@ func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 				if err := d.value(0); err != nil {
 					return dst, err
 				}
-				d.violate("JSON-BATCH-1", "", "/"+strconv.Itoa(i), start, "a batch element must be a JSON object (an event)")
+				d.violate("JSON-BATCH-3", "", "/"+strconv.Itoa(i), start, "a batch element must be a JSON object (an event)")
 			} else {
 				dst = append(dst, event.Event{})
 				e := &dst[len(dst)-1]
@@ -354,8 +354,11 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 		if err := d.value(0); err != nil {
 			return ext, err
 		}
-		d.violate("CORE-NAMING-1", string(nameRaw), o.pointer(string(nameRaw)), valPos,
-			"is not a legal attribute name (only a-z and 0-9)")
+		rule, msg := "CORE-NAMING-1", "is not a legal attribute name (only a-z and 0-9)"
+		if len(nameRaw) == 0 {
+			rule, msg = "CORE-NAMING-5", "an attribute name cannot be empty"
+		}
+		d.violate(rule, string(nameRaw), o.pointer(string(nameRaw)), valPos, msg)
 		return ext, nil
 	}
 	// Find the place in the sorted slice; a hit is a duplicate.
@@ -400,7 +403,7 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 		}
 		ptr := o.pointer(string(nameRaw))
 		if !integer {
-			d.violate("JSON-TYPE-1", string(nameRaw), ptr, start,
+			d.violate("JSON-TYPE-INTEGER-1", string(nameRaw), ptr, start,
 				"is "+string(d.in[start:d.pos])+": an Integer is a JSON number with no fraction or exponent")
 			return ext, nil
 		}
@@ -438,12 +441,10 @@ func (d *decoder) finish(e *event.Event, o *object) error {
 			"data and data_base64 are both present; an event has one or the other")
 	case o.base64.present:
 		d.base64Data(e, o, o.base64, "data_base64", "JSON-DATA-2")
-	case o.data.present && base64Text:
-		if d.in[o.data.start] != '"' {
-			d.violate("V03-DATACONTENTENCODING-1", "data", o.pointer("data"), o.data.start, "with datacontentencoding base64 the data must be a string")
-		} else {
-			d.base64Data(e, o, o.data, "data", "V03-DATACONTENTENCODING-1")
-		}
+	case o.data.present && base64Text && d.in[o.data.start] == '"':
+		d.base64Data(e, o, o.data, "data", "V03-DATACONTENTENCODING-1")
+		// A reader disregards datacontentencoding for data that is not a
+		// string (V03-DATACONTENTENCODING-3): the next cases handle it.
 	case o.data.present && (ct == "" && !e.Has(event.AttrDataContentType) || event.IsJSONMediaType(ct)):
 		// JSON-DATA-7, JSON-DATA-9: the JSON value, byte for byte.
 		raw := d.in[o.data.start:o.data.end]

@@ -9,7 +9,7 @@
 // by default. Each of these is an error naming the rule it breaks:
 // malformed JSON (JSON-SYNTAX-1), invalid UTF-8 (JSON-SYNTAX-2), a member
 // name given twice (JSON-SYNTAX-3), an attribute of the wrong JSON type
-// (JSON-TYPE-1), an illegal attribute name (CORE-NAMING-1), both data and
+// (JSON-TYPE-1, JSON-TYPE-INTEGER-1), an illegal attribute name (CORE-NAMING-1), both data and
 // data_base64 (JSON-DATA-5), and everything [event.Event.Validate] reports.
 // Syntax errors come back as [*SyntaxError] with a byte offset; every other
 // finding is collected into one [*event.ValidationError] whose violations

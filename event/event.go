@@ -148,12 +148,25 @@ func (e *Event) field(bit attrBit) *string {
 	return nil
 }
 
-// coreBit returns the presence bit of a core attribute name, or 0.
+// coreBit returns the presence bit and kind of a core attribute name, or 0.
 func coreBit(name string) (attrBit, Kind) {
-	for _, a := range coreAttrs {
-		if a.name == name {
-			return a.bit, a.kind
-		}
+	switch name {
+	case AttrID:
+		return bitID, KindString
+	case AttrSource:
+		return bitSource, KindURIRef
+	case AttrSpecVersion:
+		return bitSpecVersion, KindString
+	case AttrType:
+		return bitType, KindString
+	case AttrDataContentType:
+		return bitDataContentType, KindString
+	case AttrDataSchema:
+		return bitDataSchema, KindURI
+	case AttrSubject:
+		return bitSubject, KindString
+	case AttrTime:
+		return bitTime, KindTimestamp
 	}
 	return 0, 0
 }

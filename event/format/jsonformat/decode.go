@@ -54,7 +54,7 @@ func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 		for i := 0; ; i++ {
 			if d.peek() != '{' {
 				start := d.pos
-				if err := d.value(0); err != nil {
+				if err := d.value(); err != nil {
 					return dst, err
 				}
 				d.violate("JSON-BATCH-3", "", "/"+strconv.Itoa(i), start, "a batch element must be a JSON object (an event)")
@@ -275,32 +275,30 @@ func (d *decoder) member(e *event.Event, ext []event.Extension, o *object) ([]ev
 		return ext, d.unexpected("a value")
 	}
 	valPos := d.pos
-	dup := func() error {
-		return d.errAt(namePos, "JSON-SYNTAX-3", "member "+strconv.Quote(string(nameRaw))+" appears twice")
-	}
+	name := view(nameRaw) // valid until nameBuf or the input changes
 
-	if i := coreIndex(string(nameRaw)); i >= 0 {
+	if i := coreIndex(name); i >= 0 {
 		if o.seen&(1<<i) != 0 {
-			return ext, dup()
+			return ext, d.duplicate(namePos, name)
 		}
 		o.seen |= 1 << i
 		o.offsets[i] = valPos
 		return ext, d.coreAttr(e, i, o)
 	}
-	switch string(nameRaw) {
+	switch name {
 	case "data":
 		if o.seenMisc&seenData != 0 {
-			return ext, dup()
+			return ext, d.duplicate(namePos, name)
 		}
 		o.seenMisc |= seenData
-		if err := d.value(0); err != nil {
+		if err := d.value(); err != nil {
 			return ext, err
 		}
 		o.data = span{valPos, d.pos, true}
 		return ext, nil
 	case "data_base64":
 		if o.seenMisc&seenBase64 != 0 {
-			return ext, dup()
+			return ext, d.duplicate(namePos, name)
 		}
 		o.seenMisc |= seenBase64
 		switch d.in[valPos] {
@@ -313,13 +311,26 @@ func (d *decoder) member(e *event.Event, ext []event.Extension, o *object) ([]ev
 			o.base64 = span{valPos, d.pos, true}
 			return ext, nil
 		}
-		if err := d.value(0); err != nil {
+		if err := d.value(); err != nil {
 			return ext, err
 		}
 		d.violate("JSON-DATA-2", "data_base64", o.pointer("data_base64"), valPos, "data_base64 must be a JSON string (base64)")
 		return ext, nil
 	}
 	return d.extension(ext, nameRaw, valPos, o)
+}
+
+func (d *decoder) duplicate(pos int, name string) error {
+	return d.errAt(pos, "JSON-SYNTAX-3", "member "+strconv.Quote(name)+" appears twice")
+}
+
+// view returns b as a string without copying, for lookups that end before
+// b changes.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // coreAttr decodes the value of core attribute i: a JSON string or null.
@@ -341,7 +352,7 @@ func (d *decoder) coreAttr(e *event.Event, i int, o *object) error {
 		return d.literal("null") // JSON-TYPE-2: null means absent
 	}
 	start := d.pos
-	if err := d.value(0); err != nil {
+	if err := d.value(); err != nil {
 		return err
 	}
 	d.violate("JSON-TYPE-1", name, o.pointer(name), start, "must be a JSON string, got "+jsonKind(d.in[start]))
@@ -350,8 +361,9 @@ func (d *decoder) coreAttr(e *event.Event, i int, o *object) error {
 
 // extension decodes an extension member.
 func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o *object) ([]event.Extension, error) {
-	if !event.ValidName(string(nameRaw)) {
-		if err := d.value(0); err != nil {
+	name := view(nameRaw)
+	if !event.ValidName(name) {
+		if err := d.value(); err != nil {
 			return ext, err
 		}
 		rule, msg := "CORE-NAMING-1", "is not a legal attribute name (only a-z and 0-9)"
@@ -363,11 +375,11 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 	}
 	// Find the place in the sorted slice; a hit is a duplicate.
 	at := len(ext)
-	for at > 0 && ext[at-1].Name > string(nameRaw) {
+	for at > 0 && ext[at-1].Name > name {
 		at--
 	}
-	if (at > 0 && ext[at-1].Name == string(nameRaw)) || containsString(o.nulls, string(nameRaw)) {
-		return ext, d.errAt(valPos, "JSON-SYNTAX-3", "member "+strconv.Quote(string(nameRaw))+" appears twice")
+	if (at > 0 && ext[at-1].Name == name) || containsString(o.nulls, name) {
+		return ext, d.errAt(valPos, "JSON-SYNTAX-3", "member "+strconv.Quote(name)+" appears twice")
 	}
 	var v event.Value
 	switch c := d.in[valPos]; c {
@@ -415,7 +427,7 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 		}
 		v = event.Integer(int32(n))
 	default:
-		if err := d.value(0); err != nil {
+		if err := d.value(); err != nil {
 			return ext, err
 		}
 		d.violate("CORE-TYPE-1", string(nameRaw), o.pointer(string(nameRaw)), valPos,

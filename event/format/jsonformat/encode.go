@@ -2,6 +2,7 @@ package jsonformat
 
 import (
 	"encoding/base64"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -138,21 +139,47 @@ var needsEscape = func() (t [256]bool) {
 	return t
 }()
 
-// appendString writes s as a JSON string, escaping only what JSON demands.
+// appendString writes s as a JSON string, escaping only what JSON demands:
+// '"', '\\' and control bytes. Eight bytes are checked at a time.
 func appendString[S string | []byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !needsEscape[c] {
-			continue
+	start, i := 0, 0
+	for i < len(s) {
+		if i+8 <= len(s) {
+			m := escapes(load64(s[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
 		}
-		dst = append(dst, s[start:i]...)
-		dst = appendEscape(dst, c)
-		start = i + 1
+		if c := s[i]; needsEscape[c] {
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, c)
+			start = i + 1
+		}
+		i++
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// escapes is specials without the non-ASCII test: the high bit of each
+// byte of w that is '"', '\\' or below 0x20, exact for the lowest.
+func escapes(w uint64) uint64 {
+	q := w ^ ('"' * ones)
+	bs := w ^ ('\\' * ones)
+	m := (q - ones) & ^q
+	m |= (bs - ones) & ^bs
+	m |= (w - 0x20*ones) & ^w
+	return m & ^w & highs
+}
+
+// load64 reads eight bytes little-endian; the compiler makes it one load.
+func load64[S string | []byte](s S) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 func appendEscape(dst []byte, c byte) []byte {

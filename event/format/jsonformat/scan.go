@@ -2,6 +2,7 @@ package jsonformat
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -23,15 +24,18 @@ const (
 	highs = 0x8080808080808080
 )
 
-// plain8 reports whether all eight bytes of w are plain (see plain), with
-// a few word operations: no byte >= 0x80, none below 0x20, no '"' or '\\'.
-func plain8(w uint64) bool {
+// specials returns a word with the high bit set in each byte of w that a
+// string scan must stop at: '"', '\\', a control byte (< 0x20) or a
+// non-ASCII byte (>= 0x80). The lowest set bit is exact (borrows only
+// disturb bytes above a true hit), so bits.TrailingZeros64(m)/8 is the
+// index of the first such byte.
+func specials(w uint64) uint64 {
 	q := w ^ ('"' * ones)
 	bs := w ^ ('\\' * ones)
-	bad := (q - ones) & ^q
-	bad |= (bs - ones) & ^bs
-	bad |= (w - 0x20*ones) & ^w
-	return (bad|w)&highs == 0
+	m := (q - ones) & ^q
+	m |= (bs - ones) & ^bs
+	m |= (w - 0x20*ones) & ^w
+	return (m | w) & highs
 }
 
 // scanner walks a JSON text. Methods advance pos and return a *SyntaxError
@@ -58,6 +62,9 @@ func (s *scanner) ws() {
 
 // peek returns the next non-space byte, or 0 at the end.
 func (s *scanner) peek() byte {
+	if s.pos < len(s.in) && s.in[s.pos] > ' ' {
+		return s.in[s.pos] // compact JSON: no white space to skip
+	}
 	s.ws()
 	if s.pos < len(s.in) {
 		return s.in[s.pos]
@@ -89,50 +96,100 @@ func (s *scanner) unexpected(what string) error {
 // its raw contents (without quotes) and whether they hold escapes, having
 // checked escapes and UTF-8.
 func (s *scanner) str() (start, end int, escaped bool, err error) {
-	in := s.in
-	i := s.pos + 1
-	start = i
+	start = s.pos + 1
+	end, escaped = scanString(s.in, start)
+	if end < 0 {
+		return 0, 0, false, s.strError(start)
+	}
+	s.pos = end + 1
+	return start, end, escaped, nil
+}
+
+// scanString is the hot loop of str: from i (just after the opening
+// quote) it finds the closing quote, checking escapes and UTF-8. It
+// returns the index of the closing quote, or -1 if the string is
+// malformed (strError then says why).
+func scanString(in []byte, i int) (end int, escaped bool) {
 	for {
-		// Eight plain bytes at a time while they last.
-		for i+8 <= len(in) && plain8(binary.LittleEndian.Uint64(in[i:])) {
-			i += 8
+		// Eight bytes at a time: skip to the first byte that needs a look.
+		if i+8 <= len(in) {
+			m := specials(binary.LittleEndian.Uint64(in[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else if i >= len(in) {
+			return -1, false
 		}
-		if i >= len(in) {
-			return 0, 0, false, s.errAt(s.pos, "JSON-SYNTAX-1", "unterminated string")
-		}
-		c := in[i]
-		switch {
+		switch c := in[i]; {
+		case c == '"':
+			return i, escaped
 		case plain[c]:
 			i++
-		case c == '"':
-			s.pos = i + 1
-			return start, i, escaped, nil
 		case c == '\\':
 			escaped = true
 			if i+1 >= len(in) {
-				return 0, 0, false, s.errAt(i, "JSON-SYNTAX-1", "unterminated escape")
+				return -1, false
 			}
 			switch in[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(in) || hexVal(in[i+2:i+6]) < 0 {
-					return 0, 0, false, s.errAt(i, "JSON-SYNTAX-1", "invalid \\u escape")
+					return -1, false
 				}
 				i += 6
 			default:
-				return 0, 0, false, s.errAt(i, "JSON-SYNTAX-1", "invalid escape character")
+				return -1, false
 			}
 		case c < 0x20:
-			return 0, 0, false, s.errAt(i, "JSON-SYNTAX-1", "control character in string (must be escaped)")
+			return -1, false
 		default:
 			r, n := utf8.DecodeRune(in[i:])
 			if r == utf8.RuneError && n <= 1 {
-				return 0, 0, false, s.errAt(i, "JSON-SYNTAX-2", "invalid UTF-8")
+				return -1, false
 			}
 			i += n
 		}
 	}
+}
+
+// strError rescans a malformed string starting at i (after its opening
+// quote) to say what is wrong with it.
+func (s *scanner) strError(i int) error {
+	in := s.in
+	for i < len(in) {
+		c := in[i]
+		switch {
+		case c == '\\':
+			if i+1 >= len(in) {
+				return s.errAt(i, "JSON-SYNTAX-1", "unterminated escape")
+			}
+			switch in[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(in) || hexVal(in[i+2:i+6]) < 0 {
+					return s.errAt(i, "JSON-SYNTAX-1", "invalid \\u escape")
+				}
+				i += 6
+			default:
+				return s.errAt(i, "JSON-SYNTAX-1", "invalid escape character")
+			}
+		case c < 0x20:
+			return s.errAt(i, "JSON-SYNTAX-1", "control character in string (must be escaped)")
+		case c >= 0x80:
+			r, n := utf8.DecodeRune(in[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return s.errAt(i, "JSON-SYNTAX-2", "invalid UTF-8")
+			}
+			i += n
+		default:
+			i++
+		}
+	}
+	return s.errAt(s.pos, "JSON-SYNTAX-1", "unterminated string")
 }
 
 // hexVal decodes four hex digits, or returns -1.
@@ -209,32 +266,46 @@ func utf16IsLow(r rune) bool  { return r >= 0xdc00 && r < 0xe000 }
 // number scans a JSON number at pos and reports whether it was written as
 // an integer (no fraction, no exponent).
 func (s *scanner) number() (start int, integer bool, err error) {
-	in := s.in
-	i := s.pos
-	start = i
+	start = s.pos
+	end, integer := scanNumber(s.in, start)
+	if end < 0 {
+		return 0, false, s.errAt(-end-1, "JSON-SYNTAX-1", "invalid number")
+	}
+	s.pos = end
+	return start, integer, nil
+}
+
+// digit marks '0'..'9'.
+var digit = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// scanNumber finds the end of the number starting at i. On malformed input
+// it returns -(offset of the problem)-1.
+func scanNumber(in []byte, i int) (end int, integer bool) {
 	if i < len(in) && in[i] == '-' {
 		i++
 	}
-	switch {
-	case i < len(in) && in[i] == '0':
+	if i >= len(in) || !digit[in[i]] {
+		return -i - 1, false
+	}
+	if in[i] == '0' {
 		i++
-	case i < len(in) && in[i] >= '1' && in[i] <= '9':
-		for i < len(in) && in[i] >= '0' && in[i] <= '9' {
-			i++
+	} else {
+		for i++; i < len(in) && digit[in[i]]; i++ {
 		}
-	default:
-		return 0, false, s.errAt(i, "JSON-SYNTAX-1", "invalid number")
 	}
 	integer = true
 	if i < len(in) && in[i] == '.' {
 		integer = false
 		i++
-		d := i
-		for i < len(in) && in[i] >= '0' && in[i] <= '9' {
-			i++
+		if i >= len(in) || !digit[in[i]] {
+			return -i - 1, false
 		}
-		if i == d {
-			return 0, false, s.errAt(i, "JSON-SYNTAX-1", "invalid number: no digit after '.'")
+		for i++; i < len(in) && digit[in[i]]; i++ {
 		}
 	}
 	if i < len(in) && (in[i] == 'e' || in[i] == 'E') {
@@ -243,16 +314,13 @@ func (s *scanner) number() (start int, integer bool, err error) {
 		if i < len(in) && (in[i] == '+' || in[i] == '-') {
 			i++
 		}
-		d := i
-		for i < len(in) && in[i] >= '0' && in[i] <= '9' {
-			i++
+		if i >= len(in) || !digit[in[i]] {
+			return -i - 1, false
 		}
-		if i == d {
-			return 0, false, s.errAt(i, "JSON-SYNTAX-1", "invalid number: no digit in exponent")
+		for i++; i < len(in) && digit[in[i]]; i++ {
 		}
 	}
-	s.pos = i
-	return start, integer, nil
+	return i, integer
 }
 
 // literal scans true, false or null at pos.
@@ -265,85 +333,112 @@ func (s *scanner) literal(word string) error {
 }
 
 // value scans any JSON value at pos (after white space), checking its
-// syntax, and leaves pos after it.
-func (s *scanner) value(depth int) error {
-	switch s.peek() {
-	case '"':
-		_, _, _, err := s.str()
-		return err
-	case '{':
-		if depth >= maxDepth {
-			return s.errAt(s.pos, "JSON-SYNTAX-1", "nesting deeper than 1000 levels")
-		}
-		s.pos++
-		if s.peek() == '}' {
-			s.pos++
-			return nil
-		}
-		for {
-			if s.peek() != '"' {
-				return s.unexpected("a member name")
-			}
+// syntax, and leaves pos after it. It is iterative: the nesting is a bit
+// stack (1 = object) bounded by maxDepth, so hostile input cannot exhaust
+// the goroutine stack.
+func (s *scanner) value() error {
+	var stack [maxDepth/64 + 1]uint64
+	depth := 0
+	for {
+		// A value.
+		c := s.peek()
+		switch {
+		case c == '"':
 			if _, _, _, err := s.str(); err != nil {
 				return err
 			}
-			if err := s.expect(':', "':'"); err != nil {
-				return err
+		case c == '{' || c == '[':
+			if depth >= maxDepth {
+				return s.errAt(s.pos, "JSON-SYNTAX-1", "nesting deeper than 1000 levels")
 			}
-			if err := s.value(depth + 1); err != nil {
-				return err
-			}
-			switch s.peek() {
-			case ',':
-				s.pos++
-			case '}':
-				s.pos++
-				return nil
-			default:
-				return s.unexpected("',' or '}'")
-			}
-		}
-	case '[':
-		if depth >= maxDepth {
-			return s.errAt(s.pos, "JSON-SYNTAX-1", "nesting deeper than 1000 levels")
-		}
-		s.pos++
-		if s.peek() == ']' {
 			s.pos++
-			return nil
-		}
-		for {
-			if err := s.value(depth + 1); err != nil {
+			closer := byte(']')
+			if c == '{' {
+				stack[depth>>6] |= 1 << (depth & 63)
+				closer = '}'
+			} else {
+				stack[depth>>6] &^= 1 << (depth & 63)
+			}
+			depth++
+			if s.peek() == closer {
+				s.pos++
+				depth--
+				break
+			}
+			if c == '{' {
+				if err := s.key(); err != nil {
+					return err
+				}
+			}
+			continue
+		case c == 't':
+			if err := s.literal("true"); err != nil {
 				return err
 			}
-			switch s.peek() {
-			case ',':
-				s.pos++
-			case ']':
-				s.pos++
+		case c == 'f':
+			if err := s.literal("false"); err != nil {
+				return err
+			}
+		case c == 'n':
+			if err := s.literal("null"); err != nil {
+				return err
+			}
+		case c == '-' || c >= '0' && c <= '9':
+			if _, _, err := s.number(); err != nil {
+				return err
+			}
+		default:
+			return s.unexpected("a JSON value")
+		}
+		// After a value: close containers or move to the next element.
+		for {
+			if depth == 0 {
 				return nil
+			}
+			inObject := stack[(depth-1)>>6]&(1<<((depth-1)&63)) != 0
+			c := s.peek()
+			switch {
+			case c == ',':
+				s.pos++
+				if inObject {
+					if err := s.key(); err != nil {
+						return err
+					}
+				}
+			case c == '}' && inObject, c == ']' && !inObject:
+				s.pos++
+				depth--
+				continue
+			case inObject:
+				return s.unexpected("',' or '}'")
 			default:
 				return s.unexpected("',' or ']'")
 			}
+			break
 		}
-	case 't':
-		return s.literal("true")
-	case 'f':
-		return s.literal("false")
-	case 'n':
-		return s.literal("null")
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		_, _, err := s.number()
+	}
+}
+
+// key scans a member name and its colon.
+func (s *scanner) key() error {
+	if s.peek() != '"' {
+		return s.unexpected("a member name")
+	}
+	if _, _, _, err := s.str(); err != nil {
 		return err
 	}
-	return s.unexpected("a JSON value")
+	if s.peek() != ':' {
+		return s.unexpected("':'")
+	}
+	s.pos++
+	return nil
 }
 
 // validJSON reports whether b is exactly one JSON value (with optional
 // surrounding white space).
 func validJSON(b []byte) bool {
 	s := scanner{in: b}
-	if s.value(0) != nil {
+	if s.value() != nil {
 		return false
 	}
 	s.ws()

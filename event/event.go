@@ -34,6 +34,9 @@ const (
 	bitTime
 	bitData
 	bitBinary
+	// bitChecked records that Check found the attributes valid; every
+	// change to an attribute clears it (data does not affect validity).
+	bitChecked
 )
 
 // Event is one CloudEvent. The zero value is an empty event with no
@@ -84,28 +87,28 @@ func (e *Event) Subject() string { return e.subject }
 func (e *Event) Time() string { return e.timeVal }
 
 // SetID sets the id attribute.
-func (e *Event) SetID(v string) { e.id = v; e.set |= bitID }
+func (e *Event) SetID(v string) { e.id = v; e.set = e.set&^bitChecked | bitID }
 
 // SetSource sets the source attribute.
-func (e *Event) SetSource(v string) { e.source = v; e.set |= bitSource }
+func (e *Event) SetSource(v string) { e.source = v; e.set = e.set&^bitChecked | bitSource }
 
 // SetSpecVersion sets the specversion attribute.
-func (e *Event) SetSpecVersion(v string) { e.specVersion = v; e.set |= bitSpecVersion }
+func (e *Event) SetSpecVersion(v string) { e.specVersion = v; e.set = e.set&^bitChecked | bitSpecVersion }
 
 // SetType sets the type attribute.
-func (e *Event) SetType(v string) { e.typ = v; e.set |= bitType }
+func (e *Event) SetType(v string) { e.typ = v; e.set = e.set&^bitChecked | bitType }
 
 // SetDataContentType sets the datacontenttype attribute.
-func (e *Event) SetDataContentType(v string) { e.dataContentType = v; e.set |= bitDataContentType }
+func (e *Event) SetDataContentType(v string) { e.dataContentType = v; e.set = e.set&^bitChecked | bitDataContentType }
 
 // SetDataSchema sets the dataschema attribute.
-func (e *Event) SetDataSchema(v string) { e.dataSchema = v; e.set |= bitDataSchema }
+func (e *Event) SetDataSchema(v string) { e.dataSchema = v; e.set = e.set&^bitChecked | bitDataSchema }
 
 // SetSubject sets the subject attribute.
-func (e *Event) SetSubject(v string) { e.subject = v; e.set |= bitSubject }
+func (e *Event) SetSubject(v string) { e.subject = v; e.set = e.set&^bitChecked | bitSubject }
 
 // SetTime sets the time attribute from its RFC 3339 string.
-func (e *Event) SetTime(v string) { e.timeVal = v; e.set |= bitTime }
+func (e *Event) SetTime(v string) { e.timeVal = v; e.set = e.set&^bitChecked | bitTime }
 
 // coreAttr describes one core attribute for the generic accessors.
 type coreAttr struct {
@@ -227,7 +230,7 @@ func (e *Event) Attributes(yield func(name string, v Value) bool) {
 func (e *Event) Set(name string, v Value) {
 	if b, _ := coreBit(name); b != 0 {
 		*e.field(b) = v.String()
-		e.set |= b
+		e.set = e.set&^bitChecked | b
 		return
 	}
 	e.SetExtension(name, v)
@@ -237,11 +240,12 @@ func (e *Event) Set(name string, v Value) {
 func (e *Event) Delete(name string) {
 	if b, _ := coreBit(name); b != 0 {
 		*e.field(b) = ""
-		e.set &^= b
+		e.set &^= b | bitChecked
 		return
 	}
 	if i, ok := e.findExt(name); ok {
 		e.ext = slices.Delete(e.ext, i, i+1)
+		e.set &^= bitChecked
 	}
 }
 
@@ -260,6 +264,7 @@ func (e *Event) Extension(name string) (Value, bool) {
 // SetExtension sets extension attribute name to v, keeping extensions
 // sorted by name. It does not check the name; [Event.Validate] does.
 func (e *Event) SetExtension(name string, v Value) {
+	e.set &^= bitChecked
 	i, ok := e.findExt(name)
 	if ok {
 		e.ext[i].Value = v
@@ -349,7 +354,7 @@ func (e *Event) Clone() Event {
 // Equal reports whether e and o carry the same attributes, the same data
 // bytes and the same data kind.
 func (e *Event) Equal(o *Event) bool {
-	if e.set != o.set || e.id != o.id || e.source != o.source ||
+	if e.set&^bitChecked != o.set&^bitChecked || e.id != o.id || e.source != o.source ||
 		e.specVersion != o.specVersion || e.typ != o.typ ||
 		e.dataContentType != o.dataContentType || e.dataSchema != o.dataSchema ||
 		e.subject != o.subject || e.timeVal != o.timeVal ||
@@ -368,4 +373,7 @@ func (e *Event) Equal(o *Event) bool {
 // sorted by name with no name twice (decoders that build the slice
 // themselves use it to avoid a copy; [Event.Validate] reports a slice that
 // breaks the rule). The event retains ext.
-func (e *Event) SetSortedExtensions(ext []Extension) { e.ext = ext }
+func (e *Event) SetSortedExtensions(ext []Extension) {
+	e.ext = ext
+	e.set &^= bitChecked
+}

@@ -7,13 +7,35 @@ import "strings"
 // the documented extensions it carries. It returns nil or a
 // [*ValidationError] listing every violation; a valid event costs no
 // allocation.
+//
+// Validate only reads e. If [Event.Check] found e valid and e has not
+// changed since, Validate returns nil at once without checking again.
 func (e *Event) Validate() error {
+	if e.set&bitChecked != 0 {
+		return nil
+	}
 	vs := violations{list: e.AppendViolations(nil)}
 	return vs.err()
 }
 
+// Check is Validate for the owner of e: it runs the full check and, when e
+// is valid, remembers that in e until the next change to an attribute, so
+// later Validate calls on the unchanged event cost nothing. Decoders call
+// it on the events they build. Because it writes to e, it must not run
+// concurrently with any other use of e.
+func (e *Event) Check() error {
+	if e.set&bitChecked != 0 {
+		return nil
+	}
+	vs := violations{list: e.AppendViolations(nil)}
+	if len(vs.list) == 0 {
+		e.set |= bitChecked
+	}
+	return vs.err()
+}
+
 // AppendViolations appends the violations of e to dst and returns the
-// extended slice; decoders use it to merge their own findings with the
+// extended slice (it always runs the full check); decoders use it to merge their own findings with the
 // model's. Pointers are "/" plus the attribute name.
 func (e *Event) AppendViolations(dst []Violation) []Violation {
 	vs := violations{list: dst}

@@ -194,6 +194,7 @@ func TestValidateAllocs(t *testing.T) {
 	}
 }
 
+// BenchmarkValidateTypical runs the full check (no remembered verdict).
 func BenchmarkValidateTypical(b *testing.B) {
 	e := typical()
 	b.ReportAllocs()
@@ -201,5 +202,38 @@ func BenchmarkValidateTypical(b *testing.B) {
 		if err := e.Validate(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestCheckRemembersUntilChange(t *testing.T) {
+	e := typical()
+	if err := e.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(*Event){
+		"SetSubject":          func(e *Event) { e.SetSubject("") },
+		"SetExtension":        func(e *Event) { e.SetExtension("Bad", String("x")) },
+		"Set":                 func(e *Event) { e.Set(AttrTime, String("never")) },
+		"Delete core":         func(e *Event) { e.Delete(AttrID) },
+		"SetSortedExtensions": func(e *Event) { e.SetSortedExtensions([]Extension{{"b", Integer(1)}, {"a", Integer(1)}}) },
+	} {
+		c := e.Clone()
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%s: clone of a checked event invalid: %v", name, err)
+		}
+		change(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: Validate still answers from the remembered verdict after a change", name)
+		}
+	}
+	bad := typical()
+	bad.SetSubject("")
+	if bad.Check() == nil || bad.Validate() == nil {
+		t.Fatal("Check remembered an invalid event as valid")
+	}
+	x, y := typical(), typical()
+	_ = x.Check()
+	if !x.Equal(&y) {
+		t.Fatal("the remembered verdict makes equal events unequal")
 	}
 }

@@ -2,6 +2,7 @@ package jsonformat
 
 import (
 	"encoding/base64"
+	"errors"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -479,7 +480,12 @@ func (d *decoder) finish(e *event.Event, o *object) error {
 	}
 
 	first := len(d.vs)
-	d.vs = e.AppendViolations(d.vs)
+	if err := e.Check(); err != nil {
+		var ve *event.ValidationError
+		if errors.As(err, &ve) {
+			d.vs = append(d.vs, ve.Violations...)
+		}
+	}
 	for i := first; i < len(d.vs); i++ {
 		v := &d.vs[i]
 		if v.Pointer != "" {

@@ -93,13 +93,19 @@ func (e *Event) SetID(v string) { e.id = v; e.set = e.set&^bitChecked | bitID }
 func (e *Event) SetSource(v string) { e.source = v; e.set = e.set&^bitChecked | bitSource }
 
 // SetSpecVersion sets the specversion attribute.
-func (e *Event) SetSpecVersion(v string) { e.specVersion = v; e.set = e.set&^bitChecked | bitSpecVersion }
+func (e *Event) SetSpecVersion(v string) {
+	e.specVersion = v
+	e.set = e.set&^bitChecked | bitSpecVersion
+}
 
 // SetType sets the type attribute.
 func (e *Event) SetType(v string) { e.typ = v; e.set = e.set&^bitChecked | bitType }
 
 // SetDataContentType sets the datacontenttype attribute.
-func (e *Event) SetDataContentType(v string) { e.dataContentType = v; e.set = e.set&^bitChecked | bitDataContentType }
+func (e *Event) SetDataContentType(v string) {
+	e.dataContentType = v
+	e.set = e.set&^bitChecked | bitDataContentType
+}
 
 // SetDataSchema sets the dataschema attribute.
 func (e *Event) SetDataSchema(v string) { e.dataSchema = v; e.set = e.set&^bitChecked | bitDataSchema }

@@ -342,13 +342,14 @@ func (e *Event) Reset() {
 	*e = Event{ext: ext}
 }
 
-// Clone returns a deep copy of e that shares no memory with it.
+// Clone returns a copy of e that shares no mutable memory with it: its
+// own extension slice and data bytes (strings, being immutable, are shared).
 func (e *Event) Clone() Event {
 	c := *e
 	if e.ext != nil {
 		c.ext = make([]Extension, len(e.ext))
 		for i, x := range e.ext {
-			c.ext[i] = Extension{Name: x.Name, Value: x.Value.clone()}
+			c.ext[i] = x // strings are immutable; a decoder never rewrites their bytes
 		}
 	}
 	if e.data != nil {

@@ -3,6 +3,7 @@ package event
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // valid returns a minimal valid event.
@@ -140,5 +141,25 @@ func TestDataKinds(t *testing.T) {
 	e.ClearData()
 	if e.HasData() {
 		t.Fatal("ClearData left data")
+	}
+}
+
+func TestTimestampTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"2018-04-05t17:31:00z":          "2018-04-05T17:31:00Z",
+		"2016-12-31T23:59:60Z":          "2016-12-31T23:59:59Z",
+		"2016-12-31T15:59:60.5-08:00":   "2016-12-31T23:59:59.5Z",
+		"2020-01-02T03:04:05.123+01:00": "2020-01-02T02:04:05.123Z",
+	} {
+		got, err := Timestamp(in).Time()
+		if err != nil || got.UTC().Format(time.RFC3339Nano) != want {
+			t.Errorf("Timestamp(%q).Time() = %v, %v; want %s", in, got.UTC(), err, want)
+		}
+	}
+	if _, err := Timestamp("2018-04-05T17:31Z").Time(); err == nil {
+		t.Error("Time accepted a timestamp without seconds")
+	}
+	if _, err := String("x").Time(); err == nil || err.Error() != "event: value is String, not Timestamp" {
+		t.Errorf("Time on a String: %v", err)
 	}
 }

@@ -21,7 +21,7 @@ const (
 	KindTimestamp                 // RFC 3339 date-time
 )
 
-var kindNames = [...]string{"", "String", "Boolean", "Integer", "Binary", "URI", "URI-reference", "Timestamp"}
+var kindNames = [...]string{"no type", "String", "Boolean", "Integer", "Binary", "URI", "URI-reference", "Timestamp"}
 
 // String returns the name the specification uses for the type.
 func (k Kind) String() string {
@@ -116,9 +116,17 @@ func (v Value) Time() (time.Time, error) {
 	if !validTimestamp(v.s) {
 		return time.Time{}, &ValueError{Kind: v.kind, Want: KindTimestamp, Text: v.s, Rule: "CORE-TYPE-TIMESTAMP-1"}
 	}
-	// validTimestamp accepted it, so only a leap second can make the
-	// standard parser fail; it is then read as the second before.
-	t, err := time.Parse(time.RFC3339Nano, v.s)
+	// RFC 3339 allows a lower-case t and z, which time.Parse does not;
+	// and Go's time has no leap seconds, so 23:59:60 reads as 23:59:59.
+	b := []byte(v.s)
+	b[10] = 'T'
+	if b[len(b)-1] == 'z' {
+		b[len(b)-1] = 'Z'
+	}
+	if b[17] == '6' && b[18] == '0' {
+		b[17], b[18] = '5', '9'
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
 	if err != nil {
 		return time.Time{}, &ValueError{Kind: v.kind, Want: KindTimestamp, Text: v.s, Rule: "CORE-TYPE-TIMESTAMP-1"}
 	}
@@ -158,12 +166,6 @@ func (v Value) AppendText(dst []byte) []byte {
 
 // Equal reports whether v and o have the same kind and value.
 func (v Value) Equal(o Value) bool { return v == o }
-
-func (v Value) clone() Value {
-	// Strings are immutable; only their backing memory may be shared
-	// with a decoder's buffer, which is never written again.
-	return v
-}
 
 // ValueError reports a value of the wrong kind or with invalid text.
 type ValueError struct {

@@ -33,9 +33,11 @@ import (
 //
 // Data with DataBase64 set becomes binary data. Other data becomes text
 // data: for a JSON datacontenttype (or none) it must be one JSON value,
-// else FromSDK fails (JSON-DATA-3); for other content types, bytes that are
-// not UTF-8 text become binary data, since they have no textual form.
-// Timestamps are written in RFC 3339 with the time.Time's own offset.
+// else FromSDK fails (JSON-DATA-3), and white space around the value (which
+// sdk-go's JSON reader keeps) is left out; for other content types, bytes
+// that are not UTF-8 text become binary data, since they have no textual
+// form. Timestamps are written in RFC 3339 with the time.Time's own offset
+// (UTC if the offset has seconds).
 //
 // The result shares no memory with se. FromSDK returns a
 // [*ConversionError] for anything it cannot carry across: a missing
@@ -235,6 +237,18 @@ func fromSDKValue(name string, v any) (event.Value, bool, error) {
 		rv = rv.Elem()
 	}
 	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int64:
+		if n := rv.Int(); n >= math.MinInt32 && n <= math.MaxInt32 {
+			return event.Integer(int32(n)), true, nil
+		}
+		return event.Value{}, false, &ConversionError{Attribute: name, Rule: "CORE-TYPE-INTEGER-1",
+			Msg: "the number " + strconv.FormatInt(rv.Int(), 10) + " is outside the signed 32-bit range"}
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		if n := rv.Uint(); n <= math.MaxInt32 {
+			return event.Integer(int32(n)), true, nil
+		}
+		return event.Value{}, false, &ConversionError{Attribute: name, Rule: "CORE-TYPE-INTEGER-1",
+			Msg: "the number " + strconv.FormatUint(rv.Uint(), 10) + " is outside the signed 32-bit range"}
 	case reflect.Float32, reflect.Float64:
 		// types.Validate would truncate 1.5 to 1; only whole numbers
 		// convert without loss.

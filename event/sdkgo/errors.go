@@ -27,6 +27,8 @@ type ConversionError struct {
 	Err error
 }
 
+// Error formats the error as "sdkgo: attribute: message: cause (RULE)",
+// leaving out the parts that are empty.
 func (e *ConversionError) Error() string {
 	var b strings.Builder
 	b.WriteString("sdkgo: ")
@@ -55,9 +57,9 @@ func (e *ConversionError) Unwrap() error { return e.Err }
 
 // quote shortens and quotes s for an error message.
 func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		s = s[:max] + "…"
+	const limit = 64
+	if len(s) > limit {
+		s = s[:limit] + "…"
 	}
 	return strconv.Quote(s)
 }

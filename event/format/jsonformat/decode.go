@@ -526,6 +526,17 @@ func (d *decoder) base64Data(e *event.Event, o *object, sp span, member, rule st
 // a base64 string (datacontentencoding "base64").
 func (d *decoder) mapV03(e *event.Event, o *object) bool {
 	e.SetSpecVersion(event.SpecVersion)
+	// 0.3 had no dataschema and no data_base64; such members would collide
+	// with what the 1.0 mapping produces, so they are errors, not guesses.
+	if e.Has(event.AttrDataSchema) {
+		d.violate("CORE-ATTR-4", event.AttrDataSchema, o.pointer("dataschema"), o.offsets[5],
+			"a 0.3 event has no dataschema attribute; its schemaurl becomes the 1.0 dataschema")
+	}
+	if o.base64.present {
+		d.violate("V03-NAMING-1", "data_base64", o.pointer("data_base64"), o.base64.start,
+			"data_base64 is not a 0.3 member (0.3 names are a-z and 0-9; binary data uses datacontentencoding)")
+		o.base64.present = false
+	}
 	if v, ok := e.Extension("schemaurl"); ok {
 		e.Delete("schemaurl")
 		if v.Kind() != event.KindString {

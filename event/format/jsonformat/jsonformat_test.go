@@ -267,3 +267,15 @@ func TestDecodeReusesEvent(t *testing.T) {
 		t.Fatalf("state leaked between decodes: %v", e.Extensions())
 	}
 }
+
+func TestV03Collisions(t *testing.T) {
+	for in, rule := range map[string]string{
+		`{"specversion":"0.3","id":"1","source":"/s","type":"t","schemaurl":"https://a/1","dataschema":"https://b/2"}`: "CORE-ATTR-4",
+		`{"specversion":"0.3","id":"1","source":"/s","type":"t","data_base64":"AA=="}`:                                 "V03-NAMING-1",
+	} {
+		var e event.Event
+		if got := rulesOf(Decode([]byte(in), &e)); !slices.Contains(got, rule) {
+			t.Errorf("%s: rules %v, want %s", in, got, rule)
+		}
+	}
+}

@@ -110,6 +110,25 @@ func (s *scanner) str() (start, end int, escaped bool, err error) {
 // returns the index of the closing quote, or -1 if the string is
 // malformed (strError then says why).
 func scanString(in []byte, i int) (end int, escaped bool) {
+	// Fast path: a string with no escape and no non-ASCII byte, found a
+	// word at a time.
+	for i+8 <= len(in) {
+		m := specials(binary.LittleEndian.Uint64(in[i:]))
+		if m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			if in[i] == '"' {
+				return i, false
+			}
+			break
+		}
+		i += 8
+	}
+	return scanStringSlow(in, i)
+}
+
+// scanStringSlow finishes scanString from i, handling escapes, non-ASCII
+// bytes and the last few bytes of the input.
+func scanStringSlow(in []byte, i int) (end int, escaped bool) {
 	for {
 		// Eight bytes at a time: skip to the first byte that needs a look.
 		if i+8 <= len(in) {
@@ -337,6 +356,16 @@ func (s *scanner) literal(word string) error {
 // stack (1 = object) bounded by maxDepth, so hostile input cannot exhaust
 // the goroutine stack.
 func (s *scanner) value() error {
+	if end, ok := skipValue(s.in, s.pos); ok {
+		s.pos = end
+		return nil
+	}
+	return s.valueDetailed()
+}
+
+// valueDetailed is value's slow twin, run only on input skipValue refused:
+// it walks the same grammar to say where and why the input is wrong.
+func (s *scanner) valueDetailed() error {
 	var stack [maxDepth/64 + 1]uint64
 	depth := 0
 	for {
@@ -417,6 +446,132 @@ func (s *scanner) value() error {
 			break
 		}
 	}
+}
+
+// skipValue is the fast path of value: one function over local indices
+// that checks the syntax of the JSON value starting at i (white space
+// allowed before it) and returns the index after it, or ok=false on any
+// problem, leaving the diagnosis to valueDetailed.
+func skipValue(in []byte, i int) (end int, ok bool) {
+	var stack [maxDepth/64 + 1]uint64
+	depth := 0
+	for {
+		for i < len(in) && in[i] <= ' ' {
+			if c := in[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				return 0, false
+			}
+			i++
+		}
+		if i >= len(in) {
+			return 0, false
+		}
+		switch c := in[i]; c {
+		case '"':
+			e, _ := scanString(in, i+1)
+			if e < 0 {
+				return 0, false
+			}
+			i = e + 1
+		case '{', '[':
+			if depth >= maxDepth {
+				return 0, false
+			}
+			if c == '{' {
+				stack[depth>>6] |= 1 << (depth & 63)
+			} else {
+				stack[depth>>6] &^= 1 << (depth & 63)
+			}
+			depth++
+			i++
+			for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
+				i++
+			}
+			if i < len(in) && (in[i] == '}' && c == '{' || in[i] == ']' && c == '[') {
+				i++
+				depth--
+				break
+			}
+			if c == '{' {
+				if i = skipKey(in, i); i < 0 {
+					return 0, false
+				}
+			}
+			continue
+		case 't':
+			if len(in)-i < 4 || string(in[i:i+4]) != "true" {
+				return 0, false
+			}
+			i += 4
+		case 'f':
+			if len(in)-i < 5 || string(in[i:i+5]) != "false" {
+				return 0, false
+			}
+			i += 5
+		case 'n':
+			if len(in)-i < 4 || string(in[i:i+4]) != "null" {
+				return 0, false
+			}
+			i += 4
+		default:
+			e, _ := scanNumber(in, i)
+			if e < 0 {
+				return 0, false
+			}
+			i = e
+		}
+		// After a value: close containers or go on to the next element.
+		for {
+			if depth == 0 {
+				return i, true
+			}
+			for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
+				i++
+			}
+			if i >= len(in) {
+				return 0, false
+			}
+			inObject := stack[(depth-1)>>6]&(1<<((depth-1)&63)) != 0
+			switch c := in[i]; {
+			case c == ',':
+				i++
+				if inObject {
+					if i = skipKey(in, i); i < 0 {
+						return 0, false
+					}
+				}
+			case c == '}' && inObject, c == ']' && !inObject:
+				i++
+				depth--
+				continue
+			default:
+				return 0, false
+			}
+			break
+		}
+	}
+}
+
+// skipKey checks `"name" :` (with white space) from i and returns the index
+// after the colon, or -1.
+func skipKey(in []byte, i int) int {
+	for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
+		i++
+	}
+	if i >= len(in) || in[i] != '"' {
+		return -1
+	}
+	e, _ := scanString(in, i+1)
+	if e < 0 {
+		return -1
+	}
+	i = e + 1
+	for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
+		i++
+	}
+	if i >= len(in) || in[i] != ':' {
+		return -1
+	}
+	return i + 1
 }
 
 // key scans a member name and its colon.

@@ -17,7 +17,7 @@ GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint
 # exits 0 when -fuzz matches nothing, so the fuzz target checks each name with
 # go test -list first and fails on a missing one.
 FUZZTIME ?= 10s
-FUZZ_TARGETS ?= ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch ./event/sdkgo:FuzzDifferential
+FUZZ_TARGETS ?= ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch ./event/sdkgo:FuzzDifferential ./event/binding:FuzzDecodeHeaderValue ./transports/http:FuzzDetectMode ./transports/http:FuzzBinaryHeader
 
 # Go files we own: not the tools folder, not test vectors (testdata may hold
 # deliberately broken Go), not VCS or npm folders.
@@ -76,7 +76,7 @@ fuzz: ## Fuzz each of FUZZ_TARGETS for FUZZTIME (a smoke test, default 10s each)
 	done
 
 .PHONY: bench
-bench: ## Run the event benchmarks and save the output to bench.out
+bench: bench-http ## Run the event benchmarks and save the output to bench.out
 	$(GO) test -run='^$$' -bench=. -benchmem ./event/... | tee bench.out
 
 .PHONY: build
@@ -136,4 +136,23 @@ interop: ## Run the MQTT tests against a real Mosquitto broker too (installs it 
 .PHONY: bench-mqtt
 bench-mqtt: ## MQTT subscriber throughput vs a bare paho subscriber, on the embedded broker and Mosquitto
 	$(GO) build -o bin/ce ./cmd/ce
-	scripts/mosquitto.sh bin/ce bench mqtt --mosquitto-from-env
+	@mkdir -p reports
+	scripts/mosquitto.sh bin/ce bench mqtt --mosquitto-from-env --json reports/bench-mqtt.json
+
+# HTTP binding (issue 4): the Go benchmarks of the receive path (allocations
+# per binary-mode event, batch events/s), then `ce bench http`, which runs
+# each receiver in its own process on 127.0.0.1:0 and drives it with the
+# in-repo fasthttp load generator, bounded in time and request count.
+BENCH_HTTP_DURATION ?= 5s
+BENCH_HTTP_RUNS ?= 2
+
+.PHONY: bench-http
+bench-http: ## HTTP receivers vs sdk-go and bare net/http and fasthttp (table; JSON in reports/)
+	$(GO) test -run='^$$' -bench=. -benchmem ./transports/http/ ./event/binding/ | tee bench-http.out
+	$(GO) build -o bin/ce ./cmd/ce
+	@mkdir -p reports
+	bin/ce bench http --duration $(BENCH_HTTP_DURATION) --runs $(BENCH_HTTP_RUNS) --json reports/bench-http.json | tee -a bench-http.out
+	bin/ce bench http --batch 100 --duration $(BENCH_HTTP_DURATION) --runs $(BENCH_HTTP_RUNS) --json reports/bench-http-batch.json | tee -a bench-http.out
+
+# The MQTT binding's user-property decoder joins the fuzz smoke.
+FUZZ_TARGETS += ./transports/mqtt:FuzzDecodeUserProperties

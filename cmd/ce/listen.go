@@ -132,11 +132,11 @@ func (p *printer) Event(e *event.Event) error {
 func (p *printer) Refused(from string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.errOut, "refused message from %s: %v\n", from, err)
+	_, _ = fmt.Fprintf(p.errOut, "refused message from %s: %v\n", from, err)
 	var ve *event.ValidationError
 	if errors.As(err, &ve) {
 		for _, v := range ve.Violations {
-			fmt.Fprintf(p.errOut, "  %-12s %-28s %-11s %s\n", v.Pointer, v.Rule, levelOf(v.Rule), v.Message)
+			_, _ = fmt.Fprintf(p.errOut, "  %-12s %-28s %-11s %s\n", v.Pointer, v.Rule, levelOf(v.Rule), v.Message)
 		}
 	}
 }
@@ -145,5 +145,5 @@ func (p *printer) Refused(from string, err error) {
 func (p *printer) Listening(what, addr string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.errOut, "listening for %s on %s\n", what, addr)
+	_, _ = fmt.Fprintf(p.errOut, "listening for %s on %s\n", what, addr)
 }

@@ -1,0 +1,196 @@
+package http
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/format/jsonformat"
+)
+
+// FastServer receives CloudEvents like [Handler] does, on valyala/fasthttp:
+// the runtime's HTTP trigger. A binary-mode event costs one allocation
+// (its attribute strings); the event's data points into the request buffer,
+// valid until the handler returns. The context the handler gets is the
+// request's *fasthttp.RequestCtx, which is done when the server shuts down.
+type FastServer struct {
+	r   *receiver
+	srv *fasthttp.Server
+}
+
+// NewFastServer returns a FastServer passing events to h. It returns an
+// error for a nil h or an invalid option.
+func NewFastServer(h binding.Handler, opts ...Option) (*FastServer, error) {
+	r, err := newReceiver(h, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &FastServer{r: r}
+	s.srv = &fasthttp.Server{
+		Handler:               s.serve,
+		ErrorHandler:          s.fail,
+		Name:                  "openevents",
+		MaxRequestBodySize:    int(r.cfg.maxBody),
+		ReadBufferSize:        r.cfg.maxHeader,
+		ReadTimeout:           r.cfg.readHeaderTimeout,
+		IdleTimeout:           r.cfg.idleTimeout,
+		NoDefaultServerHeader: true,
+		NoDefaultContentType:  true,
+		TLSConfig:             r.cfg.tls,
+		// Library code never logs (STYLE.md): fasthttp's connection
+		// errors reach the refuse hook through ErrorHandler instead.
+		Logger: discard{},
+	}
+	return s, nil
+}
+
+// Serve accepts connections on ln until [FastServer.Shutdown] is called,
+// and then returns nil. With [WithTLSConfig] it speaks HTTPS. It takes
+// ownership of ln.
+func (s *FastServer) Serve(ln net.Listener) error {
+	if s.srv.TLSConfig != nil {
+		ln = tls.NewListener(ln, s.srv.TLSConfig)
+	}
+	return s.srv.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits for the requests in
+// flight to finish or for ctx to end. fasthttp's idle-worker sweeper, a
+// goroutine of its own, notices the stop within ten seconds.
+func (s *FastServer) Shutdown(ctx context.Context) error {
+	return s.srv.ShutdownWithContext(ctx)
+}
+
+func (s *FastServer) serve(ctx *fasthttp.RequestCtx) {
+	switch {
+	case ctx.IsPost():
+	case ctx.IsOptions():
+		s.options(ctx)
+		return
+	default:
+		ctx.Response.Header.Set("Allow", allowMethods)
+		s.refuse(ctx, nil, ErrMethod)
+		return
+	}
+	r := s.r
+	if !r.enter() {
+		s.refuse(ctx, nil, ErrOverloaded)
+		return
+	}
+	defer r.leave()
+	st := r.get()
+	defer r.put(st)
+
+	body := ctx.Request.Body()
+	ct := ctx.Request.Header.ContentType()
+	var out outcome
+	switch mode := DetectMode(ct); mode {
+	case binding.ModeBinary:
+		for k, v := range ctx.Request.Header.All() {
+			if len(k) > 3 && hasPrefixFold(k, "ce-") { // HTTP-HEADER-NAME-2
+				addHeader(st, k[3:], v)
+			}
+		}
+		if err := binaryEvent(st, ct, body); err != nil {
+			out.err = err
+		} else {
+			out = r.deliver(ctx, st)
+		}
+	default:
+		if !formatSupported(ct, mode) {
+			out.err = ErrUnsupportedMediaType
+		} else {
+			out = r.structured(ctx, st, mode, body)
+		}
+	}
+	switch {
+	case out.err != nil:
+		s.refuse(ctx, st, out.err)
+	case out.reply:
+		s.writeReply(ctx, st)
+	default:
+		ctx.SetStatusCode(http.StatusNoContent) // WEBHOOK-RESPONSE-6
+	}
+}
+
+// fail answers requests fasthttp could not read.
+func (s *FastServer) fail(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		s.refuse(ctx, nil, ErrTooLarge)
+		return
+	}
+	var small *fasthttp.ErrSmallBuffer
+	if errors.As(err, &small) {
+		s.refuse(ctx, nil, ErrHeaderTooLarge)
+		return
+	}
+	s.refuse(ctx, nil, &UnreadableError{Err: err})
+}
+
+func (s *FastServer) refuse(ctx *fasthttp.RequestCtx, st *state, err error) {
+	code := StatusOf(err)
+	if f := s.r.cfg.onRefuse; f != nil {
+		f(ctx.RemoteAddr().String(), err)
+	}
+	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+		ctx.Response.Header.Set("Retry-After", s.r.cfg.retryAfterHeader()) // WEBHOOK-RESPONSE-11
+	}
+	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
+	ctx.SetStatusCode(code)
+	if st != nil {
+		st.out = appendErrorBody(st.out[:0], err)
+		ctx.SetBody(st.out)
+	} else {
+		ctx.SetBody(appendErrorBody(nil, err))
+	}
+}
+
+func (s *FastServer) writeReply(ctx *fasthttp.RequestCtx, st *state) {
+	resp := &ctx.Response
+	var body []byte
+	if s.r.cfg.replyMode == binding.ModeStructured {
+		resp.Header.SetContentType(jsonformat.MediaType)
+		body = st.out
+	} else {
+		e := &st.reply
+		st.out, st.spans = appendBinaryHeaders(st.out[:0], st.spans[:0], e)
+		for _, sp := range st.spans {
+			resp.Header.SetBytesKV(st.out[sp.name[0]:sp.name[1]], st.out[sp.value[0]:sp.value[1]])
+		}
+		if e.Has("datacontenttype") {
+			resp.Header.SetContentType(e.DataContentType())
+		}
+		body = e.Data()
+	}
+	if len(body) == 0 {
+		ctx.SetStatusCode(http.StatusNoContent) // WEBHOOK-RESPONSE-6
+		return
+	}
+	ctx.SetStatusCode(http.StatusOK) // WEBHOOK-RESPONSE-4
+	ctx.SetBody(body)                // copied by fasthttp
+}
+
+func (s *FastServer) options(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.Set("Allow", allowMethods) // WEBHOOK-VALIDATION-7
+	h := &ctx.Request.Header
+	code, origin, rate, err := s.r.cfg.handshake(string(h.Peek(hdrRequestOrigin)), string(h.Peek(hdrRequestRate)))
+	if err != nil {
+		s.refuse(ctx, nil, err)
+		return
+	}
+	if origin != "" {
+		ctx.Response.Header.Set(hdrAllowedOrigin, origin)
+		ctx.Response.Header.Set(hdrAllowedRate, rate)
+	}
+	ctx.SetStatusCode(code)
+}
+
+// discard is a fasthttp.Logger that drops everything.
+type discard struct{}
+
+func (discard) Printf(string, ...any) {}

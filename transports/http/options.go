@@ -1,0 +1,145 @@
+package http
+
+import (
+	"crypto/tls"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/openevents/openevents/event/binding"
+)
+
+// Option configures a receiver: [NewHandler], [NewServer] and
+// [NewFastServer]. Options about connections (timeouts, header size, TLS)
+// apply to the two servers only; a [Handler] embedded in someone else's
+// server leaves those to that server.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// Defaults of the receiver options.
+const (
+	DefaultMaxBodyBytes      = 4 << 20
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultRetryAfter        = time.Second
+)
+
+type config struct {
+	maxBody           int64
+	maxHeader         int
+	readHeaderTimeout time.Duration
+	idleTimeout       time.Duration
+	tls               *tls.Config
+	maxInFlight       int64
+	retryAfter        time.Duration
+	replyMode         binding.Mode
+	origins           []string // nil: any origin
+	allowedRate       int      // 0: no limit
+	onRefuse          func(remote string, err error)
+}
+
+func newConfig(opts []Option) (config, error) {
+	c := config{
+		maxBody:           DefaultMaxBodyBytes,
+		maxHeader:         DefaultMaxHeaderBytes,
+		readHeaderTimeout: DefaultReadHeaderTimeout,
+		idleTimeout:       DefaultIdleTimeout,
+		retryAfter:        DefaultRetryAfter,
+		replyMode:         binding.ModeBinary,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	switch {
+	case c.maxBody <= 0:
+		return c, errors.New("cehttp: WithMaxBodyBytes needs a positive size")
+	case c.maxHeader <= 0:
+		return c, errors.New("cehttp: WithMaxHeaderBytes needs a positive size")
+	case c.readHeaderTimeout <= 0 || c.idleTimeout <= 0:
+		return c, errors.New("cehttp: timeouts must be positive")
+	case c.maxInFlight < 0:
+		return c, errors.New("cehttp: WithMaxInFlight needs a size >= 0")
+	case c.retryAfter < time.Second:
+		return c, errors.New("cehttp: Retry-After counts whole seconds; WithRetryAfter needs at least one")
+	case c.replyMode != binding.ModeBinary && c.replyMode != binding.ModeStructured:
+		return c, errors.New("cehttp: a reply is one event, sent in binary or structured mode, not " + c.replyMode.String())
+	case c.allowedRate < 0:
+		return c, errors.New("cehttp: WithAllowedRate needs a rate >= 0")
+	}
+	return c, nil
+}
+
+// WithMaxBodyBytes limits the request body; a longer one is answered 413.
+// The default is [DefaultMaxBodyBytes] (4 MiB).
+func WithMaxBodyBytes(n int64) Option { return optionFunc(func(c *config) { c.maxBody = n }) }
+
+// WithMaxHeaderBytes limits the request line and headers (servers only);
+// the default is [DefaultMaxHeaderBytes] (16 KiB).
+func WithMaxHeaderBytes(n int) Option { return optionFunc(func(c *config) { c.maxHeader = n }) }
+
+// WithReadHeaderTimeout bounds the time to read a request's headers
+// (servers only; [FastServer] applies it to the whole request, which
+// fasthttp reads at once). The default is [DefaultReadHeaderTimeout].
+func WithReadHeaderTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.readHeaderTimeout = d })
+}
+
+// WithIdleTimeout bounds how long a kept-alive connection waits for its
+// next request (servers only). The default is [DefaultIdleTimeout].
+func WithIdleTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.idleTimeout = d })
+}
+
+// WithTLSConfig makes the servers speak HTTPS with cfg (web-hook
+// deliveries travel over HTTPS, WEBHOOK-DELIVERY-1). The default is plain
+// HTTP. The config is not copied; do not modify it after use.
+func WithTLSConfig(cfg *tls.Config) Option { return optionFunc(func(c *config) { c.tls = cfg }) }
+
+// WithMaxInFlight bounds the requests handled at once; a request beyond
+// the bound is answered 429 with Retry-After at once, without reading its
+// body (WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11). The default, 0, is no
+// bound.
+func WithMaxInFlight(n int) Option { return optionFunc(func(c *config) { c.maxInFlight = int64(n) }) }
+
+// WithRetryAfter sets the delay a 429 answer asks for, in whole seconds
+// (at least one); the default is [DefaultRetryAfter].
+func WithRetryAfter(d time.Duration) Option { return optionFunc(func(c *config) { c.retryAfter = d }) }
+
+// WithReplyMode sets the content mode of reply events written by a
+// [Replier]: [binding.ModeBinary] (the default) or
+// [binding.ModeStructured].
+func WithReplyMode(m binding.Mode) Option { return optionFunc(func(c *config) { c.replyMode = m }) }
+
+// WithAllowedOrigins restricts the web-hook abuse-protection handshake
+// to senders naming one of origins in WebHook-Request-Origin; others are
+// answered 403 without permission headers (WEBHOOK-VALIDATION-5). The
+// default allows every origin.
+func WithAllowedOrigins(origins ...string) Option {
+	return optionFunc(func(c *config) { c.origins = append([]string{}, origins...) })
+}
+
+// WithAllowedRate sets the requests per minute granted in the handshake's
+// WebHook-Allowed-Rate; the default, 0, grants what was asked, or "*".
+func WithAllowedRate(perMinute int) Option {
+	return optionFunc(func(c *config) { c.allowedRate = perMinute })
+}
+
+// WithRefuseHook calls f for every request the receiver does not accept
+// (any answer other than 2xx), with the remote address and the error that
+// chose the status. f is called on the request's goroutine, concurrently
+// for concurrent requests, and must not keep err's event references.
+func WithRefuseHook(f func(remote string, err error)) Option {
+	return optionFunc(func(c *config) { c.onRefuse = f })
+}
+
+func (c *config) retryAfterHeader() string {
+	return strconv.FormatInt(int64(c.retryAfter/time.Second), 10)
+}

@@ -1,0 +1,393 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/format/jsonformat"
+)
+
+// Doer sends one HTTP request; *http.Client is one. A Doer must not follow
+// redirects on the Sender's behalf (WEBHOOK-RESPONSE-3): a 3xx answer is
+// returned to the caller as a [*StatusError].
+type Doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+// SenderOption configures a [Sender].
+type SenderOption interface {
+	applySender(*senderConfig)
+}
+
+type senderOptionFunc func(*senderConfig)
+
+func (f senderOptionFunc) applySender(c *senderConfig) { f(c) }
+
+// Defaults of the sender options.
+const (
+	DefaultAttempts       = 3
+	DefaultBackoff        = 100 * time.Millisecond
+	DefaultMaxRetryWait   = 30 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+type senderConfig struct {
+	doer     Doer
+	mode     binding.Mode
+	attempts int
+	backoff  time.Duration
+	maxWait  time.Duration
+	timeout  time.Duration
+	header   http.Header
+}
+
+// WithDoer sends requests with d instead of the default client (an
+// *http.Client with keep-alive connection reuse that never follows
+// redirects).
+func WithDoer(d Doer) SenderOption { return senderOptionFunc(func(c *senderConfig) { c.doer = d }) }
+
+// WithMode sets the content mode of [Sender.Send]: [binding.ModeBinary]
+// (the default), [binding.ModeStructured], or [binding.ModeBatch], which
+// sends each event as a batch of one. Use batched mode only with a
+// receiver that asked for it (HTTP-BATCH-1).
+func WithMode(m binding.Mode) SenderOption {
+	return senderOptionFunc(func(c *senderConfig) { c.mode = m })
+}
+
+// WithRetry makes a delivery answered 429 or 503, or not answered at all,
+// up to attempts tries in all (1: no retry), waiting backoff, doubled after
+// each try and jittered, between them — or as long as Retry-After asks
+// (WEBHOOK-RESPONSE-12). A Retry-After longer than [DefaultMaxRetryWait]
+// ends the retries. The default is [DefaultAttempts] and [DefaultBackoff].
+func WithRetry(attempts int, backoff time.Duration) SenderOption {
+	return senderOptionFunc(func(c *senderConfig) { c.attempts, c.backoff = attempts, backoff })
+}
+
+// WithRequestTimeout bounds each attempt; the default is
+// [DefaultRequestTimeout]. The context given to Send bounds them all.
+func WithRequestTimeout(d time.Duration) SenderOption {
+	return senderOptionFunc(func(c *senderConfig) { c.timeout = d })
+}
+
+// WithHeader adds a header to every request, for example Authorization
+// (WEBHOOK-AUTH-1). ce- headers and Content-Type are the Sender's own and
+// cannot be set this way.
+func WithHeader(name, value string) SenderOption {
+	return senderOptionFunc(func(c *senderConfig) { c.header.Add(name, value) })
+}
+
+// WithRequestOrigin adds WebHook-Request-Origin to every delivery, as a
+// sender that passed the abuse-protection handshake must
+// (WEBHOOK-DELIVERY-5, WEBHOOK-VALIDATION-3).
+func WithRequestOrigin(origin string) SenderOption {
+	return WithHeader(hdrRequestOrigin, origin)
+}
+
+// Sender posts CloudEvents to one URL. It is safe for concurrent use.
+type Sender struct {
+	target string
+	cfg    senderConfig
+}
+
+// NewSender returns a Sender posting to target, an absolute http or https
+// URL. It returns an error for another URL or an invalid option.
+func NewSender(target string, opts ...SenderOption) (*Sender, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, errors.New("cehttp: target URL: " + err.Error())
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, errors.New("cehttp: target must be an absolute http or https URL, not " + strconv.Quote(target))
+	}
+	c := senderConfig{
+		mode:     binding.ModeBinary,
+		attempts: DefaultAttempts,
+		backoff:  DefaultBackoff,
+		maxWait:  DefaultMaxRetryWait,
+		timeout:  DefaultRequestTimeout,
+		header:   http.Header{},
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.applySender(&c)
+		}
+	}
+	switch {
+	case c.mode < binding.ModeBinary || c.mode > binding.ModeBatch:
+		return nil, errors.New("cehttp: unknown content mode " + c.mode.String())
+	case c.attempts < 1:
+		return nil, errors.New("cehttp: WithRetry needs at least one attempt")
+	case c.backoff < 0 || c.timeout <= 0:
+		return nil, errors.New("cehttp: WithRetry and WithRequestTimeout need positive durations")
+	}
+	for k := range c.header {
+		if hasPrefixFold(k, "ce-") || http.CanonicalHeaderKey(k) == "Content-Type" {
+			return nil, errors.New("cehttp: WithHeader cannot set " + k)
+		}
+	}
+	if c.doer == nil {
+		tr := http.DefaultTransport
+		if t, ok := tr.(*http.Transport); ok {
+			t = t.Clone()
+			t.MaxIdleConnsPerHost = 64
+			tr = t
+		}
+		c.doer = &http.Client{
+			Transport: tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse // WEBHOOK-RESPONSE-3
+			},
+		}
+	}
+	return &Sender{target: target, cfg: c}, nil
+}
+
+// Response is the receiver's answer to an accepted delivery.
+type Response struct {
+	// Status is the 2xx status code.
+	Status int
+	// Reply is the event the receiver answered with, or nil. The caller
+	// owns it.
+	Reply *event.Event
+}
+
+// Send posts e in the Sender's mode and returns the accepted answer. A
+// non-2xx answer is a [*StatusError] (after the retries [WithRetry]
+// allows), no answer an [*UnreachableError], an event that does not
+// validate or encode is returned as the encoder's error without sending.
+// [IsRetryable] tells which are worth sending again.
+func (s *Sender) Send(ctx context.Context, e *event.Event) (*Response, error) {
+	if s.cfg.mode == binding.ModeBatch {
+		return s.SendBatch(ctx, []event.Event{*e})
+	}
+	var (
+		body []byte
+		ct   string
+		hdr  = make(http.Header, 8)
+		err  error
+	)
+	if s.cfg.mode == binding.ModeStructured {
+		if body, err = jsonformat.Append(nil, e); err != nil {
+			return nil, err
+		}
+		ct = jsonformat.MediaType // HTTP-STRUCTURED-1
+	} else {
+		if err := e.Validate(); err != nil {
+			return nil, err
+		}
+		buf, spans := appendBinaryHeaders(nil, nil, e)
+		for _, sp := range spans {
+			hdr[string(buf[sp.name[0]:sp.name[1]])] = []string{string(buf[sp.value[0]:sp.value[1]])}
+		}
+		if e.Has(event.AttrDataContentType) {
+			ct = e.DataContentType() // HTTP-BINARY-1
+		}
+		body = e.Data() // HTTP-BINARY-3
+	}
+	return s.post(ctx, hdr, ct, body)
+}
+
+// SendBatch posts events as one batch (HTTP-BATCH-5, HTTP-BATCH-6);
+// errors are as for [Send]. Use it only with a receiver that asked for
+// batches (HTTP-BATCH-1).
+func (s *Sender) SendBatch(ctx context.Context, events []event.Event) (*Response, error) {
+	body, err := jsonformat.AppendBatch(nil, events)
+	if err != nil {
+		return nil, err
+	}
+	return s.post(ctx, make(http.Header, 2), jsonformat.BatchMediaType, body)
+}
+
+func (s *Sender) post(ctx context.Context, hdr http.Header, ct string, body []byte) (*Response, error) {
+	for k, v := range s.cfg.header {
+		hdr[k] = v
+	}
+	if ct != "" {
+		hdr.Set("Content-Type", ct)
+	}
+	wait := s.cfg.backoff
+	for attempt := 1; ; attempt++ {
+		resp, err := s.once(ctx, hdr, body)
+		if err == nil {
+			return resp, nil
+		}
+		if attempt >= s.cfg.attempts || ctx.Err() != nil || !retryableAnswer(err) {
+			return nil, err
+		}
+		d := wait/2 + rand.N(wait/2+1) // jitter: spread senders apart
+		var se *StatusError
+		if errors.As(err, &se) && se.RetryAfter > 0 {
+			if se.RetryAfter > s.cfg.maxWait {
+				return nil, err
+			}
+			d = se.RetryAfter // WEBHOOK-RESPONSE-12
+		}
+		wait *= 2
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+	}
+}
+
+func retryableAnswer(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable
+	}
+	var ue *UnreachableError
+	return errors.As(err, &ue)
+}
+
+func (s *Sender) once(parent context.Context, hdr http.Header, body []byte) (*Response, error) {
+	ctx, cancel := context.WithTimeout(parent, s.cfg.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.target, bytes.NewReader(body)) // WEBHOOK-DELIVERY-2
+	if err != nil {
+		return nil, err
+	}
+	req.Header = hdr
+	resp, err := s.cfg.doer.Do(req)
+	if err != nil {
+		if parent.Err() != nil {
+			return nil, err // the caller gave up; not the receiver's fault
+		}
+		// Refused, reset, or this attempt's timeout: worth another try.
+		return nil, &UnreachableError{Err: err}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10)) // best effort: the status says enough
+		se := &StatusError{Code: resp.StatusCode, Body: b}
+		if ra := resp.Header.Get("Retry-After"); ra != "" {
+			se.RetryAfter = parseRetryAfter(ra)
+		}
+		return nil, se
+	}
+	reply, err := readReply(resp)
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: resp.StatusCode, Reply: reply}, nil
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 if neither.
+func parseRetryAfter(v string) time.Duration {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// ReplyLimit is the largest reply body a Sender reads.
+const ReplyLimit = 4 << 20
+
+// readReply decodes the event a 2xx answer carries, if any: a structured
+// body, or binary-mode ce- headers.
+func readReply(resp *http.Response) (*event.Event, error) {
+	ct := resp.Header.Get("Content-Type")
+	mode := DetectMode(ct)
+	if mode == binding.ModeBinary && resp.Header.Get("Ce-Specversion") == "" {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, ReplyLimit)) // drain for connection reuse
+		return nil, nil
+	}
+	body, err := readBody(nil, resp.Body, resp.ContentLength, ReplyLimit)
+	if err != nil {
+		return nil, &ReplyError{Err: err}
+	}
+	e := new(event.Event)
+	switch mode {
+	case binding.ModeBinary:
+		var st state
+		for k, vs := range resp.Header {
+			if len(k) > 3 && hasPrefixFold(k, "ce-") {
+				if len(vs) != 1 {
+					return nil, &ReplyError{Err: &MessageError{Header: k, Rule: "HTTP-BINARY-4", Msg: "an attribute maps to one header, given once"}}
+				}
+				addHeader(&st, k[3:], vs[0])
+			}
+		}
+		if err := binaryEvent(&st, ct, body); err != nil {
+			return nil, &ReplyError{Err: err}
+		}
+		*e = st.e
+	case binding.ModeStructured:
+		if !formatSupported(ct, mode) {
+			return nil, &ReplyError{Err: ErrUnsupportedMediaType}
+		}
+		if err := jsonformat.Decode(body, e); err != nil {
+			return nil, &ReplyError{Err: err}
+		}
+	default:
+		return nil, &ReplyError{Err: &MessageError{Rule: "HTTP-BATCH-5", Msg: "a reply is one event, not a batch"}}
+	}
+	return e, nil
+}
+
+// CloseIdleConnections closes the kept-alive connections of the Sender's
+// Doer, if it has that method (an *http.Client does).
+func (s *Sender) CloseIdleConnections() {
+	if c, ok := s.cfg.doer.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// ErrNotPermitted is returned by [Sender.RequestPermission] when the
+// target answered the handshake without granting the origin.
+var ErrNotPermitted = errors.New("delivery not permitted by the target")
+
+// RequestPermission runs the web-hook abuse-protection handshake against
+// the Sender's URL: an OPTIONS request naming origin in
+// WebHook-Request-Origin (WEBHOOK-VALIDATION-1, WEBHOOK-VALIDATION-2) and,
+// when rate > 0, asking for rate requests per minute (WEBHOOK-RATE-1). It
+// returns the granted WebHook-Allowed-Rate ("*" or a number), a
+// [*StatusError] for a non-2xx answer, or [ErrNotPermitted] when the answer
+// does not grant origin (WEBHOOK-ALLOWED-ORIGIN-2). Deliveries after a
+// grant must carry the same origin: use [WithRequestOrigin]
+// (WEBHOOK-VALIDATION-3).
+func (s *Sender) RequestPermission(ctx context.Context, origin string, rate int) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, s.target, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set(hdrRequestOrigin, origin)
+	if rate > 0 {
+		req.Header.Set(hdrRequestRate, strconv.Itoa(rate))
+	}
+	resp, err := s.cfg.doer.Do(req)
+	if err != nil {
+		return "", &UnreachableError{Err: err}
+	}
+	defer func() { _ = resp.Body.Close() }()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10)) // drain for connection reuse
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return "", &StatusError{Code: resp.StatusCode}
+	}
+	if got := resp.Header.Get(hdrAllowedOrigin); got != origin && got != "*" {
+		return "", ErrNotPermitted
+	}
+	granted := resp.Header.Get(hdrAllowedRate)
+	if granted == "" {
+		granted = "*" // WEBHOOK-ALLOWED-RATE-2 is a SHOULD; absent means no stated limit
+	}
+	return granted, nil
+}

@@ -17,7 +17,7 @@ GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint
 # exits 0 when -fuzz matches nothing, so the fuzz target checks each name with
 # go test -list first and fails on a missing one.
 FUZZTIME ?= 10s
-FUZZ_TARGETS ?= ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch ./event/sdkgo:FuzzDifferential ./event/binding:FuzzDecodeHeaderValue ./transports/http:FuzzDetectMode ./transports/http:FuzzBinaryHeader
+FUZZ_TARGETS ?= ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch ./event/sdkgo:FuzzDifferential ./event/binding:FuzzDecodeHeaderValue ./transports/http:FuzzDetectMode ./transports/http:FuzzBinaryHeader ./event/format/protoformat:FuzzDecode ./event/format/protoformat:FuzzDecodeBatch
 
 # Go files we own: not the tools folder, not test vectors (testdata may hold
 # deliberately broken Go), not VCS or npm folders.

@@ -1,0 +1,5 @@
+//go:build !race
+
+package protoformat_test
+
+const raceEnabled = false

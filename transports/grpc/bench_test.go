@@ -1,0 +1,86 @@
+package grpc_test
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+
+	"google.golang.org/grpc"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/format/jsonformat"
+	cegrpc "github.com/openevents/openevents/transports/grpc"
+)
+
+const typical = `{"specversion":"1.0","id":"7f6c9f2e-2a4c-4e3a-9d6b-5b0b8f0c1a2d",` +
+	`"source":"https://example.com/orders","type":"com.example.order.created",` +
+	`"subject":"orders/12345","time":"2026-11-26T10:00:00.123Z",` +
+	`"datacontenttype":"application/json",` +
+	`"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",` +
+	`"data":{"order":12345,"customer":"c-42","items":[{"sku":"A-1","qty":2,"price":4.5},` +
+	`{"sku":"B-7","qty":1,"price":10.99}],"total":19.99,"paid":true}}`
+
+// BenchmarkStream streams batches of 100 typical events over loopback TCP
+// in one process to a no-op handler; ce bench grpc measures two processes.
+func BenchmarkStream(b *testing.B) {
+	srv, err := cegrpc.NewServer(binding.HandlerFunc(func(context.Context, *event.Event) error { return nil }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	gs := grpc.NewServer(srv.GRPCOptions()...)
+	srv.Register(gs)
+	go func() { _ = gs.Serve(lis) }()
+	defer gs.Stop()
+	c, err := cegrpc.NewClient(lis.Addr().String(), cegrpc.WithWindow(2000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	batch := make([]event.Event, 100)
+	for i := range batch {
+		if err := jsonformat.Decode([]byte(typical), &batch[i]); err != nil {
+			b.Fatal(err)
+		}
+		batch[i].SetID(strconv.Itoa(i))
+	}
+	ctx := context.Background()
+	s, err := c.Stream(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	acks := make(chan *cegrpc.Ack, 64)
+	done := make(chan error, 1)
+	go func() {
+		for a := range acks {
+			if _, err := a.Wait(ctx); err != nil {
+				done <- err
+				for range acks {
+				}
+				return
+			}
+		}
+		done <- nil
+	}()
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := s.Send(ctx, batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		acks <- a
+	}
+	close(acks)
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(batch))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	if err := s.Close(ctx); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,99 @@
+package grpc
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"google.golang.org/grpc"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/format/protoformat"
+	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
+)
+
+// Client sends events to, and subscribes at, an openevents.v1.EventService.
+// It is safe for concurrent use; Close releases its connection.
+type Client struct {
+	conn *grpc.ClientConn
+	cfg  *config
+}
+
+// NewClient returns a Client for target (host:port, or any gRPC target
+// string). It does not connect until the first call. Options: WithTLS
+// (default plaintext), WithPerRPCCredentials, WithKeepalive,
+// WithMaxMessageSize, WithWindow, WithDialOptions.
+func NewClient(target string, opts ...Option) (*Client, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(target, cfg.dial()...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{conn: conn, cfg: cfg}, nil
+}
+
+// Close closes the connection; calls in progress fail.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Publish sends e with the unary Publish method and returns nil once the
+// receiver's handler accepted it. Otherwise it returns an
+// *protoformat.EncodeError for an event that cannot be encoded, or an
+// [*Error] with the receiver's status: errors.Is(err, binding.ErrRejected)
+// tells a permanent refusal, [IsRetryable] a transient one. e is not
+// retained.
+func (c *Client) Publish(ctx context.Context, e *event.Event) error {
+	b, err := protoformat.AppendField(make([]byte, 0, 256+len(e.Data())), 1, e)
+	if err != nil {
+		return err
+	}
+	var req, resp frame
+	req.set(b)
+	return errorOf(c.conn.Invoke(ctx, openeventsv1.EventService_Publish_FullMethodName, &req, &resp))
+}
+
+var subscribeDesc = grpc.StreamDesc{StreamName: "Subscribe", ServerStreams: true}
+
+// Subscribe asks the server for the events that match f and hands each to
+// h, one at a time, until ctx ends (it then returns nil), the server ends
+// the call (nil when it drains, an [*Error] otherwise), or h returns an
+// error, which Subscribe returns. Delivery is at most once: the server
+// does not wait for h. An event the server sends that does not decode
+// ends the call with its decode error.
+func (c *Client) Subscribe(ctx context.Context, f Filter, h binding.Handler) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cs, err := c.conn.NewStream(ctx, &subscribeDesc, openeventsv1.EventService_Subscribe_FullMethodName)
+	if err != nil {
+		return errorOf(err)
+	}
+	req := &openeventsv1.SubscribeRequest{Type: f.Type, Source: f.Source, SubjectPrefix: f.SubjectPrefix}
+	if err := cs.SendMsg(req); err != nil {
+		return errorOf(err)
+	}
+	if err := cs.CloseSend(); err != nil {
+		return errorOf(err)
+	}
+	var in frame
+	var events []event.Event
+	for {
+		if err := cs.RecvMsg(&in); err != nil {
+			if errors.Is(err, io.EOF) || ctx.Err() != nil {
+				return nil
+			}
+			return errorOf(err)
+		}
+		events, err = aliasing.DecodeBatch(in.bytes(), events[:0])
+		if err != nil {
+			return err
+		}
+		for i := range events {
+			if err := h.Handle(ctx, &events[i]); err != nil {
+				return err
+			}
+		}
+	}
+}

@@ -1,0 +1,378 @@
+package grpc
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/format/protoformat"
+	cloudeventsv1 "github.com/openevents/openevents/proto/gen/io/cloudevents/v1"
+	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
+)
+
+// aliasing decodes events in place: handlers see them only until Handle
+// returns, and the frame they point into lives at least that long.
+var aliasing = protoformat.Options{Alias: true}
+
+// errDraining is the status new and unfinished calls get once Drain has
+// begun.
+var errDraining = status.Error(codes.Unavailable, "cegrpc: server is draining")
+
+// Server serves openevents.v1.EventService and the de-facto
+// io.cloudevents.v1.CloudEventService on a *grpc.Server, handing every
+// received event to a [binding.Handler] and acknowledging it only after
+// the handler returned nil. It also fans events out to subscribers
+// ([Server.Publish]). A Server is safe for concurrent use.
+type Server struct {
+	h   binding.Handler
+	cfg *config
+
+	mu       sync.Mutex
+	subs     map[*subscriber]struct{}
+	active   int
+	idle     chan struct{} // closed when active drops to 0 while draining
+	draining chan struct{}
+	drainOne sync.Once
+}
+
+// NewServer returns a Server that hands received events to h. Options
+// WithTLS, WithKeepalive and WithMaxMessageSize shape
+// [Server.GRPCOptions]; WithSubscriberQueue sizes subscriber queues.
+func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("cegrpc: NewServer needs a handler")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{h: h, cfg: cfg, subs: make(map[*subscriber]struct{}), draining: make(chan struct{})}, nil
+}
+
+// GRPCOptions returns the grpc.ServerOptions the Server's options ask for
+// (TLS credentials, keepalive, message size limits), to pass to
+// grpc.NewServer.
+func (s *Server) GRPCOptions() []grpc.ServerOption { return s.cfg.server() }
+
+// Register registers both services on r, usually a *grpc.Server.
+func (s *Server) Register(r grpc.ServiceRegistrar) {
+	r.RegisterService(&grpc.ServiceDesc{
+		ServiceName: openeventsv1.EventService_ServiceDesc.ServiceName,
+		HandlerType: (*any)(nil),
+		Methods: []grpc.MethodDesc{
+			{MethodName: "Publish", Handler: s.unaryPublish(openeventsv1.EventService_Publish_FullMethodName)},
+		},
+		Streams: []grpc.StreamDesc{
+			{StreamName: "Stream", Handler: s.stream, ServerStreams: true, ClientStreams: true},
+			{StreamName: "Subscribe", Handler: s.subscribe, ServerStreams: true},
+		},
+		Metadata: openeventsv1.EventService_ServiceDesc.Metadata,
+	}, s)
+	r.RegisterService(&grpc.ServiceDesc{
+		ServiceName: cloudeventsv1.CloudEventService_ServiceDesc.ServiceName,
+		HandlerType: (*any)(nil),
+		Methods: []grpc.MethodDesc{
+			// PublishRequest has the event as field 1 in both services,
+			// and both answer with an empty message.
+			{MethodName: "Publish", Handler: s.unaryPublish(cloudeventsv1.CloudEventService_Publish_FullMethodName)},
+		},
+		Streams: []grpc.StreamDesc{
+			{StreamName: "Subscribe", Handler: s.subscribeCloudEvents, ServerStreams: true},
+		},
+		Metadata: cloudeventsv1.CloudEventService_ServiceDesc.Metadata,
+	}, s)
+}
+
+// enter counts a call in; it fails once Drain has begun.
+func (s *Server) enter() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.draining:
+		return errDraining
+	default:
+	}
+	s.active++
+	return nil
+}
+
+func (s *Server) leave() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active--
+	if s.active == 0 && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+}
+
+// Drain stops the Server gracefully: new calls fail with UNAVAILABLE,
+// Stream calls end after acknowledging the batch in hand, Subscribe calls
+// end with OK, and unary calls in progress finish. Drain returns when no
+// call is left, or ctx's error when ctx ends first. Call it before
+// grpc.Server.GracefulStop, which then has nothing left to wait for.
+func (s *Server) Drain(ctx context.Context) error {
+	s.drainOne.Do(func() { close(s.draining) })
+	s.mu.Lock()
+	if s.active == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// unaryPublish returns the handler of EventService.Publish and
+// CloudEventService.Publish (method is the full method name), running the
+// server's unary interceptor, if any, around the work.
+func (s *Server) unaryPublish(method string) grpc.MethodHandler {
+	return func(_ any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+		in := new(frame)
+		if err := dec(in); err != nil {
+			return nil, err
+		}
+		if interceptor == nil {
+			return s.publish(ctx, in)
+		}
+		info := &grpc.UnaryServerInfo{Server: s, FullMethod: method}
+		return interceptor(ctx, in, info, func(ctx context.Context, _ any) (any, error) {
+			return s.publish(ctx, in)
+		})
+	}
+}
+
+// publish decodes the event of a PublishRequest and hands it to the
+// handler.
+func (s *Server) publish(ctx context.Context, in *frame) (any, error) {
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	raw, err := eventField(in.bytes())
+	if err != nil {
+		s.refused(ctx, err)
+		return nil, statusOf(err).Err()
+	}
+	var e event.Event
+	if err := aliasing.Decode(raw, &e); err != nil {
+		s.refused(ctx, err)
+		return nil, statusOf(err).Err()
+	}
+	if err := s.h.Handle(ctx, &e); err != nil {
+		return nil, statusOf(err).Err()
+	}
+	return new(frame), nil
+}
+
+// eventField returns the last field 1 of a PublishRequest: the event.
+func eventField(b []byte) ([]byte, error) {
+	var ev []byte
+	found := false
+	for pos := 0; pos < len(b); {
+		num, typ, n := protowire.ConsumeTag(b[pos:])
+		if n < 0 {
+			return nil, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-ATTR-1", Msg: "malformed PublishRequest"}
+		}
+		pos += n
+		if num == 1 && typ == protowire.BytesType {
+			v, m := protowire.ConsumeBytes(b[pos:])
+			if m < 0 {
+				return nil, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-ATTR-1", Msg: "truncated event in PublishRequest"}
+			}
+			ev, found = v, true
+			pos += m
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[pos:])
+		if m < 0 {
+			return nil, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-ATTR-1", Msg: "malformed PublishRequest"}
+		}
+		pos += m
+	}
+	if !found {
+		return nil, &protoformat.SyntaxError{Rule: "PROTO-ATTR-1", Msg: "PublishRequest holds no event"}
+	}
+	return ev, nil
+}
+
+// refused reports a refused message to the refuse hook, if any.
+func (s *Server) refused(ctx context.Context, err error) {
+	if s.cfg.refuse == nil {
+		return
+	}
+	from := "unknown peer"
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		from = p.Addr.String()
+	}
+	s.cfg.refuse(from, err)
+}
+
+// inBatch is one received Stream batch, recycled between the receiving
+// goroutine and the handling one.
+type inBatch struct {
+	f      frame
+	events []event.Event
+	err    error
+}
+
+// stream serves EventService.Stream: batches in, one acknowledgement per
+// batch out, in order. A goroutine receives and decodes the next batch
+// while the handler works through the current one.
+func (s *Server) stream(_ any, ss grpc.ServerStream) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	ctx := ss.Context()
+	full := make(chan *inBatch, 1)
+	free := make(chan *inBatch, 2)
+	free <- new(inBatch)
+	free <- new(inBatch)
+	done := make(chan struct{})
+	defer close(done)
+	// The receiver stops when RecvMsg fails, which it does once this
+	// handler has returned and gRPC has ended the call.
+	go func() {
+		for {
+			var b *inBatch
+			select {
+			case b = <-free:
+			case <-done:
+				return
+			}
+			b.err = ss.RecvMsg(&b.f)
+			select {
+			case full <- b:
+			case <-done:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		var b *inBatch
+		select {
+		case b = <-full:
+		case <-s.draining:
+			return errDraining
+		}
+		if errors.Is(b.err, io.EOF) {
+			return nil
+		}
+		if b.err != nil {
+			return b.err
+		}
+		ack, err := s.handleBatch(ctx, b)
+		if err != nil {
+			return statusOf(err).Err()
+		}
+		if err := ss.SendMsg(ack); err != nil {
+			return err
+		}
+		free <- b
+	}
+}
+
+// handleBatch decodes one StreamRequest and runs the handler on each valid
+// event, collecting per-event statuses. A malformed request is an error
+// for the whole call.
+func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.StreamResponse, error) {
+	raw := b.f.bytes()
+	seq, err := sequenceOf(raw)
+	if err != nil {
+		return nil, err
+	}
+	// The frame is not received into again before the batch is handled,
+	// and handlers may not keep events past Handle: alias its bytes.
+	var derr error
+	b.events, derr = aliasing.DecodeBatch(raw, b.events[:0])
+	var bad map[int][]event.Violation
+	if derr != nil {
+		s.refused(ctx, derr)
+		if errors.Is(derr, protoformat.ErrSyntax) {
+			return nil, derr
+		}
+		bad = byEvent(violationsOf(derr))
+	}
+	ack := &openeventsv1.StreamResponse{Sequence: seq}
+	for i := range b.events {
+		if vs, ok := bad[i]; ok {
+			verr := &event.ValidationError{Violations: vs}
+			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
+				Index: uint32(i), Code: int32(codes.InvalidArgument), Message: verr.Error(), Rules: verr.Rules(),
+			})
+			continue
+		}
+		if err := s.h.Handle(ctx, &b.events[i]); err != nil {
+			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
+				Index: uint32(i), Code: int32(codeOf(err)), Message: err.Error(), Rules: rulesOf(err),
+			})
+			continue
+		}
+		ack.Accepted++
+	}
+	return ack, nil
+}
+
+// byEvent groups batch violations by the event index their pointer starts
+// with ("/3/subject").
+func byEvent(vs []event.Violation) map[int][]event.Violation {
+	out := make(map[int][]event.Violation)
+	for _, v := range vs {
+		p := v.Pointer
+		i, n := 0, 1
+		for n < len(p) && p[n] >= '0' && p[n] <= '9' {
+			i = i*10 + int(p[n]-'0')
+			n++
+		}
+		out[i] = append(out[i], v)
+	}
+	return out
+}
+
+// sequenceOf returns field 2 (sequence) of a StreamRequest.
+func sequenceOf(b []byte) (uint64, error) {
+	var seq uint64
+	for pos := 0; pos < len(b); {
+		num, typ, n := protowire.ConsumeTag(b[pos:])
+		if n < 0 {
+			return 0, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-BATCH-2", Msg: "malformed StreamRequest"}
+		}
+		pos += n
+		if num == 2 && typ == protowire.VarintType {
+			v, m := protowire.ConsumeVarint(b[pos:])
+			if m < 0 {
+				return 0, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-BATCH-2", Msg: "malformed sequence"}
+			}
+			seq = v
+			pos += m
+			continue
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[pos:])
+		if m < 0 {
+			return 0, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-BATCH-2", Msg: "malformed StreamRequest"}
+		}
+		pos += m
+	}
+	return seq, nil
+}

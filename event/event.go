@@ -347,10 +347,9 @@ func (e *Event) Reset() {
 func (e *Event) Clone() Event {
 	c := *e
 	if e.ext != nil {
-		c.ext = make([]Extension, len(e.ext))
-		for i, x := range e.ext {
-			c.ext[i] = x // strings are immutable; a decoder never rewrites their bytes
-		}
+		// Strings are immutable and a decoder never rewrites their bytes,
+		// so copying the slice is enough.
+		c.ext = slices.Clone(e.ext)
 	}
 	if e.data != nil {
 		c.data = slices.Clone(e.data)

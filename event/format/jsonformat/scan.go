@@ -302,6 +302,13 @@ var digit = func() (t [256]bool) {
 	return t
 }()
 
+func skipDigits(in []byte, i int) int {
+	for i < len(in) && digit[in[i]] {
+		i++
+	}
+	return i
+}
+
 // scanNumber finds the end of the number starting at i. On malformed input
 // it returns -(offset of the problem)-1.
 func scanNumber(in []byte, i int) (end int, integer bool) {
@@ -314,8 +321,7 @@ func scanNumber(in []byte, i int) (end int, integer bool) {
 	if in[i] == '0' {
 		i++
 	} else {
-		for i++; i < len(in) && digit[in[i]]; i++ {
-		}
+		i = skipDigits(in, i+1)
 	}
 	integer = true
 	if i < len(in) && in[i] == '.' {
@@ -324,8 +330,7 @@ func scanNumber(in []byte, i int) (end int, integer bool) {
 		if i >= len(in) || !digit[in[i]] {
 			return -i - 1, false
 		}
-		for i++; i < len(in) && digit[in[i]]; i++ {
-		}
+		i = skipDigits(in, i+1)
 	}
 	if i < len(in) && (in[i] == 'e' || in[i] == 'E') {
 		integer = false
@@ -336,8 +341,7 @@ func scanNumber(in []byte, i int) (end int, integer bool) {
 		if i >= len(in) || !digit[in[i]] {
 			return -i - 1, false
 		}
-		for i++; i < len(in) && digit[in[i]]; i++ {
-		}
+		i = skipDigits(in, i+1)
 	}
 	return i, integer
 }

@@ -1,0 +1,269 @@
+package mqtt
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/openevents/openevents/event/binding"
+)
+
+// Version is an MQTT protocol version.
+type Version uint8
+
+// The supported protocol versions.
+const (
+	// Version5 is MQTT 5.0: binary and structured content modes.
+	Version5 Version = 5
+	// Version311 is MQTT 3.1.1: structured content mode only (MQTT-MODE-1,
+	// MQTT-V311-1).
+	Version311 Version = 4
+)
+
+// String returns "5.0" or "3.1.1".
+func (v Version) String() string {
+	switch v {
+	case Version5:
+		return "5.0"
+	case Version311:
+		return "3.1.1"
+	}
+	return fmt.Sprintf("Version(%d)", uint8(v))
+}
+
+// An Option configures a [Publisher] or a [Subscriber]. Options that only
+// one of them uses are ignored by the other.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	version       Version
+	mode          binding.Mode
+	qos           byte
+	retain        bool
+	clientID      string
+	tls           *tls.Config
+	username      string
+	password      string
+	cleanStart    bool
+	sessionExpiry time.Duration
+	expirySet     bool
+	keepAlive     time.Duration
+	connectWait   time.Duration
+	backoffMin    time.Duration
+	backoffMax    time.Duration
+	onError       func(error)
+}
+
+func defaultConfig() config {
+	return config{
+		version:     Version5,
+		qos:         1,
+		keepAlive:   30 * time.Second,
+		connectWait: 10 * time.Second,
+		backoffMin:  100 * time.Millisecond,
+		backoffMax:  10 * time.Second,
+	}
+}
+
+// WithVersion selects the protocol version. The default is [Version5].
+func WithVersion(v Version) Option {
+	return optionFunc(func(c *config) { c.version = v })
+}
+
+// WithMode selects the content mode a [Publisher] uses:
+// [binding.ModeBinary] (the default with MQTT 5.0) or
+// [binding.ModeStructured] (the default, and the only mode, with MQTT
+// 3.1.1). MQTT has no batch mode. A [Subscriber] reads whatever mode each
+// message uses.
+func WithMode(m binding.Mode) Option {
+	return optionFunc(func(c *config) { c.mode = m })
+}
+
+// WithQoS sets the quality of service: for a [Publisher] of each PUBLISH,
+// for a [Subscriber] the maximum granted on its subscription. 0, 1 or 2;
+// the default is 1 (at least once).
+func WithQoS(qos byte) Option {
+	return optionFunc(func(c *config) { c.qos = qos })
+}
+
+// WithRetain sets the RETAIN flag on every PUBLISH of a [Publisher]. The
+// default is off: an event is delivered once, not replayed to every new
+// subscriber.
+func WithRetain(retain bool) Option {
+	return optionFunc(func(c *config) { c.retain = retain })
+}
+
+// WithClientID sets the MQTT client identifier. A [Subscriber] that wants
+// its persistent session back after a restart must use the same id every
+// time. The default is a random id, which makes every session new.
+func WithClientID(id string) Option {
+	return optionFunc(func(c *config) { c.clientID = id })
+}
+
+// WithTLS sets the TLS configuration used for tls://, ssl:// and mqtts://
+// broker URLs. The default is the zero tls.Config (system roots).
+func WithTLS(t *tls.Config) Option {
+	return optionFunc(func(c *config) { c.tls = t })
+}
+
+// WithCredentials sets the username and password sent in CONNECT. The
+// default sends neither.
+func WithCredentials(username, password string) Option {
+	return optionFunc(func(c *config) { c.username, c.password = username, password })
+}
+
+// WithCleanStart sets Clean Start (MQTT 5.0) or Clean Session (3.1.1) on
+// the first connection. The default is off for a [Subscriber], so that
+// QoS 1 and 2 messages it had not acknowledged, and those published while
+// it was away, are delivered when it comes back with the same client id.
+// Reconnections never clean the session.
+func WithCleanStart(clean bool) Option {
+	return optionFunc(func(c *config) { c.cleanStart = clean })
+}
+
+// WithSessionExpiry sets how long the broker keeps the session of a
+// disconnected MQTT 5.0 client (rounded down to seconds). Zero ends the
+// session with the connection. The default is one hour with
+// [WithClientID]; without it, five minutes, enough to ride out a
+// reconnection, since a random client id can never resume its session
+// after the process ends. MQTT 3.1.1 sessions without Clean Session last
+// until the broker drops them.
+func WithSessionExpiry(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.sessionExpiry, c.expirySet = d, true })
+}
+
+// WithKeepAlive sets the keep-alive interval (default 30s).
+func WithKeepAlive(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.keepAlive = d })
+}
+
+// WithConnectTimeout bounds the first connection attempt made by
+// [NewPublisher] and [NewSubscriber] (default 10s); the context passed to
+// them can end it sooner.
+func WithConnectTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.connectWait = d })
+}
+
+// WithReconnectBackoff sets the delays between reconnection attempts after
+// a connection is lost: the first attempt is immediate, then the delay
+// starts at min and doubles up to max (defaults 100ms and 10s). With
+// MQTT 3.1.1, paho.mqtt.golang decides the delays itself, starting at one
+// second, and only max applies. A [Subscriber] also waits this backoff
+// before dropping its connection after a transient handler failure.
+func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
+	return optionFunc(func(c *config) { c.backoffMin, c.backoffMax = minDelay, maxDelay })
+}
+
+// WithErrorHandler sets a hook that a [Subscriber] calls for every
+// message it refuses (a [*MessageError]: not a CloudEvent, or rejected by
+// the handler), for every transient handler failure (a [*HandlerError]),
+// and for a subscription refused after a reconnection. It must not block for long and must be safe for
+// concurrent use: message errors come from the delivery goroutine,
+// subscription errors from another. The default drops them.
+func WithErrorHandler(f func(error)) Option {
+	return optionFunc(func(c *config) { c.onError = f })
+}
+
+// ErrConfig is wrapped by every configuration error from [NewPublisher]
+// and [NewSubscriber]: a bad option, broker URL or topic filter.
+var ErrConfig = errors.New("mqtt: bad configuration")
+
+func (c *config) validate(publisher bool) error {
+	switch c.version {
+	case Version5, Version311:
+	default:
+		return fmt.Errorf("%w: unsupported protocol version %d (want 5 or 3.1.1)", ErrConfig, c.version)
+	}
+	if c.mode == 0 {
+		c.mode = binding.ModeBinary
+		if c.version == Version311 {
+			c.mode = binding.ModeStructured
+		}
+	}
+	if publisher {
+		switch {
+		case c.mode == binding.ModeBatch:
+			return fmt.Errorf("%w: MQTT has no batch content mode", ErrConfig)
+		case c.mode == binding.ModeBinary && c.version == Version311:
+			// MQTT-MODE-1: 3.1.1 has no place for attributes outside the payload.
+			return fmt.Errorf("%w: binary mode needs MQTT 5.0; MQTT 3.1.1 carries structured events only (MQTT-MODE-1)", ErrConfig)
+		case c.mode != binding.ModeBinary && c.mode != binding.ModeStructured:
+			return fmt.Errorf("%w: unknown content mode %v", ErrConfig, c.mode)
+		}
+	}
+	if c.qos > 2 {
+		return fmt.Errorf("%w: QoS %d (want 0, 1 or 2)", ErrConfig, c.qos)
+	}
+	if c.sessionExpiry < 0 || c.sessionExpiry > time.Duration(1<<32-1)*time.Second {
+		return fmt.Errorf("%w: session expiry %v out of range", ErrConfig, c.sessionExpiry)
+	}
+	if c.keepAlive < 0 || c.keepAlive > 65535*time.Second {
+		return fmt.Errorf("%w: keep-alive %v out of range", ErrConfig, c.keepAlive)
+	}
+	if c.connectWait <= 0 {
+		return fmt.Errorf("%w: connect timeout must be positive", ErrConfig)
+	}
+	if c.backoffMin <= 0 || c.backoffMax < c.backoffMin {
+		return fmt.Errorf("%w: reconnect backoff %v..%v", ErrConfig, c.backoffMin, c.backoffMax)
+	}
+	if !c.expirySet {
+		c.sessionExpiry = time.Hour
+		if c.clientID == "" {
+			c.sessionExpiry = 5 * time.Minute
+		}
+	}
+	if c.clientID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+		c.clientID = "openevents-" + hex.EncodeToString(b[:])
+	}
+	return nil
+}
+
+// backoff returns the delay before reconnection attempt n: none before
+// the first (n == 0), then the minimum, doubling up to the maximum.
+func (c *config) backoff(n int) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	d := c.backoffMin
+	for i := 1; i < n && d < c.backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, c.backoffMax)
+}
+
+// parseBroker checks a broker URL: tcp://, mqtt://, tls://, ssl:// or
+// mqtts://, with a host and port.
+func parseBroker(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("%w: broker URL: %w", ErrConfig, err)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "tcp", "mqtt", "tls", "ssl", "mqtts":
+	default:
+		return nil, fmt.Errorf("%w: broker URL %q: scheme must be tcp, mqtt, tls, ssl or mqtts", ErrConfig, s)
+	}
+	if u.Hostname() == "" || u.Port() == "" {
+		return nil, fmt.Errorf("%w: broker URL %q needs host:port", ErrConfig, s)
+	}
+	return u, nil
+}
+
+func isTLS(u *url.URL) bool {
+	switch strings.ToLower(u.Scheme) {
+	case "tls", "ssl", "mqtts":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,131 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
+	mqtt3 "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/openevents/openevents/event"
+)
+
+// A Publisher sends events to an MQTT broker, one PUBLISH per event, in
+// the content mode chosen with [WithMode]. It keeps one connection and
+// reconnects with backoff when it is lost. A Publisher is safe for
+// concurrent use.
+type Publisher struct {
+	cfg    config
+	cm     *autopaho.ConnectionManager // MQTT 5.0
+	c3     mqtt3.Client                // MQTT 3.1.1
+	mu     sync.RWMutex
+	closed bool
+}
+
+// NewPublisher connects to the broker at brokerURL (tcp://host:port, or
+// tls:// for TLS) and returns a Publisher once the connection is up. ctx
+// bounds the connection attempt only; see [WithConnectTimeout]. Errors
+// are a configuration error, a [*ReasonError] for a refused CONNACK, or a
+// connection error ([IsRetryable]).
+func NewPublisher(ctx context.Context, brokerURL string, opts ...Option) (*Publisher, error) {
+	p := &Publisher{cfg: defaultConfig()}
+	p.cfg.cleanStart = true // a publisher has no subscriptions to keep
+	for _, o := range opts {
+		o.apply(&p.cfg)
+	}
+	if err := p.cfg.validate(true); err != nil {
+		return nil, err
+	}
+	u, err := parseBroker(brokerURL)
+	if err != nil {
+		return nil, err
+	}
+	d := &dialer{cfg: &p.cfg}
+	if p.cfg.version == Version311 {
+		p.c3 = mqtt3.NewClient(optionsV311(u, &p.cfg, d, p.cfg.cleanStart))
+		if err := connectV311(ctx, p.c3, &p.cfg); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	p.cm, err = connectV5(ctx, u, &p.cfg, d, p.cfg.cleanStart, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Publish sends e to topic and returns once the broker has taken it:
+// after PUBACK for QoS 1, PUBCOMP for QoS 2, after writing for QoS 0.
+// While the connection is down it waits for the reconnection until ctx
+// ends. e is validated first and not sent if invalid; Publish does not
+// retain e.
+//
+// Errors: an invalid event (not retryable), a [*ReasonError] when the
+// broker refuses the message (0x10 "no matching subscribers" is success),
+// ctx's error, [ErrClosed], or a connection error.
+func (p *Publisher) Publish(ctx context.Context, topic string, e *event.Event) error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		return ErrClosed
+	}
+	var o outgoing
+	if _, err := encode(&o, p.cfg.mode, p.cfg.version, e, nil); err != nil {
+		return err
+	}
+	if p.c3 != nil {
+		if err := wait(ctx, p.c3.Publish(topic, p.cfg.qos, p.cfg.retain, o.payload)); err != nil {
+			return fmt.Errorf("%w: publish: %w", errConnection, err)
+		}
+		return nil
+	}
+	pub := &paho.Publish{QoS: p.cfg.qos, Retain: p.cfg.retain, Topic: topic, Payload: o.payload}
+	if o.contentType != "" || len(o.props) > 0 {
+		pub.Properties = &paho.PublishProperties{ContentType: o.contentType, User: o.props}
+	}
+	for {
+		resp, err := p.cm.Publish(ctx, pub)
+		switch {
+		case err == nil:
+			return nil
+		case resp != nil && resp.ReasonCode >= 0x80:
+			re := &ReasonError{Packet: "PUBACK", Code: resp.ReasonCode}
+			if resp.Properties != nil {
+				re.Reason = resp.Properties.ReasonString
+			}
+			if p.cfg.qos == 2 {
+				re.Packet = "PUBREC"
+			}
+			return re
+		case errors.Is(err, autopaho.ConnectionDownError):
+			if err := p.cm.AwaitConnection(ctx); err != nil {
+				return fmt.Errorf("%w: waiting for the broker: %w", errConnection, err)
+			}
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			return fmt.Errorf("%w: publish: %w", errConnection, err)
+		}
+	}
+}
+
+// Close disconnects from the broker and waits for the client's goroutines
+// to end, or for ctx. Publish calls in progress finish first. Close is
+// safe to call more than once.
+func (p *Publisher) Close(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	if p.c3 != nil {
+		p.c3.Disconnect(100)
+		return nil
+	}
+	return p.cm.Disconnect(ctx)
+}

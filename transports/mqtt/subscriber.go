@@ -1,0 +1,326 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
+	mqtt3 "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+)
+
+// A Subscriber receives events from one MQTT subscription and hands each
+// to a [binding.Handler], acknowledging a message only after the handler
+// returned nil (at-least-once).
+//
+// # Delivery
+//
+// Messages are decoded and handled one at a time, in arrival order, on
+// the subscriber's delivery goroutine; the event passed to the handler is
+// reused and valid only until Handle returns. The handler's context ends
+// when Close is called.
+//
+// # Acknowledgement
+//
+//   - nil from the handler: PUBACK (QoS 1) or PUBREC (QoS 2) is sent.
+//   - a message that is not a CloudEvent, or an error wrapping
+//     [binding.ErrRejected]: the message is acknowledged and dropped, so a
+//     message that can never be accepted does not block the session, and
+//     a [*MessageError] goes to the [WithErrorHandler] hook.
+//   - any other error (transient): the message is not acknowledged. MQTT
+//     has no negative acknowledgement and requires acknowledgements in
+//     order, so after a delay (the reconnect backoff, growing with each
+//     consecutive failure) the subscriber drops its connection; on
+//     reconnection the broker delivers the message again, with the ones
+//     that followed it. A [*HandlerError] goes to the hook.
+//
+// # Sessions
+//
+// By default the session is persistent (Clean Start off, session expiry
+// one hour with a fixed [WithClientID]): messages the subscriber had not
+// acknowledged when it stopped or crashed, and QoS 1 and 2 messages
+// published while it was away, are delivered when it starts again with
+// the same client id.
+//
+// When the broker still holds an MQTT 5.0 session, the subscriber does
+// not subscribe again: the session's subscription applies. To move a
+// client id to another topic filter, start it once with [WithCleanStart].
+//
+// Close may be called from any goroutine.
+//
+// The topic filter may be a shared subscription, $share/GROUP/FILTER, to
+// spread messages over several subscribers.
+type Subscriber struct {
+	cfg    config
+	filter string
+	h      binding.Handler
+	d      *dialer
+
+	ctx    context.Context // handler context, ended by Close
+	cancel context.CancelFunc
+
+	cm *autopaho.ConnectionManager
+	c3 mqtt3.Client
+
+	subs     sync.WaitGroup // subscribe calls started on connection up
+	firstSub chan error     // result of the first SUBSCRIBE
+	signaled atomic.Bool    // firstSub has been sent to
+
+	// Owned by the delivery goroutine.
+	ev       event.Event
+	dropped  any // the client whose connection is being dropped after a failure
+	failures int
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewSubscriber connects to the broker at brokerURL, subscribes to filter
+// and starts delivering events to h. It returns once the broker has
+// granted the subscription. ctx bounds the connection and subscription
+// only. Errors are a configuration error, a [*ReasonError] for a refused
+// CONNACK or SUBACK, or a connection error. The caller must call
+// [Subscriber.Close].
+func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Handler, opts ...Option) (*Subscriber, error) {
+	s := &Subscriber{cfg: defaultConfig(), filter: filter, h: h, firstSub: make(chan error, 1)}
+	for _, o := range opts {
+		o.apply(&s.cfg)
+	}
+	if err := s.cfg.validate(false); err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%w: nil handler", ErrConfig)
+	}
+	if filter == "" {
+		return nil, fmt.Errorf("%w: empty topic filter", ErrConfig)
+	}
+	u, err := parseBroker(brokerURL)
+	if err != nil {
+		return nil, err
+	}
+	s.d = &dialer{cfg: &s.cfg}
+	s.ctx, s.cancel = context.WithCancel(context.Background()) //nolint:contextcheck // handlers run until Close, not until ctx ends
+	if s.cfg.version == Version311 {
+		err = s.startV311(ctx, u)
+	} else {
+		err = s.startV5(ctx, u)
+	}
+	if err != nil {
+		s.cancel()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Subscriber) startV5(ctx context.Context, u *url.URL) error {
+	onUp := func(cm *autopaho.ConnectionManager, ca *paho.Connack) {
+		if ca != nil && ca.SessionPresent {
+			// The broker kept the session, and the session holds the
+			// subscription; its messages are already flowing. (Sending
+			// SUBSCRIBE again would be allowed, but mochi-mqtt refuses
+			// one whose packet id equals a message it is redelivering.)
+			s.signalSub(nil)
+			return
+		}
+		s.subs.Add(1)
+		go func() {
+			defer s.subs.Done()
+			sctx, cancel := context.WithTimeout(s.ctx, s.cfg.connectWait)
+			defer cancel()
+			sa, err := cm.Subscribe(sctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: s.filter, QoS: s.cfg.qos}}})
+			switch {
+			case sa != nil && len(sa.Reasons) > 0 && sa.Reasons[0] >= 0x80:
+				re := &ReasonError{Packet: "SUBACK", Code: sa.Reasons[0]}
+				if sa.Properties != nil {
+					re.Reason = sa.Properties.ReasonString
+				}
+				err = re
+			case err != nil:
+				err = fmt.Errorf("%w: subscribe: %w", errConnection, err)
+			}
+			s.signalSub(err)
+		}()
+	}
+	cm, err := connectV5(ctx, u, &s.cfg, s.d, s.cfg.cleanStart, onUp, s.receiveV5)
+	if err != nil {
+		return err
+	}
+	s.cm = cm
+	if err := s.awaitFirstSub(ctx); err != nil {
+		_ = s.closeClients(context.Background()) //nolint:contextcheck // cleanup must run even when ctx is done
+		return err
+	}
+	return nil
+}
+
+// signalSub passes the result of a subscription to NewSubscriber the
+// first time, and later failures to the error hook.
+func (s *Subscriber) signalSub(err error) {
+	if s.signaled.CompareAndSwap(false, true) {
+		s.firstSub <- err // buffered for this one value
+		return
+	}
+	if err != nil && s.ctx.Err() == nil {
+		s.report(err)
+	}
+}
+
+func (s *Subscriber) awaitFirstSub(ctx context.Context) error {
+	select {
+	case err := <-s.firstSub:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%w: waiting for SUBACK: %w", errConnection, ctx.Err())
+	}
+}
+
+// receiveV5 is called by paho, on one goroutine, for every PUBLISH.
+func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
+	p := pr.Packet
+	if s.dropped == pr.Client {
+		// This connection is being dropped after a failure: leave the
+		// message unacknowledged; the broker sends it again.
+		return true, nil
+	}
+	var ct string
+	var props []paho.UserProperty
+	if p.Properties != nil {
+		ct, props = p.Properties.ContentType, p.Properties.User
+	}
+	err := decode(Version5, ct, props, p.Payload, &s.ev)
+	if s.settle(p.Topic, p.QoS, err) {
+		_ = pr.Client.Ack(p) // fails only when the connection is gone; the broker then resends
+	} else if p.QoS > 0 {
+		s.dropped = pr.Client
+		s.dropAfterBackoff()
+	}
+	return true, nil
+}
+
+// settle runs the handler for a decoded message and reports whether the
+// message is to be acknowledged.
+func (s *Subscriber) settle(topic string, qos byte, decodeErr error) bool {
+	if decodeErr != nil {
+		s.report(&MessageError{Topic: topic, Err: decodeErr})
+		return true
+	}
+	err := s.h.Handle(s.ctx, &s.ev)
+	switch {
+	case err == nil:
+		s.failures = 0
+		return true
+	case errors.Is(err, binding.ErrRejected):
+		s.report(&MessageError{Topic: topic, Err: err})
+		return true
+	}
+	s.report(&HandlerError{Topic: topic, Err: err})
+	return qos == 0 // nothing to redeliver at QoS 0
+}
+
+// dropAfterBackoff waits the reconnect backoff for the current run of
+// failures, then drops the connection so the broker redelivers.
+func (s *Subscriber) dropAfterBackoff() {
+	s.failures++
+	t := time.NewTimer(s.cfg.backoff(s.failures))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.ctx.Done():
+		return
+	}
+	s.d.drop()
+}
+
+func (s *Subscriber) report(err error) {
+	if s.cfg.onError != nil {
+		s.cfg.onError(err)
+	}
+}
+
+func (s *Subscriber) startV311(ctx context.Context, u *url.URL) error {
+	o := optionsV311(u, &s.cfg, s.d, s.cfg.cleanStart)
+	o.SetAutoAckDisabled(true)
+	o.SetResumeSubs(false)
+	// A persistent session delivers before any SUBSCRIBE of this
+	// connection, so the default handler must be ours too.
+	o.SetDefaultPublishHandler(s.receiveV311)
+	o.SetOnConnectHandler(func(c mqtt3.Client) {
+		// paho.mqtt.golang runs this on its own goroutine.
+		t := c.Subscribe(s.filter, s.cfg.qos, s.receiveV311)
+		sctx, cancel := context.WithTimeout(s.ctx, s.cfg.connectWait)
+		defer cancel()
+		err := wait(sctx, t)
+		if err == nil {
+			if st, ok := t.(*mqtt3.SubscribeToken); ok {
+				for _, code := range st.Result() {
+					if code >= 0x80 {
+						err = &ReasonError{Packet: "SUBACK", Code: code}
+					}
+				}
+			}
+		} else {
+			err = fmt.Errorf("%w: subscribe: %w", errConnection, err)
+		}
+		s.signalSub(err)
+	})
+	s.c3 = mqtt3.NewClient(o)
+	if err := connectV311(ctx, s.c3, &s.cfg); err != nil {
+		return err
+	}
+	if err := s.awaitFirstSub(ctx); err != nil {
+		s.c3.Disconnect(0)
+		return err
+	}
+	return nil
+}
+
+// receiveV311 is called by paho.mqtt.golang, in order, for every PUBLISH.
+func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
+	if s.dropped != nil && s.dropped == s.d.current() {
+		return // see receiveV5
+	}
+	s.dropped = nil
+	// MQTT-V311-1, MQTT-STRUCTURED-2: the payload is a JSON-format event.
+	err := decode(Version311, "", nil, m.Payload(), &s.ev)
+	if s.settle(m.Topic(), m.Qos(), err) {
+		m.Ack()
+		return
+	}
+	if m.Qos() > 0 {
+		s.dropped = s.d.current()
+		s.dropAfterBackoff()
+	}
+}
+
+// Close unsubscribes nothing (the session and its subscription stay with
+// the broker until the session expires), ends the handler context,
+// disconnects and waits for the client's goroutines, or for ctx. Messages
+// in flight and not yet acknowledged are redelivered to the next
+// subscriber of the session. Close is safe to call more than once.
+func (s *Subscriber) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.closeErr = s.closeClients(ctx)
+	})
+	return s.closeErr
+}
+
+func (s *Subscriber) closeClients(ctx context.Context) error {
+	var err error
+	if s.c3 != nil {
+		s.c3.Disconnect(100)
+	} else if s.cm != nil {
+		err = s.cm.Disconnect(ctx)
+	}
+	s.subs.Wait()
+	return err
+}

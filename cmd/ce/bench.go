@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"context"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -31,4 +37,40 @@ func newBenchCommand(stdout, stderr io.Writer) *cobra.Command {
 		}
 	}
 	return cmd
+}
+
+// startBenchChild runs "ce bench BINDING --serve KIND" as a child process,
+// so that the server under test and the load generator do not share a Go
+// runtime, and returns the address the child reports ("listening on
+// ADDR" on its first stdout line) and a function that stops it (closing
+// its stdin is the child's signal to shut down).
+func startBenchChild(ctx context.Context, bindingName, kind string) (string, func() error, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	child := exec.CommandContext(ctx, exe, "bench", bindingName, "--serve", kind)
+	stdin, err := child.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	out, err := child.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() error {
+		_ = stdin.Close()
+		return child.Wait()
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	if err != nil || !ok {
+		_ = stop()
+		return "", nil, fmt.Errorf("the %s %s child did not report its address (%q): %w", bindingName, kind, line, err)
+	}
+	return addr, stop, nil
 }

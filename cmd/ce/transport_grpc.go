@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -273,34 +269,7 @@ func startBenchGRPC(ctx context.Context, kind string, inProcess bool) (string, f
 			return nil
 		}, nil
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", nil, err
-	}
-	child := exec.CommandContext(ctx, exe, "bench", "grpc", "--serve", kind)
-	stdin, err := child.StdinPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	out, err := child.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		return "", nil, err
-	}
-	stop := func() error {
-		_ = stdin.Close()
-		return child.Wait()
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if err != nil || !ok {
-		_ = stop()
-		return "", nil, fmt.Errorf("the %s child did not report its address (%q): %w", kind, line, err)
-	}
-	return addr, stop, nil
+	return startBenchChild(ctx, "grpc", kind)
 }
 
 // benchTypical is the typical event of the benchmarks.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -195,32 +193,9 @@ func startBenchServer(ctx context.Context, o *benchHTTPOptions, kind string) (st
 		go func() { done <- benchhttp.Serve(ctx, kind, ln) }()
 		return "http://" + ln.Addr().String() + "/", func() error { cancel(); return <-done }, nil
 	}
-	exe, err := os.Executable()
+	addr, stop, err := startBenchChild(ctx, "http", kind)
 	if err != nil {
 		return "", nil, err
-	}
-	child := exec.CommandContext(ctx, exe, "bench", "http", "--serve", kind)
-	stdin, err := child.StdinPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	out, err := child.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		return "", nil, err
-	}
-	stop := func() error {
-		_ = stdin.Close() // the child's signal to shut down
-		return child.Wait()
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
-	if err != nil || !ok {
-		_ = stop()
-		return "", nil, fmt.Errorf("the %s child did not report its address (%q): %w", kind, line, err)
 	}
 	return "http://" + addr + "/", stop, nil
 }

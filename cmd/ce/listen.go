@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 )
 
@@ -113,7 +114,12 @@ func (p *printer) Event(e *event.Event) error {
 	var err error
 	p.buf, err = jsonformat.Append(p.buf[:0], e)
 	if err != nil {
-		return err
+		// The event cannot be shown in the JSON format (for example binary
+		// mode data under a JSON content type that is not JSON): refuse it
+		// to its sender as a permanent failure, naming the rule, rather
+		// than answer as if the server had failed.
+		_, _ = fmt.Fprintf(p.errOut, "refused event %s: %v\n", e.ID(), err)
+		return fmt.Errorf("%w: %w", binding.ErrRejected, err)
 	}
 	p.buf = append(p.buf, '\n')
 	if _, err := p.out.Write(p.buf); err != nil {

@@ -76,7 +76,7 @@ fuzz: ## Fuzz each of FUZZ_TARGETS for FUZZTIME (a smoke test, default 10s each)
 	done
 
 .PHONY: bench
-bench: bench-http ## Run the event benchmarks and save the output to bench.out
+bench: bench-http bench-grpc bench-mqtt ## Every benchmark: codecs (bench.out), then HTTP, gRPC and MQTT against their baselines
 	$(GO) test -run='^$$' -bench=. -benchmem ./event/... | tee bench.out
 
 .PHONY: build
@@ -156,3 +156,8 @@ bench-http: ## HTTP receivers vs sdk-go and bare net/http and fasthttp (table; J
 
 # The MQTT binding's user-property decoder joins the fuzz smoke.
 FUZZ_TARGETS += ./transports/mqtt:FuzzDecodeUserProperties
+
+.PHONY: bench-grpc
+bench-grpc: ## gRPC Stream throughput between two processes vs a bare gRPC stream
+	$(GO) build -o bin/ce ./cmd/ce
+	bin/ce bench grpc --runs 2

@@ -35,4 +35,14 @@
 // Messages pass through gRPC's standard codec as raw bytes (see frame.go),
 // and package protoformat encodes and decodes them by hand, so no codec
 // has to be registered and the generated types stay off the hot path.
+//
+// # Living beside sdk-go
+//
+// This package links the generated io.cloudevents.v1 types, which register
+// the same protobuf names as sdk-go's binding/format/protobuf/v2. The
+// protobuf runtime refuses a binary that registers a name twice and panics
+// at start-up; a program that needs both must run with
+// GOLANG_PROTOBUF_REGISTRATION_CONFLICT=warn (or build with
+// -ldflags=-X=google.golang.org/protobuf/reflect/protoregistry.conflictPolicy=warn).
+// sdk-go's JSON and HTTP packages do not conflict.
 package grpc

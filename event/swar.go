@@ -11,50 +11,40 @@ const (
 // plainASCII8 reports whether none of the eight bytes in w is a control
 // character (< 0x20, 0x7f) or a non-ASCII byte (>= 0x80).
 func plainASCII8(w uint64) bool {
-	// For bytes below 0x80, adding 0x60 sets the high bit exactly when the
-	// byte is >= 0x20; adding 0x01 sets it exactly when the byte is 0x7f.
-	lo := w & ^uint64(highs)
-	ge20 := (lo + 0x60*ones) & highs
-	is7f := (lo + 0x01*ones) & highs
-	return w&highs == 0 && ge20 == highs && is7f == 0
+	// When no byte has its high bit set (w itself is in the OR), no byte
+	// carries into the next in either sum; then adding 0x01 sets a high bit
+	// exactly for 0x7f, and adding 0x60 leaves it clear exactly for bytes
+	// below 0x20.
+	return (w|(w+ones)|^(w+0x60*ones))&highs == 0
 }
 
-// inRange8 returns the high bit of each byte of w (all bytes < 0x80) set
-// when the byte lies in [lo, hi].
-func inRange8(w uint64, lo, hi byte) uint64 {
-	geLo := (w + uint64(0x80-lo)*ones) & highs
-	gtHi := (w + uint64(0x7f-hi)*ones) & highs
-	return geLo &^ gtHi
+// lowerHexMask returns the high bit of each byte of w set when the byte is
+// 0-9 or a-f; w must have no high bit set (no byte carries then).
+func lowerHexMask(w uint64) uint64 {
+	digit := (w + (0x80-'0')*ones) &^ (w + (0x7f-'9')*ones)
+	letter := (w + (0x80-'a')*ones) &^ (w + (0x7f-'f')*ones)
+	return (digit | letter) & highs
 }
 
-// lowerHex8 reports whether all eight bytes of w are 0-9 or a-f.
-func lowerHex8(w uint64) bool {
-	if w&highs != 0 {
-		return false
-	}
-	return inRange8(w, '0', '9')|inRange8(w, 'a', 'f') == highs
+// digitMask returns the high bit of each byte of w set when the byte is
+// 0-9; w must have no high bit set (no byte carries then).
+func digitMask(w uint64) uint64 {
+	return (w + (0x80-'0')*ones) &^ (w + (0x7f-'9')*ones) & highs
 }
 
-// lowerHex reports whether s is all lower-case hexadecimal digits.
-func lowerHex(s string) bool {
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		if !lowerHex8(load64(s[i:])) {
-			return false
-		}
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+// name8 reports whether all eight bytes of w are a-z or 0-9, the
+// attribute name alphabet (CORE-NAMING-1).
+func name8(w uint64) bool {
+	letter := (w + (0x80-'a')*ones) &^ (w + (0x7f-'z')*ones)
+	return w&highs == 0 && (letter|digitMask(w))&highs == highs
 }
 
-// load64 reads the first eight bytes of s as a little-endian word; the
-// compiler turns the pattern into one load.
-func load64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+func isLowerHex(c byte) bool { return c-'0' < 10 || c-'a' < 6 }
+
+// load64At reads s[i:i+8] as a little-endian word; the compiler turns the
+// pattern into one load, and slicing first leaves one bounds check.
+func load64At(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }

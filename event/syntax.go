@@ -11,8 +11,37 @@ import (
 // stringProblem returns the requirement ID a String value breaks and a short
 // reason, or "" if s is a valid String (CORE-TYPE-STRING-1..3).
 func stringProblem(s string) (rule, reason string) {
-	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plainASCII8(load64(s[i:])) {
+	if printableASCII(s) {
+		return "", ""
+	}
+	return stringProblemFrom(s, 0)
+}
+
+// printableASCII reports whether s is all printable ASCII, which is always
+// a valid String. It is the fast path of stringProblem: a word at a time,
+// the last (possibly overlapping) word covering the tail.
+func printableASCII(s string) bool {
+	if len(s) < 8 {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 < len(s); i += 8 {
+		if !plainASCII8(load64At(s, i)) {
+			return false
+		}
+	}
+	return plainASCII8(load64At(s, len(s)-8))
+}
+
+// stringProblemFrom is stringProblem's exact walk, from i (s[:i] is known
+// to be a valid String).
+func stringProblemFrom(s string, i int) (rule, reason string) {
+	for i < len(s) {
+		if i+8 <= len(s) && plainASCII8(load64At(s, i)) {
 			i += 8
 			continue
 		}
@@ -47,6 +76,14 @@ func isNoncharacter(r rune) bool {
 
 // validName reports whether s is a legal attribute name (CORE-NAMING-1).
 func validName(s string) bool {
+	if len(s) >= 8 { // a word at a time, the last word overlapping
+		for i := 0; i+8 < len(s); i += 8 {
+			if !name8(load64At(s, i)) {
+				return false
+			}
+		}
+		return name8(load64At(s, len(s)-8))
+	}
 	if s == "" {
 		return false
 	}
@@ -142,6 +179,9 @@ func schemeLen(s string) int {
 // a URI or a relative reference. The empty string is a (relative)
 // reference; callers that need non-empty check that themselves.
 func validURIRef(s string) bool {
+	if plainHierURI(s, true) {
+		return true
+	}
 	n := schemeLen(s)
 	if n == 0 {
 		// relative-ref: the first path segment of a path-noscheme may not
@@ -163,11 +203,60 @@ func validURIRef(s string) bool {
 // validAbsoluteURI reports whether s is an absolute-URI (RFC 3986 §4.3):
 // a scheme, a hierarchical part and an optional query, with no fragment.
 func validAbsoluteURI(s string) bool {
+	if plainHierURI(s, false) {
+		return true
+	}
 	n := schemeLen(s)
 	if n == 0 {
 		return false
 	}
 	return validAfterScheme(s[n+1:], false)
+}
+
+// plainHierURI is the one-pass fast path of validURIRef and
+// validAbsoluteURI for the common shape scheme "://" reg-name [":" port]
+// path [?query] [#fragment], with no percent-encoding, userinfo or IP
+// literal. It returns true only for strings the general path accepts, and
+// false for everything else, which the general path then decides.
+func plainHierURI(s string, fragmentOK bool) bool {
+	// scheme ":" (schemeLen's alphabet)
+	if s == "" || uriClass[s[0]]&clsScheme == 0 || s[0] < 'A' {
+		return false
+	}
+	i := 1
+	for i < len(s) && uriClass[s[i]]&clsScheme != 0 {
+		i++
+	}
+	if len(s)-i < 3 || s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
+		return false
+	}
+	// reg-name: unreserved and sub-delims only, so no '@' (userinfo),
+	// '[' (IP literal) or '%' to weigh.
+	i += 3
+	for i < len(s) && uriClass[s[i]]&(clsUnreserved|clsSubDelim) != 0 {
+		i++
+	}
+	if i < len(s) && s[i] == ':' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(s) && s[i] != '/' && s[i] != '?' && s[i] != '#' {
+		return false // not the end of the authority
+	}
+	// path, query and fragment: one alphabet, '#' at most once.
+	for ; i < len(s); i++ {
+		c := s[i]
+		if uriClass[c]&(clsUnreserved|clsSubDelim|clsPQ) != 0 {
+			continue
+		}
+		if c != '#' || !fragmentOK {
+			return false
+		}
+		fragmentOK = false
+	}
+	return true
 }
 
 // validAfterScheme checks what follows the scheme (or a whole relative
@@ -288,18 +377,26 @@ func validTimestamp(s string) bool {
 	if len(s) < 20 {
 		return false
 	}
-	// Straight-line over "YYYY-MM-DDTHH:MM:SS": fixed separators, and the
-	// fourteen digits checked together with max (a byte below '0' wraps to
-	// a large value).
-	if s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+	// "YYYY-MM-DDTHH:MM:SS" as three words, s[0:8], s[8:16] and s[11:19]:
+	// the separators compared under a mask (T folded to lower case), the
+	// fourteen digit positions tested together.
+	w0, w1, w2 := load64At(s, 0), load64At(s, 8), load64At(s, 11)
+	const (
+		sep0, sepMask0 = '-'<<32 | '-'<<56, 0xff<<32 | 0xff<<56 // s[4], s[7]
+		sep1, sepMask1 = 't'<<16 | ':'<<40, 0xff<<16 | 0xff<<40 // s[10], s[13]
+		sep2, sepMask2 = ':' << 40, 0xff << 40                  // s[16]
+		digits0        = highs &^ (0x80<<32 | 0x80<<56)
+		digits1        = highs &^ (0x80<<16 | 0x80<<40)
+		digits2        = 0x80<<48 | 0x80<<56 // s[17], s[18]
+	)
+	if (w0|w1|w2)&highs != 0 || // not ASCII (and digitMask needs none)
+		(w0^sep0)&sepMask0 != 0 || ((w1|0x20<<16)^sep1)&sepMask1 != 0 || (w2^sep2)&sepMask2 != 0 ||
+		digitMask(w0)&digits0 != digits0 || digitMask(w1)&digits1 != digits1 || digitMask(w2)&digits2 != digits2 {
 		return false
 	}
 	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
 	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
 	h0, h1, n0, n1, s0, s1 := s[11]-'0', s[12]-'0', s[14]-'0', s[15]-'0', s[17]-'0', s[18]-'0'
-	if max(y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1) > 9 {
-		return false
-	}
 	year := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
 	month, day := int(m0)*10+int(m1), int(d0)*10+int(d1)
 	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
@@ -384,6 +481,9 @@ var tchar = func() (t [256]bool) {
 // parameter), a parameter being token "=" (token / quoted-string), as RFC
 // 2046 and RFC 7231 §3.1.1.1 write media types (CORE-ATTR-DATACONTENTTYPE-1).
 func validMediaType(s string) bool {
+	if s == "application/json" { // the common case, decided at once
+		return true
+	}
 	i := token(s, 0)
 	if i == 0 || i >= len(s) || s[i] != '/' {
 		return false
@@ -454,6 +554,9 @@ func quoted(s string, i int) int {
 // (JSON-DATA-3). The empty string is not JSON; callers decide what an
 // absent datacontenttype means (JSON-DATA-9).
 func IsJSONMediaType(ct string) bool {
+	if ct == "application/json" { // the common case, decided at once
+		return true
+	}
 	end := strings.IndexByte(ct, ';')
 	if end < 0 {
 		end = len(ct)
@@ -499,10 +602,17 @@ func validTraceparent(s string) bool {
 	if len(s) < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-' {
 		return false
 	}
-	if !lowerHex(s[0:2]) || s[0:2] == "ff" || !lowerHex(s[3:35]) || !lowerHex(s[36:52]) || !lowerHex(s[53:55]) {
+	// The ids sit at fixed offsets: six words, checked as hex together;
+	// an id is all zero exactly when each of its words is "00000000".
+	const zeros = '0' * ones
+	t0, t1, t2, t3 := load64At(s, 3), load64At(s, 11), load64At(s, 19), load64At(s, 27)
+	p0, p1 := load64At(s, 36), load64At(s, 44)
+	if (t0|t1|t2|t3|p0|p1)&highs != 0 ||
+		lowerHexMask(t0)&lowerHexMask(t1)&lowerHexMask(t2)&lowerHexMask(t3)&lowerHexMask(p0)&lowerHexMask(p1) != highs ||
+		t0|t1|t2|t3 == zeros && t0&t1&t2&t3 == zeros || p0 == zeros && p1 == zeros {
 		return false
 	}
-	if s[3:35] == "00000000000000000000000000000000" || s[36:52] == "0000000000000000" {
+	if !isLowerHex(s[0]) || !isLowerHex(s[1]) || s[0:2] == "ff" || !isLowerHex(s[53]) || !isLowerHex(s[54]) {
 		return false
 	}
 	if len(s) == 55 {

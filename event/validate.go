@@ -39,19 +39,32 @@ func (e *Event) Check() error {
 // model's. Pointers are "/" plus the attribute name.
 func (e *Event) AppendViolations(dst []Violation) []Violation {
 	vs := violations{list: dst}
-	e.required(&vs, bitID, AttrID, e.id, "CORE-ATTR-ID-1", "CORE-ATTR-ID-2")
+	// The four required attributes are almost always present and non-empty;
+	// one test for that spares the per-attribute calls, and the checks run
+	// in the same order either way.
+	const requiredBits = bitID | bitSource | bitSpecVersion | bitType
+	complete := e.set&requiredBits == requiredBits && e.id != "" && e.source != "" && e.specVersion != "" && e.typ != ""
+	if !complete {
+		e.required(&vs, bitID, AttrID, e.id, "CORE-ATTR-ID-1", "CORE-ATTR-ID-2")
+	}
 	if e.id != "" {
 		checkString(&vs, AttrID, e.id)
 	}
-	e.required(&vs, bitSource, AttrSource, e.source, "CORE-ATTR-SOURCE-1", "CORE-ATTR-SOURCE-2")
+	if !complete {
+		e.required(&vs, bitSource, AttrSource, e.source, "CORE-ATTR-SOURCE-1", "CORE-ATTR-SOURCE-2")
+	}
 	if e.source != "" && !validURIRef(e.source) {
 		vs.add("CORE-ATTR-SOURCE-2", AttrSource, "is not a URI-reference (RFC 3986 §4.1)")
 	}
-	e.required(&vs, bitSpecVersion, AttrSpecVersion, e.specVersion, "CORE-ATTR-SPECVERSION-1", "CORE-ATTR-SPECVERSION-2")
+	if !complete {
+		e.required(&vs, bitSpecVersion, AttrSpecVersion, e.specVersion, "CORE-ATTR-SPECVERSION-1", "CORE-ATTR-SPECVERSION-2")
+	}
 	if e.specVersion != "" && e.specVersion != SpecVersion {
 		vs.add("CORE-ATTR-SPECVERSION-3", AttrSpecVersion, "is "+quote(e.specVersion)+", not the supported \"1.0\"")
 	}
-	e.required(&vs, bitType, AttrType, e.typ, "CORE-ATTR-TYPE-1", "CORE-ATTR-TYPE-2")
+	if !complete {
+		e.required(&vs, bitType, AttrType, e.typ, "CORE-ATTR-TYPE-1", "CORE-ATTR-TYPE-2")
+	}
 	if e.typ != "" {
 		checkString(&vs, AttrType, e.typ)
 	}
@@ -81,8 +94,8 @@ func (e *Event) AppendViolations(dst []Violation) []Violation {
 		vs.add("CORE-ATTR-TIME-1", AttrTime, "is not an RFC 3339 timestamp: "+quote(e.timeVal))
 	}
 
-	for i, x := range e.ext {
-		e.checkExtension(&vs, i, x)
+	for i := range e.ext {
+		e.checkExtension(&vs, i, &e.ext[i])
 	}
 	return vs.list
 }
@@ -96,12 +109,15 @@ func (e *Event) required(vs *violations, bit attrBit, name, v, absent, empty str
 }
 
 func checkString(vs *violations, attr, s string) {
-	if rule, reason := stringProblem(s); rule != "" {
+	if printableASCII(s) {
+		return
+	}
+	if rule, reason := stringProblemFrom(s, 0); rule != "" {
 		vs.add(rule, attr, reason)
 	}
 }
 
-func (e *Event) checkExtension(vs *violations, i int, x Extension) {
+func (e *Event) checkExtension(vs *violations, i int, x *Extension) {
 	if x.Name == "" {
 		vs.add("CORE-NAMING-5", x.Name, "an attribute name cannot be empty")
 		return

@@ -98,17 +98,22 @@ func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 // decoder holds the state of one Decode or DecodeBatch call.
 type decoder struct {
 	scanner
-	// arena holds every string and data of the decoded events. Its
-	// capacity is fixed at len(in), which unescaped strings and decoded
-	// base64 never exceed, so it is never reallocated and the strings
-	// pointing into it stay valid. Nothing is written twice.
+	// arena is a copy of the input that holds every string and data of
+	// the decoded events: a value without escapes is a view of its own
+	// bytes in the copy, and an escaped string or base64 text is decoded
+	// over its own raw bytes there, which it never outgrows (the decoder
+	// reads from in, never from the arena). One copy replaces a copy per
+	// value; the arena is never reallocated, no region is written after a
+	// string or slice points into it, and regions never overlap.
 	arena []byte
 	vs    []event.Violation
 }
 
 func (d *decoder) init(b []byte) {
 	d.in = b
-	d.arena = make([]byte, 0, len(b))
+	arena := make([]byte, len(b)) // with the copy below: no zeroing
+	copy(arena, b)
+	d.arena = arena
 }
 
 func (d *decoder) result() error {
@@ -122,29 +127,33 @@ func (d *decoder) violate(rule, attr, pointer string, offset int, msg string) {
 	d.vs = append(d.vs, event.Violation{Rule: rule, Attribute: attr, Pointer: pointer, Offset: int64(offset), Message: msg})
 }
 
-// keep copies b into the arena and returns it as a string.
-func (d *decoder) keep(b []byte) string {
-	if len(b) == 0 {
+// view returns arena[start:end] as a string: the value whose raw bytes
+// in the input are in[start:end] and hold no escape.
+func (d *decoder) view(start, end int) string {
+	if start == end {
 		return ""
 	}
-	n := len(d.arena)
-	d.arena = append(d.arena, b...)
-	return unsafe.String(&d.arena[n], len(b))
+	return unsafe.String(&d.arena[start], end-start)
 }
 
-// keepString decodes the string whose raw span is in[start:end] into the
-// arena. It reports a lone surrogate escape.
+// keepString returns the string whose raw span (without quotes) is
+// in[start:end], decoding escapes in place in the arena. It reports a
+// lone surrogate escape.
 func (d *decoder) keepString(start, end int, escaped bool) (string, bool) {
 	if !escaped {
-		return d.keep(d.in[start:end]), false
+		return d.view(start, end), false
 	}
-	n := len(d.arena)
-	var lone bool
-	d.arena, lone = unescape(d.arena, d.in[start:end])
-	if len(d.arena) == n {
-		return "", lone
+	out, lone := unescape(d.arena[start:start:end], d.in[start:end])
+	return view(out), lone
+}
+
+// keepName returns an extension name (nameRaw, unescaped if escaped)
+// whose raw span starts at in[at] as an arena string.
+func (d *decoder) keepName(at int, nameRaw []byte, escaped bool) string {
+	if escaped {
+		copy(d.arena[at:], nameRaw) // no longer than its raw span
 	}
-	return unsafe.String(&d.arena[n], len(d.arena)-n), lone
+	return d.view(at, at+len(nameRaw))
 }
 
 // span is a value's place in the input.
@@ -254,12 +263,91 @@ func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error 
 	return d.finish(e, &o)
 }
 
+// Member indexes beyond the core attributes (0..7, as coreIndex).
+const (
+	memberData       = 8
+	memberDataBase64 = 9
+)
+
+// knownName recognises the member names of almost every event without the
+// general string scan: at in[i], just after the opening quote, the bytes of
+// a core attribute name or "data" followed by the closing quote. Such a
+// string can only be that name (none of its bytes is an escape, a control
+// or a non-ASCII byte), so nothing the general path checks is skipped. It
+// returns the member index and the index of the closing quote, or -1 for
+// any other name, escaped ones included, which take the general path.
+func knownName(in []byte, i int) (index, end int) {
+	if len(in)-i < 16 { // the longest name and its quote; else the general path
+		return -1, 0
+	}
+	b := in[i : i+16]
+	switch b[0] {
+	case 's':
+		switch {
+		case string(b[:12]) == `specversion"`:
+			return 0, i + 11
+		case string(b[:7]) == `source"`:
+			return 2, i + 6
+		case string(b[:8]) == `subject"`:
+			return 6, i + 7
+		}
+	case 'i':
+		if string(b[:3]) == `id"` {
+			return 1, i + 2
+		}
+	case 't':
+		switch string(b[:5]) {
+		case `type"`:
+			return 3, i + 4
+		case `time"`:
+			return 7, i + 4
+		}
+	case 'd':
+		switch {
+		case string(b[:5]) == `data"`:
+			return memberData, i + 4
+		case string(b[:16]) == `datacontenttype"`:
+			return 4, i + 15
+		case string(b[:11]) == `dataschema"`:
+			return 5, i + 10
+		}
+	}
+	return -1, 0
+}
+
+// memberIndex is knownName for a name found by the general path.
+func memberIndex(name string) int {
+	switch name {
+	case "data":
+		return memberData
+	case "data_base64":
+		return memberDataBase64
+	}
+	return coreIndex(name)
+}
+
 // member decodes one "name": value pair.
 func (d *decoder) member(e *event.Event, ext []event.Extension, o *object) ([]event.Extension, error) {
 	if d.peek() != '"' {
 		return ext, d.unexpected("a member name")
 	}
 	namePos := d.pos
+	idx, ne := knownName(d.in, namePos+1)
+	if idx < 0 {
+		return d.otherMember(e, ext, o)
+	}
+	d.pos = ne + 1
+	if d.pos < len(d.in) && d.in[d.pos] == ':' { // compact JSON
+		d.pos++
+	} else if err := d.expect(':', "':' after the member name"); err != nil {
+		return ext, err
+	}
+	return ext, d.knownMember(e, o, idx, namePos)
+}
+
+// otherMember is member for a name knownName did not recognise: the
+// general scan, unescaping, and extensions.
+func (d *decoder) otherMember(e *event.Event, ext []event.Extension, o *object) ([]event.Extension, error) {
 	ns, ne, escaped, err := d.str()
 	if err != nil {
 		return ext, err
@@ -272,53 +360,70 @@ func (d *decoder) member(e *event.Event, ext []event.Extension, o *object) ([]ev
 	if err := d.expect(':', "':' after the member name"); err != nil {
 		return ext, err
 	}
+	if idx := memberIndex(view(nameRaw)); idx >= 0 {
+		return ext, d.knownMember(e, o, idx, ns-1)
+	}
 	if d.peek() == 0 && d.pos >= len(d.in) {
 		return ext, d.unexpected("a value")
 	}
-	valPos := d.pos
-	name := view(nameRaw) // valid until nameBuf or the input changes
+	return d.extension(ext, nameRaw, ns, escaped, d.pos, o)
+}
 
-	if i := coreIndex(name); i >= 0 {
-		if o.seen&(1<<i) != 0 {
-			return ext, d.duplicate(namePos, name)
-		}
-		o.seen |= 1 << i
-		o.offsets[i] = valPos
-		return ext, d.coreAttr(e, i, o)
+// knownMember decodes the value of a core attribute, data or data_base64
+// (idx as memberIndex) whose name starts at namePos; pos is after the colon.
+func (d *decoder) knownMember(e *event.Event, o *object, idx, namePos int) error {
+	if d.peek() == 0 && d.pos >= len(d.in) {
+		return d.unexpected("a value")
 	}
-	switch name {
-	case "data":
+	valPos := d.pos
+	switch {
+	case idx < len(coreNames):
+		if o.seen&(1<<idx) != 0 {
+			return d.duplicate(namePos, coreNames[idx])
+		}
+		o.seen |= 1 << idx
+		o.offsets[idx] = valPos
+		// Most values are strings without escapes: taken here, the rest
+		// (scanned again) by coreAttr.
+		if d.in[valPos] == '"' {
+			if end, escaped := scanString(d.in, valPos+1); end >= 0 && !escaped {
+				d.pos = end + 1
+				setCore(e, idx, d.view(valPos+1, end))
+				return nil
+			}
+		}
+		return d.coreAttr(e, idx, o)
+	case idx == memberData:
 		if o.seenMisc&seenData != 0 {
-			return ext, d.duplicate(namePos, name)
+			return d.duplicate(namePos, "data")
 		}
 		o.seenMisc |= seenData
 		if err := d.value(); err != nil {
-			return ext, err
+			return err
 		}
 		o.data = span{valPos, d.pos, true}
-		return ext, nil
-	case "data_base64":
-		if o.seenMisc&seenBase64 != 0 {
-			return ext, d.duplicate(namePos, name)
-		}
-		o.seenMisc |= seenBase64
-		switch d.in[valPos] {
-		case 'n':
-			return ext, d.literal("null")
-		case '"':
-			if _, _, _, err := d.str(); err != nil {
-				return ext, err
-			}
-			o.base64 = span{valPos, d.pos, true}
-			return ext, nil
-		}
-		if err := d.value(); err != nil {
-			return ext, err
-		}
-		d.violate("JSON-DATA-2", "data_base64", o.pointer("data_base64"), valPos, "data_base64 must be a JSON string (base64)")
-		return ext, nil
+		return nil
 	}
-	return d.extension(ext, nameRaw, valPos, o)
+	// data_base64
+	if o.seenMisc&seenBase64 != 0 {
+		return d.duplicate(namePos, "data_base64")
+	}
+	o.seenMisc |= seenBase64
+	switch d.in[valPos] {
+	case 'n':
+		return d.literal("null")
+	case '"':
+		if _, _, _, err := d.str(); err != nil {
+			return err
+		}
+		o.base64 = span{valPos, d.pos, true}
+		return nil
+	}
+	if err := d.value(); err != nil {
+		return err
+	}
+	d.violate("JSON-DATA-2", "data_base64", o.pointer("data_base64"), valPos, "data_base64 must be a JSON string (base64)")
+	return nil
 }
 
 func (d *decoder) duplicate(pos int, name string) error {
@@ -336,15 +441,17 @@ func view(b []byte) string {
 
 // coreAttr decodes the value of core attribute i: a JSON string or null.
 func (d *decoder) coreAttr(e *event.Event, i int, o *object) error {
-	name := coreNames[i]
 	switch d.in[d.pos] {
 	case '"':
-		start, end, escaped, err := d.str()
-		if err != nil {
-			return err
+		start := d.pos + 1
+		end, escaped := scanString(d.in, start)
+		if end < 0 {
+			return d.strError(start)
 		}
+		d.pos = end + 1
 		v, lone := d.keepString(start, end, escaped)
 		if lone {
+			name := coreNames[i]
 			d.violate("CORE-TYPE-STRING-3", name, o.pointer(name), start-1, "holds an unpaired surrogate escape")
 		}
 		setCore(e, i, v)
@@ -356,12 +463,14 @@ func (d *decoder) coreAttr(e *event.Event, i int, o *object) error {
 	if err := d.value(); err != nil {
 		return err
 	}
+	name := coreNames[i]
 	d.violate("JSON-TYPE-1", name, o.pointer(name), start, "must be a JSON string, got "+jsonKind(d.in[start]))
 	return nil
 }
 
 // extension decodes an extension member.
-func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o *object) ([]event.Extension, error) {
+// The name (nameRaw, unescaped if escaped) starts at in[nameAt].
+func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, escaped bool, valPos int, o *object) ([]event.Extension, error) {
 	name := view(nameRaw)
 	if !event.ValidName(name) {
 		if err := d.value(); err != nil {
@@ -385,11 +494,11 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 	var v event.Value
 	switch c := d.in[valPos]; c {
 	case '"':
-		start, end, escaped, err := d.str()
+		start, end, strEscaped, err := d.str()
 		if err != nil {
 			return ext, err
 		}
-		s, lone := d.keepString(start, end, escaped)
+		s, lone := d.keepString(start, end, strEscaped)
 		if lone {
 			d.violate("CORE-TYPE-STRING-3", string(nameRaw), o.pointer(string(nameRaw)), valPos, "holds an unpaired surrogate escape")
 		}
@@ -407,7 +516,7 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 		if err := d.literal("null"); err != nil {
 			return ext, err
 		}
-		o.nulls = append(o.nulls, d.keep(nameRaw)) // JSON-TYPE-2: absent
+		o.nulls = append(o.nulls, d.keepName(nameAt, nameRaw, escaped)) // JSON-TYPE-2: absent
 		return ext, nil
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		start, integer, err := d.number()
@@ -435,9 +544,13 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, valPos int, o
 			"is a JSON "+jsonKind(c)+"; attribute values are strings, integers or booleans")
 		return ext, nil
 	}
+	x := event.Extension{Name: d.keepName(nameAt, nameRaw, escaped), Value: v}
+	if at == len(ext) { // names in order, the common case
+		return append(ext, x), nil
+	}
 	ext = append(ext, event.Extension{})
 	copy(ext[at+1:], ext[at:])
-	ext[at] = event.Extension{Name: d.keep(nameRaw), Value: v}
+	ext[at] = x
 	return ext, nil
 }
 
@@ -460,23 +573,19 @@ func (d *decoder) finish(e *event.Event, o *object) error {
 		// string (V03-DATACONTENTENCODING-3): the next cases handle it.
 	case o.data.present && (ct == "" && !e.Has(event.AttrDataContentType) || event.IsJSONMediaType(ct)):
 		// JSON-DATA-7, JSON-DATA-9: the JSON value, byte for byte.
-		raw := d.in[o.data.start:o.data.end]
-		n := len(d.arena)
-		d.arena = append(d.arena, raw...)
-		e.SetData(d.arena[n:len(d.arena):len(d.arena)])
+		e.SetData(d.arena[o.data.start:o.data.end:o.data.end])
 	case o.data.present:
 		if d.in[o.data.start] != '"' {
 			d.violate("JSON-DATA-8", "data", o.pointer("data"), o.data.start,
 				"is a JSON "+jsonKind(d.in[o.data.start])+", but datacontenttype "+strconv.Quote(ct)+" is not JSON, so data must be a string")
 			break
 		}
-		n := len(d.arena)
-		var lone bool
-		d.arena, lone = unescape(d.arena, d.in[o.data.start+1:o.data.end-1])
+		start, end := o.data.start+1, o.data.end-1
+		out, lone := unescape(d.arena[start:start:end], d.in[start:end])
 		if lone {
 			d.violate("JSON-SYNTAX-2", "data", o.pointer("data"), o.data.start, "holds an unpaired surrogate escape")
 		}
-		e.SetData(d.arena[n:len(d.arena):len(d.arena)])
+		e.SetData(out[:len(out):len(out)])
 	}
 
 	first := len(d.vs)
@@ -511,14 +620,14 @@ func (d *decoder) base64Data(e *event.Event, o *object, sp span, member, rule st
 		d.violate(rule, member, o.pointer(member), sp.start, "is not valid base64 (RFC 4648): holds a line break")
 		return
 	}
-	n := len(d.arena)
+	// The decoded bytes take the place of the text, which is longer.
+	n := sp.start + 1
 	out := d.arena[n : n+base64.StdEncoding.DecodedLen(len(raw))]
 	m, err := base64.StdEncoding.Strict().Decode(out, raw)
 	if err != nil {
 		d.violate(rule, member, o.pointer(member), sp.start, "is not valid base64 (RFC 4648): "+err.Error())
 		return
 	}
-	d.arena = d.arena[:n+m]
 	e.SetBinaryData(d.arena[n : n+m : n+m])
 }
 

@@ -1,7 +1,6 @@
 package jsonformat
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -26,16 +25,26 @@ const (
 
 // specials returns a word with the high bit set in each byte of w that a
 // string scan must stop at: '"', '\\', a control byte (< 0x20) or a
-// non-ASCII byte (>= 0x80). The lowest set bit is exact (borrows only
-// disturb bytes above a true hit), so bits.TrailingZeros64(m)/8 is the
-// index of the first such byte.
+// non-ASCII byte (>= 0x80). Each byte is tested on its low seven bits,
+// where adding 0x7f (or 0x60) cannot carry into the next byte, so every
+// bit is exact and bits.TrailingZeros64(m)/8 is the index of the first
+// such byte.
 func specials(w uint64) uint64 {
-	q := w ^ ('"' * ones)
-	bs := w ^ ('\\' * ones)
-	m := (q - ones) & ^q
-	m |= (bs - ones) & ^bs
-	m |= (w - 0x20*ones) & ^w
-	return (m | w) & highs
+	const low7 = 0x7f * ones
+	x := w & low7
+	// The high bit of each sum is clear exactly when the byte is '"', is
+	// '\\', or is below 0x20, respectively.
+	keep := ((x ^ '"'*ones) + low7) & ((x ^ '\\'*ones) + low7) & (x + 0x60*ones)
+	return (w | ^keep) & highs
+}
+
+// load64At reads in[i:i+8] as a little-endian word. The full slice
+// expression costs fewer bounds checks than binary.LittleEndian.Uint64(in[i:]),
+// and the compiler merges the eight loads into one.
+func load64At(in []byte, i int) uint64 {
+	b := in[i : i+8 : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // scanner walks a JSON text. Methods advance pos and return a *SyntaxError
@@ -113,7 +122,7 @@ func scanString(in []byte, i int) (end int, escaped bool) {
 	// Fast path: a string with no escape and no non-ASCII byte, found a
 	// word at a time.
 	for i+8 <= len(in) {
-		m := specials(binary.LittleEndian.Uint64(in[i:]))
+		m := specials(load64At(in, i))
 		if m != 0 {
 			i += bits.TrailingZeros64(m) >> 3
 			if in[i] == '"' {
@@ -132,7 +141,7 @@ func scanStringSlow(in []byte, i int) (end int, escaped bool) {
 	for {
 		// Eight bytes at a time: skip to the first byte that needs a look.
 		if i+8 <= len(in) {
-			m := specials(binary.LittleEndian.Uint64(in[i:]))
+			m := specials(load64At(in, i))
 			if m == 0 {
 				i += 8
 				continue
@@ -459,7 +468,21 @@ func (s *scanner) valueDetailed() error {
 func skipValue(in []byte, i int) (end int, ok bool) {
 	var stack [maxDepth/64 + 1]uint64
 	depth := 0
+	key := false // a member name and colon come before the next value
 	for {
+		if key {
+			// `"name":` with no white space is taken here, anything else
+			// by skipKey.
+			e := -1
+			if i < len(in) && in[i] == '"' {
+				e, _ = scanString(in, i+1)
+			}
+			if e >= 0 && e+1 < len(in) && in[e+1] == ':' {
+				i = e + 2
+			} else if i = skipKey(in, i); i < 0 {
+				return 0, false
+			}
+		}
 		for i < len(in) && in[i] <= ' ' {
 			if c := in[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 				return 0, false
@@ -487,19 +510,15 @@ func skipValue(in []byte, i int) (end int, ok bool) {
 			}
 			depth++
 			i++
-			for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
-				i++
+			if i < len(in) && in[i] <= ' ' {
+				i = skipWS(in, i)
 			}
 			if i < len(in) && (in[i] == '}' && c == '{' || in[i] == ']' && c == '[') {
 				i++
 				depth--
 				break
 			}
-			if c == '{' {
-				if i = skipKey(in, i); i < 0 {
-					return 0, false
-				}
-			}
+			key = c == '{'
 			continue
 		case 't':
 			if len(in)-i < 4 || string(in[i:i+4]) != "true" {
@@ -517,6 +536,24 @@ func skipValue(in []byte, i int) (end int, ok bool) {
 			}
 			i += 4
 		default:
+			// The common numbers, such as 12345 or 19.99: digits from 1-9
+			// and an optional fraction, then neither '.' nor an exponent.
+			// Anything else takes scanNumber.
+			if j := i + 1; c >= '1' && c <= '9' {
+				for j < len(in) && digit[in[j]] {
+					j++
+				}
+				if j+1 < len(in) && in[j] == '.' && digit[in[j+1]] {
+					j += 2
+					for j < len(in) && digit[in[j]] {
+						j++
+					}
+				}
+				if j < len(in) && in[j] != '.' && in[j]|0x20 != 'e' {
+					i = j
+					break
+				}
+			}
 			e, _ := scanNumber(in, i)
 			if e < 0 {
 				return 0, false
@@ -528,8 +565,8 @@ func skipValue(in []byte, i int) (end int, ok bool) {
 			if depth == 0 {
 				return i, true
 			}
-			for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
-				i++
+			if i < len(in) && in[i] <= ' ' {
+				i = skipWS(in, i)
 			}
 			if i >= len(in) {
 				return 0, false
@@ -538,11 +575,7 @@ func skipValue(in []byte, i int) (end int, ok bool) {
 			switch c := in[i]; {
 			case c == ',':
 				i++
-				if inObject {
-					if i = skipKey(in, i); i < 0 {
-						return 0, false
-					}
-				}
+				key = inObject
 			case c == '}' && inObject, c == ']' && !inObject:
 				i++
 				depth--
@@ -558,8 +591,8 @@ func skipValue(in []byte, i int) (end int, ok bool) {
 // skipKey checks `"name" :` (with white space) from i and returns the index
 // after the colon, or -1.
 func skipKey(in []byte, i int) int {
-	for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
-		i++
+	if i < len(in) && in[i] <= ' ' {
+		i = skipWS(in, i)
 	}
 	if i >= len(in) || in[i] != '"' {
 		return -1
@@ -569,13 +602,23 @@ func skipKey(in []byte, i int) int {
 		return -1
 	}
 	i = e + 1
-	for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
-		i++
+	if i < len(in) && in[i] == ':' { // compact JSON
+		return i + 1
 	}
+	i = skipWS(in, i)
 	if i >= len(in) || in[i] != ':' {
 		return -1
 	}
 	return i + 1
+}
+
+// skipWS returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipWS(in []byte, i int) int {
+	for i < len(in) && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r') {
+		i++
+	}
+	return i
 }
 
 // key scans a member name and its colon.

@@ -1,0 +1,240 @@
+package event
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// The word-at-a-time and one-pass fast paths must agree with the exact
+// checks they shortcut; these tests compare them on every byte value and
+// on random strings over the characters that matter.
+
+func TestPlainASCII8(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for c := range 256 {
+		for pos := range 8 {
+			for range 64 {
+				var b [8]byte
+				for k := range b {
+					b[k] = byte(r.IntN(256))
+				}
+				b[pos] = byte(c)
+				want := true
+				for _, x := range b {
+					if x < 0x20 || x >= 0x7f {
+						want = false
+					}
+				}
+				if got := plainASCII8(load64At(string(b[:]), 0)); got != want {
+					t.Fatalf("plainASCII8(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestLowerHexMask(t *testing.T) {
+	for c := range 0x80 {
+		for pos := range 8 {
+			w := load64At("0af7b9c1", 0)&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+			if got := lowerHexMask(w) == highs; got != want {
+				t.Fatalf("lowerHexMask with byte %#x at %d: %v, want %v", c, pos, got, want)
+			}
+			if got := isLowerHex(byte(c)); got != want {
+				t.Fatalf("isLowerHex(%#x) = %v", c, got)
+			}
+		}
+	}
+}
+
+func TestName8(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := load64At("abcz0189", 0)&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+			if got := name8(w); got != want {
+				t.Fatalf("name8 with byte %#x at %d: %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"", "a", "traceparent", "trace-parent", "abcdefgh", "abcdefgH", "Abcdefgh", "abcdefghi", "abcdefghI", "abcdefgh\xe9"} {
+		want := s != ""
+		for i := 0; i < len(s); i++ {
+			if (s[i] < 'a' || s[i] > 'z') && (s[i] < '0' || s[i] > '9') {
+				want = false
+			}
+		}
+		if got := validName(s); got != want {
+			t.Errorf("validName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// refStringProblem is the byte-by-byte definition stringProblem must match.
+func refStringProblem(s string) string {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			return "CORE-TYPE-STRING-3"
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+			return "CORE-TYPE-STRING-1"
+		case isNoncharacter(r):
+			return "CORE-TYPE-STRING-2"
+		}
+		i += n
+	}
+	return ""
+}
+
+func TestStringProblemFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "Z", "~", " ", "\x1f", "\x7f", "\x00", "é", "\u0085", "\ufdd0", "\uffff", "\xff", "\xc3", "\xed\xa0\x80"}
+	for range 200000 {
+		var b strings.Builder
+		n := r.IntN(24)
+		for range n {
+			if r.IntN(4) == 0 {
+				b.WriteString(alphabet[r.IntN(len(alphabet))])
+			} else {
+				b.WriteByte("abcXYZ09-._"[r.IntN(11)])
+			}
+		}
+		s := b.String()
+		if got, _ := stringProblem(s); got != refStringProblem(s) {
+			t.Fatalf("stringProblem(%q) = %q, want %q", s, got, refStringProblem(s))
+		}
+	}
+}
+
+func TestPlainHierURIImpliesGeneral(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	parts := []string{"https://", "a", "B", "1", ":", "/", "?", "#", "@", "[", "]", "%", "%2f", "%g", "-", ".", "!", " ", "\x80", "::1", "v1.x", "8080", "//"}
+	for range 300000 {
+		var b strings.Builder
+		n := r.IntN(10)
+		for range n {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		s := b.String()
+		for _, frag := range []bool{true, false} {
+			if !plainHierURI(s, frag) {
+				continue
+			}
+			general := false
+			if n := schemeLen(s); n > 0 {
+				general = validAfterScheme(s[n+1:], frag)
+			}
+			if !general {
+				t.Fatalf("plainHierURI(%q, %v) accepts what the general check refuses", s, frag)
+			}
+		}
+	}
+}
+
+func TestTraceparentZeroIDs(t *testing.T) {
+	const ok = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	for _, tc := range []struct {
+		s    string
+		want bool
+	}{
+		{ok, true},
+		{"00-00000000000000000000000000000000-b7ad6b7169203331-01", false},
+		{"00-00000000000000000000000000000001-b7ad6b7169203331-01", true},
+		{"00-10000000000000000000000000000000-b7ad6b7169203331-01", true},
+		{"00-00000000100000000000000000000000-b7ad6b7169203331-01", true},
+		{"00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01", false},
+		{"00-0af7651916cd43dd8448eb211c80319c-0000000000000010-01", true},
+		{"00-0af7651916cd43dd8448eb211c80319C-b7ad6b7169203331-01", false},
+		{"00-0af7651916cd43dd8448eb211c80319\xb9-b7ad6b7169203331-01", false},
+		{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b71692033/1-01", false},
+		{"0:-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", false},
+		{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333g-01", false},
+		{"ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", false},
+		{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-0g", false},
+		{"01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-xyz", true},
+		{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-xyz", false},
+	} {
+		if got := validTraceparent(tc.s); got != tc.want {
+			t.Errorf("validTraceparent(%q) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+}
+
+// TestTimestampWordChecks compares validTimestamp with the byte-by-byte
+// version it replaced, on valid timestamps with one byte changed.
+func TestTimestampWordChecks(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	bases := []string{"2026-11-26T10:00:00.123Z", "2016-12-31t23:59:60z", "1999-02-28T00:00:00+05:30", "2000-02-29T12:34:56-23:59"}
+	subst := []byte("0123456789-:Tt.Zz+ \x00\x80\xff/;A")
+	for range 200000 {
+		b := []byte(bases[r.IntN(len(bases))])
+		for range 1 + r.IntN(2) {
+			b[r.IntN(len(b))] = subst[r.IntN(len(subst))]
+		}
+		s := string(b)
+		if got, want := validTimestamp(s), refValidTimestamp(s); got != want {
+			t.Fatalf("validTimestamp(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func refValidTimestamp(s string) bool {
+	if len(s) < 20 {
+		return false
+	}
+	// Straight-line over "YYYY-MM-DDTHH:MM:SS": fixed separators, and the
+	// fourteen digits checked together with max (a byte below '0' wraps to
+	// a large value).
+	if s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+	h0, h1, n0, n1, s0, s1 := s[11]-'0', s[12]-'0', s[14]-'0', s[15]-'0', s[17]-'0', s[18]-'0'
+	if max(y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1) > 9 {
+		return false
+	}
+	year := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	month, day := int(m0)*10+int(m1), int(d0)*10+int(d1)
+	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
+		h0*10+h1 > 23 || n0*10+n1 > 59 || s0*10+s1 > 60 {
+		return false
+	}
+	i := 19
+	if s[i] == '.' {
+		i++
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return false
+		}
+	}
+	rest := s[i:]
+	offset := 0 // minutes east of UTC
+	switch {
+	case rest == "Z" || rest == "z":
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && digits(rest, 1, 2) && rest[3] == ':' && digits(rest, 4, 2):
+		oh, om := num(rest, 1, 2), num(rest, 4, 2)
+		if oh > 23 || om > 59 {
+			return false
+		}
+		offset = oh*60 + om
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return false
+	}
+	if s0*10+s1 == 60 {
+		// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7).
+		utc := (int(h0*10+h1)*60 + int(n0*10+n1) - offset + 2*1440) % 1440
+		return utc == 23*60+59
+	}
+	return true
+}

@@ -2,19 +2,13 @@ package mqtt_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
-	"net"
 	"testing"
 	"time"
 
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/transports/internal/testtls"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )
@@ -41,7 +35,7 @@ func TestCredentials(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	cert, pool := selfSigned(t)
+	cert, pool := testtls.SelfSigned(t)
 	b := embedded(t, broker.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
 	ctx := testContext(t)
 	tp := topic(t)
@@ -70,35 +64,6 @@ func TestTLS(t *testing.T) {
 	if err == nil || !cemqtt.IsRetryable(err) {
 		t.Errorf("untrusted certificate: %v, want a connection error", err)
 	}
-}
-
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "openevents test"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -39,6 +39,15 @@ func name8(w uint64) bool {
 	return w&highs == 0 && (letter|digitMask(w))&highs == highs
 }
 
+// hierTail8 reports whether all eight bytes of w are a-z, 0-9, '-', '.'
+// or '/', the alphabet of plainHierURI's word-at-a-time path.
+func hierTail8(w uint64) bool {
+	letter := (w + (0x80-'a')*ones) &^ (w + (0x7f-'z')*ones)
+	// '-', '.', '/' and 0-9 are the one range 0x2d..0x39.
+	punctDigit := (w + (0x80-'-')*ones) &^ (w + (0x7f-'9')*ones)
+	return w&highs == 0 && (letter|punctDigit)&highs == highs
+}
+
 func isLowerHex(c byte) bool { return c-'0' < 10 || c-'a' < 6 }
 
 // load64At reads s[i:i+8] as a little-endian word; the compiler turns the

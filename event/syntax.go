@@ -29,12 +29,15 @@ func printableASCII(s string) bool {
 		}
 		return true
 	}
-	for i := 0; i+8 < len(s); i += 8 {
-		if !plainASCII8(load64At(s, i)) {
+	// Reslicing, rather than indexing, lets the compiler drop the bounds
+	// checks from the loop.
+	last := load64At(s, len(s)-8)
+	for ; len(s) > 8; s = s[8:] {
+		if !plainASCII8(load64At(s, 0)) {
 			return false
 		}
 	}
-	return plainASCII8(load64At(s, len(s)-8))
+	return plainASCII8(last)
 }
 
 // stringProblemFrom is stringProblem's exact walk, from i (s[:i] is known
@@ -219,20 +222,42 @@ func validAbsoluteURI(s string) bool {
 // literal. It returns true only for strings the general path accepts, and
 // false for everything else, which the general path then decides.
 func plainHierURI(s string, fragmentOK bool) bool {
-	// scheme ":" (schemeLen's alphabet)
-	if s == "" || uriClass[s[0]]&clsScheme == 0 || s[0] < 'A' {
-		return false
+	// scheme "://" (schemeLen's alphabet); the two usual schemes are
+	// matched whole, with one compare each.
+	var i int
+	switch {
+	case strings.HasPrefix(s, "https://"):
+		i = len("https://")
+	case strings.HasPrefix(s, "http://"):
+		i = len("http://")
+	default:
+		if s == "" || uriClass[s[0]]&clsScheme == 0 || s[0] < 'A' {
+			return false
+		}
+		i = 1
+		for i < len(s) && uriClass[s[i]]&clsScheme != 0 {
+			i++
+		}
+		if len(s)-i < 3 || s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
+			return false
+		}
+		i += 3
 	}
-	i := 1
-	for i < len(s) && uriClass[s[i]]&clsScheme != 0 {
-		i++
-	}
-	if len(s)-i < 3 || s[i] != ':' || s[i+1] != '/' || s[i+2] != '/' {
-		return false
+	// The usual tail, such as "example.com/orders", is only a-z, 0-9, '-',
+	// '.' and '/': then the authority is a reg-name ending at the first
+	// '/', and the rest a path, both valid. Such tails are checked a word
+	// at a time (the last word overlapping); others take the walk below.
+	if t := s[i:]; len(t) >= 8 {
+		last := load64At(t, len(t)-8)
+		for len(t) > 8 && hierTail8(load64At(t, 0)) {
+			t = t[8:]
+		}
+		if len(t) <= 8 && hierTail8(last) {
+			return true
+		}
 	}
 	// reg-name: unreserved and sub-delims only, so no '@' (userinfo),
 	// '[' (IP literal) or '%' to weigh.
-	i += 3
 	for i < len(s) && uriClass[s[i]]&(clsUnreserved|clsSubDelim) != 0 {
 		i++
 	}
@@ -394,27 +419,30 @@ func validTimestamp(s string) bool {
 		digitMask(w0)&digits0 != digits0 || digitMask(w1)&digits1 != digits1 || digitMask(w2)&digits2 != digits2 {
 		return false
 	}
-	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
-	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
-	h0, h1, n0, n1, s0, s1 := s[11]-'0', s[12]-'0', s[14]-'0', s[15]-'0', s[17]-'0', s[18]-'0'
-	year := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
-	month, day := int(m0)*10+int(m1), int(d0)*10+int(d1)
-	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
-		h0*10+h1 > 23 || n0*10+n1 > 59 || s0*10+s1 > 60 {
+	// With the digits checked, a two-digit field compares as its two bytes
+	// read big-endian ("23" < "24" exactly when 23 < 24), so the ranges
+	// are tested without converting; numbers are made only for the rare
+	// cases below that need arithmetic.
+	mm, dd := pair(s, 5), pair(s, 8)
+	hh, mi, ss := pair(s, 11), pair(s, 14), pair(s, 17)
+	if mm < '0'<<8|'1' || mm > '1'<<8|'2' || dd < '0'<<8|'1' || hh > '2'<<8|'3' || mi > '5'<<8|'9' || ss > '6'<<8|'0' {
 		return false
 	}
-	i := 19
-	if s[i] == '.' {
-		i++
-		start := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == start {
-			return false
-		}
+	// Every month has 28 days; only a later day needs the month's length.
+	if dd > '2'<<8|'8' && num(s, 8, 2) > daysIn(num(s, 0, 4), num(s, 5, 2)) {
+		return false
 	}
-	rest := s[i:]
+	rest := s[19:]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n]-'0' < 10 {
+			n++
+		}
+		if n == 1 {
+			return false // a '.' needs at least one digit
+		}
+		rest = rest[n:]
+	}
 	offset := 0 // minutes east of UTC
 	switch {
 	case rest == "Z" || rest == "z":
@@ -430,13 +458,17 @@ func validTimestamp(s string) bool {
 	default:
 		return false
 	}
-	if s0*10+s1 == 60 {
+	if ss == '6'<<8|'0' {
 		// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7).
-		utc := (int(h0*10+h1)*60 + int(n0*10+n1) - offset + 2*1440) % 1440
+		utc := (num(s, 11, 2)*60 + num(s, 14, 2) - offset + 2*1440) % 1440
 		return utc == 23*60+59
 	}
 	return true
 }
+
+// pair returns s[i] and s[i+1] as a big-endian number, which orders
+// two-digit fields as their values.
+func pair(s string, i int) uint16 { return uint16(s[i])<<8 | uint16(s[i+1]) }
 
 func digits(s string, at, n int) bool {
 	for i := at; i < at+n; i++ {

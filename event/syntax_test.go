@@ -135,6 +135,52 @@ func TestPlainHierURIImpliesGeneral(t *testing.T) {
 	}
 }
 
+func TestHierTail8(t *testing.T) {
+	for c := range 256 {
+		for pos := range 8 {
+			w := load64At("az09-./x", 0)&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			want := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '/'
+			if got := hierTail8(w); got != want {
+				t.Fatalf("hierTail8 with byte %#x at %d: %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
+
+// TestPlainHierURIFastPaths drives the whole-scheme compares and the
+// word-at-a-time tail of plainHierURI: long tails over the word alphabet
+// and the characters that end it or change the authority.
+func TestPlainHierURIFastPaths(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	prefixes := []string{"https://", "http://", "HTTP://", "ftp://", "https:/", "http:", "https//", ""}
+	parts := []string{"example", "a", "0", "-", ".", "/", "com/orders", ":", ":8080", "?", "#", "@", "[::1]", "%2f", "%", "A", "_", "~", "!", " ", "\x80", "\x00", "//"}
+	for range 300000 {
+		var b strings.Builder
+		b.WriteString(prefixes[r.IntN(len(prefixes))])
+		for range r.IntN(12) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		s := b.String()
+		for _, frag := range []bool{true, false} {
+			if !plainHierURI(s, frag) {
+				continue
+			}
+			general := false
+			if n := schemeLen(s); n > 0 {
+				general = validAfterScheme(s[n+1:], frag)
+			}
+			if !general {
+				t.Fatalf("plainHierURI(%q, %v) accepts what the general check refuses", s, frag)
+			}
+		}
+	}
+	for _, s := range []string{"https://example.com/orders", "http://example.com/a/b-c.d", "https://12345678", "https://example.com:8080/x"} {
+		if !plainHierURI(s, false) {
+			t.Errorf("plainHierURI(%q) = false, want the fast path to take it", s)
+		}
+	}
+}
+
 func TestTraceparentZeroIDs(t *testing.T) {
 	const ok = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 	for _, tc := range []struct {
@@ -168,7 +214,8 @@ func TestTraceparentZeroIDs(t *testing.T) {
 // version it replaced, on valid timestamps with one byte changed.
 func TestTimestampWordChecks(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	bases := []string{"2026-11-26T10:00:00.123Z", "2016-12-31t23:59:60z", "1999-02-28T00:00:00+05:30", "2000-02-29T12:34:56-23:59"}
+	bases := []string{"2026-11-26T10:00:00.123Z", "2016-12-31t23:59:60z", "1999-02-28T00:00:00+05:30", "2000-02-29T12:34:56-23:59",
+		"1900-02-28T00:00:00Z", "2024-04-30T01:02:03.4+00:00", "2023-02-19T00:00:00.123456789Z"}
 	subst := []byte("0123456789-:Tt.Zz+ \x00\x80\xff/;A")
 	for range 200000 {
 		b := []byte(bases[r.IntN(len(bases))])
@@ -178,6 +225,34 @@ func TestTimestampWordChecks(t *testing.T) {
 		s := string(b)
 		if got, want := validTimestamp(s), refValidTimestamp(s); got != want {
 			t.Fatalf("validTimestamp(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestTimestampFieldRanges sweeps each two-digit field of validTimestamp
+// through 00..99, since the fields are range-checked as byte pairs.
+func TestTimestampFieldRanges(t *testing.T) {
+	check := func(s string) {
+		if got, want := validTimestamp(s), refValidTimestamp(s); got != want {
+			t.Fatalf("validTimestamp(%q) = %v, want %v", s, got, want)
+		}
+	}
+	two := func(n int) string { return string([]byte{byte('0' + n/10), byte('0' + n%10)}) }
+	for _, y := range []string{"1900", "2000", "2023", "2024"} {
+		for m := range 100 {
+			for d := range 100 {
+				check(y + "-" + two(m) + "-" + two(d) + "T23:59:60Z")
+				check(y + "-" + two(m) + "-" + two(d) + "T00:00:00.5+01:00")
+			}
+		}
+	}
+	for a := range 100 {
+		for b := range 100 {
+			for _, z := range []string{"Z", "-00:01", "+00:01"} {
+				check("2016-12-31T" + two(a) + ":" + two(b) + ":60" + z)
+				check("2016-12-31T" + two(a) + ":59:" + two(b) + z)
+				check("2016-12-31T23:" + two(a) + ":" + two(b) + z)
+			}
 		}
 	}
 }
@@ -237,4 +312,24 @@ func refValidTimestamp(s string) bool {
 		return utc == 23*60+59
 	}
 	return true
+}
+
+// checkExtension skips the name checks for the names extensionKind knows,
+// which is only right while every one of them is a legal name.
+func TestExtensionKindNamesAreLegal(t *testing.T) {
+	names := []string{AttrID, AttrSource, AttrSpecVersion, AttrType, AttrDataContentType, AttrDataSchema,
+		AttrSubject, AttrTime, "data", "traceparent", "dataref", "expirytime", "recordedtime", "partitionkey", "sequence"}
+	for _, n := range names {
+		if extensionKind(n) == extOther {
+			t.Errorf("extensionKind(%q) = extOther", n)
+		}
+		if !validName(n) {
+			t.Errorf("%q is known to extensionKind but not a legal name", n)
+		}
+	}
+	for _, n := range []string{"", "Traceparent", "trace-parent", "traceparent ", "foo"} {
+		if extensionKind(n) != extOther {
+			t.Errorf("extensionKind(%q) != extOther", n)
+		}
+	}
 }

@@ -47,7 +47,7 @@ func (e *Event) AppendViolations(dst []Violation) []Violation {
 	if !complete {
 		e.required(&vs, bitID, AttrID, e.id, "CORE-ATTR-ID-1", "CORE-ATTR-ID-2")
 	}
-	if e.id != "" {
+	if e.id != "" && !printableASCII(e.id) {
 		checkString(&vs, AttrID, e.id)
 	}
 	if !complete {
@@ -65,14 +65,16 @@ func (e *Event) AppendViolations(dst []Violation) []Violation {
 	if !complete {
 		e.required(&vs, bitType, AttrType, e.typ, "CORE-ATTR-TYPE-1", "CORE-ATTR-TYPE-2")
 	}
-	if e.typ != "" {
+	if e.typ != "" && !printableASCII(e.typ) {
 		checkString(&vs, AttrType, e.typ)
 	}
 
-	if e.set&bitDataContentType != 0 {
+	// "application/json", by far the most common value, is both a media
+	// type and a printable String; only other values need the checks.
+	if e.set&bitDataContentType != 0 && e.dataContentType != "application/json" {
 		if !validMediaType(e.dataContentType) {
 			vs.add("CORE-ATTR-DATACONTENTTYPE-1", AttrDataContentType, "is not a media type (RFC 2046): "+quote(e.dataContentType))
-		} else {
+		} else if !printableASCII(e.dataContentType) {
 			checkString(&vs, AttrDataContentType, e.dataContentType)
 		}
 	}
@@ -86,7 +88,7 @@ func (e *Event) AppendViolations(dst []Violation) []Violation {
 	if e.set&bitSubject != 0 {
 		if e.subject == "" {
 			vs.add("CORE-ATTR-SUBJECT-1", AttrSubject, "is present but empty")
-		} else {
+		} else if !printableASCII(e.subject) {
 			checkString(&vs, AttrSubject, e.subject)
 		}
 	}
@@ -108,6 +110,9 @@ func (e *Event) required(vs *violations, bit attrBit, name, v, absent, empty str
 	}
 }
 
+// checkString reports the String problem of s (CORE-TYPE-STRING-1..3).
+// The hot callers in AppendViolations first try printableASCII themselves,
+// which saves a call per attribute on the common all-printable value.
 func checkString(vs *violations, attr, s string) {
 	if printableASCII(s) {
 		return
@@ -117,14 +122,56 @@ func checkString(vs *violations, attr, s string) {
 	}
 }
 
-func (e *Event) checkExtension(vs *violations, i int, x *Extension) {
-	if x.Name == "" {
-		vs.add("CORE-NAMING-5", x.Name, "an attribute name cannot be empty")
-		return
+// What checkExtension does with an extension, by its name.
+const (
+	extOther       = iota // any other name: checked as a plain extension
+	extCore               // a core attribute's name
+	extData               // "data", reserved
+	extTraceparent        // the documented extensions, whose types are fixed
+	extDataref
+	extExpirytime
+	extRecordedtime
+	extPartitionkey
+	extSequence
+)
+
+func extensionKind(name string) int {
+	switch name {
+	case AttrID, AttrSource, AttrSpecVersion, AttrType,
+		AttrDataContentType, AttrDataSchema, AttrSubject, AttrTime:
+		return extCore
+	case "data":
+		return extData
+	case "traceparent":
+		return extTraceparent
+	case "dataref":
+		return extDataref
+	case "expirytime":
+		return extExpirytime
+	case "recordedtime":
+		return extRecordedtime
+	case "partitionkey":
+		return extPartitionkey
+	case "sequence":
+		return extSequence
 	}
-	if !validName(x.Name) {
-		vs.add("CORE-NAMING-1", x.Name, "is not a legal attribute name (only a-z and 0-9)")
-		return
+	return extOther
+}
+
+func (e *Event) checkExtension(vs *violations, i int, x *Extension) {
+	// The names extensionKind knows are all legal, so only other names
+	// need the name checks; looking the name up first spares the common
+	// documented extensions that walk, and the outcome is the same.
+	kind := extensionKind(x.Name)
+	if kind == extOther {
+		if x.Name == "" {
+			vs.add("CORE-NAMING-5", x.Name, "an attribute name cannot be empty")
+			return
+		}
+		if !validName(x.Name) {
+			vs.add("CORE-NAMING-1", x.Name, "is not a legal attribute name (only a-z and 0-9)")
+			return
+		}
 	}
 	if i > 0 && e.ext[i-1].Name >= x.Name {
 		vs.add("CORE-ATTR-4", x.Name, "appears twice (or extensions are not sorted)")
@@ -134,25 +181,24 @@ func (e *Event) checkExtension(vs *violations, i int, x *Extension) {
 	// Documented extensions fix their type. A String value is accepted
 	// where the type is another string-encoded one, as long as its text
 	// fits: formats such as JSON cannot tell those types apart.
-	switch x.Name {
-	case AttrID, AttrSource, AttrSpecVersion, AttrType,
-		AttrDataContentType, AttrDataSchema, AttrSubject, AttrTime:
+	switch kind {
+	case extCore:
 		vs.add("CORE-ATTR-4", x.Name, "is a core attribute and cannot also be an extension")
-	case "data":
+	case extData:
 		vs.add("CORE-NAMING-6", x.Name, "is reserved for the event data and cannot be an attribute")
-	case "traceparent":
+	case extTraceparent:
 		documentedType(vs, x.Name, "EXT-DISTTRACE-2", v.kind == KindString && validTraceparent(v.s))
-	case "dataref":
+	case extDataref:
 		documentedType(vs, x.Name, "EXT-DATAREF-1", (v.kind == KindString || v.kind == KindURIRef) && validURIRef(v.s))
-	case "expirytime":
+	case extExpirytime:
 		documentedType(vs, x.Name, "EXT-EXPIRY-1", (v.kind == KindString || v.kind == KindTimestamp) && validTimestamp(v.s))
-	case "recordedtime":
+	case extRecordedtime:
 		documentedType(vs, x.Name, "EXT-RECORDED-1", (v.kind == KindString || v.kind == KindTimestamp) && validTimestamp(v.s))
-	case "partitionkey":
+	case extPartitionkey:
 		if documentedType(vs, x.Name, "EXT-PARTITION-1", v.kind == KindString && v.s != "") {
 			checkString(vs, x.Name, v.s)
 		}
-	case "sequence":
+	case extSequence:
 		if documentedType(vs, x.Name, "EXT-SEQUENCE-1", v.kind == KindString) {
 			checkString(vs, x.Name, v.s)
 		}

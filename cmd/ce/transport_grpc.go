@@ -19,6 +19,7 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/eventtest"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/event/format/protoformat"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
@@ -273,13 +274,7 @@ func startBenchGRPC(ctx context.Context, kind string, inProcess bool) (string, f
 }
 
 // benchTypical is the typical event of the benchmarks.
-const benchTypical = `{"specversion":"1.0","id":"7f6c9f2e-2a4c-4e3a-9d6b-5b0b8f0c1a2d",` +
-	`"source":"https://example.com/orders","type":"com.example.order.created",` +
-	`"subject":"orders/12345","time":"2026-11-26T10:00:00.123Z",` +
-	`"datacontenttype":"application/json",` +
-	`"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",` +
-	`"data":{"order":12345,"customer":"c-42","items":[{"sku":"A-1","qty":2,"price":4.5},` +
-	`{"sku":"B-7","qty":1,"price":10.99}],"total":19.99,"paid":true}}`
+const benchTypical = eventtest.Typical
 
 type benchGRPCResult struct {
 	events  int64

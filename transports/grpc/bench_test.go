@@ -10,17 +10,12 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/eventtest"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
 
-const typical = `{"specversion":"1.0","id":"7f6c9f2e-2a4c-4e3a-9d6b-5b0b8f0c1a2d",` +
-	`"source":"https://example.com/orders","type":"com.example.order.created",` +
-	`"subject":"orders/12345","time":"2026-11-26T10:00:00.123Z",` +
-	`"datacontenttype":"application/json",` +
-	`"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",` +
-	`"data":{"order":12345,"customer":"c-42","items":[{"sku":"A-1","qty":2,"price":4.5},` +
-	`{"sku":"B-7","qty":1,"price":10.99}],"total":19.99,"paid":true}}`
+const typical = eventtest.Typical
 
 // BenchmarkStream streams batches of 100 typical events over loopback TCP
 // in one process to a no-op handler; ce bench grpc measures two processes.

@@ -8,6 +8,7 @@ import (
 	sdk "github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/eventtest"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/event/format/protoformat"
 )
@@ -15,13 +16,7 @@ import (
 // typical is the benchmark event of the issues: seven attributes, a
 // traceparent extension and about 100 bytes of JSON data (the same event
 // as jsonformat's benchmarks).
-const typical = `{"specversion":"1.0","id":"7f6c9f2e-2a4c-4e3a-9d6b-5b0b8f0c1a2d",` +
-	`"source":"https://example.com/orders","type":"com.example.order.created",` +
-	`"subject":"orders/12345","time":"2026-11-26T10:00:00.123Z",` +
-	`"datacontenttype":"application/json",` +
-	`"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",` +
-	`"data":{"order":12345,"customer":"c-42","items":[{"sku":"A-1","qty":2,"price":4.5},` +
-	`{"sku":"B-7","qty":1,"price":10.99}],"total":19.99,"paid":true}}`
+const typical = eventtest.Typical
 
 func typicalEvent(tb testing.TB) *event.Event {
 	tb.Helper()

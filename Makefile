@@ -130,8 +130,8 @@ buf-lint: ## buf lint and buf format check of proto/
 
 .PHONY: interop
 interop: ## Run the MQTT tests against a real Mosquitto broker too (installs it from Debian's packages if missing)
-	scripts/mosquitto.sh $(GO) test -race -count=1 ./transports/mqtt/...
-	scripts/mosquitto.sh $(GO) test -race -count=1 -run MQTT ./cmd/ce/
+	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m ./transports/mqtt/...
+	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m -run MQTT ./cmd/ce/
 
 .PHONY: bench-mqtt
 bench-mqtt: ## MQTT subscriber throughput vs a bare paho subscriber, on the embedded broker and Mosquitto

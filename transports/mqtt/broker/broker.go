@@ -204,11 +204,16 @@ func (l *listener) Close(closeClients listeners.CloseFn) {
 	l.closed = true
 	l.mu.Unlock()
 	_ = l.l.Close()
-	closeClients(listenerID)
+	// Close every connection and wait until each establish call has
+	// returned before letting mochi close its clients: mochi v2.7.9 takes
+	// its clients' read lock twice in closeListenerClients, which
+	// deadlocks when a connection being attached asks for the write lock
+	// in between (seen in CI: a test hung in Broker.Close).
 	l.mu.Lock()
 	for c := range l.conns {
-		_ = c.Close() // connections still in CONNECT are not clients yet
+		_ = c.Close()
 	}
 	l.mu.Unlock()
 	l.wg.Wait()
+	closeClients(listenerID)
 }

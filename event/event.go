@@ -3,6 +3,7 @@ package event
 import (
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // Names of the core context attributes.
@@ -342,19 +343,50 @@ func (e *Event) Reset() {
 	*e = Event{ext: ext}
 }
 
-// Clone returns a copy of e that shares no mutable memory with it: its
-// own extension slice and data bytes (strings, being immutable, are shared).
+// Clone returns a deep copy of e that shares no memory with it: its own
+// extension slice, data bytes and string bytes. Decoders that alias their
+// input (protoformat's Options.Alias, the transports' handlers) hand out
+// events whose strings point into a buffer that is reused once Handle
+// returns; Clone is how a handler keeps such an event. All the text is
+// copied into one new allocation.
 func (e *Event) Clone() Event {
-	c := *e
+	n := len(e.id) + len(e.source) + len(e.specVersion) + len(e.typ) +
+		len(e.dataContentType) + len(e.dataSchema) + len(e.subject) + len(e.timeVal)
+	for i := range e.ext {
+		n += len(e.ext[i].Name) + len(e.ext[i].Value.s)
+	}
+	a := arena{buf: make([]byte, 0, n)}
+	c := Event{
+		id: a.copy(e.id), source: a.copy(e.source), specVersion: a.copy(e.specVersion), typ: a.copy(e.typ),
+		dataContentType: a.copy(e.dataContentType), dataSchema: a.copy(e.dataSchema),
+		subject: a.copy(e.subject), timeVal: a.copy(e.timeVal),
+		set: e.set,
+	}
 	if e.ext != nil {
-		// Strings are immutable and a decoder never rewrites their bytes,
-		// so copying the slice is enough.
-		c.ext = slices.Clone(e.ext)
+		c.ext = make([]Extension, len(e.ext))
+		for i, x := range e.ext {
+			x.Name = a.copy(x.Name)
+			x.Value.s = a.copy(x.Value.s)
+			c.ext[i] = x
+		}
 	}
 	if e.data != nil {
 		c.data = slices.Clone(e.data)
 	}
 	return c
+}
+
+// arena copies strings into one buffer sized for all of them up front, so
+// that earlier strings never move.
+type arena struct{ buf []byte }
+
+func (a *arena) copy(s string) string {
+	if s == "" {
+		return ""
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, s...)
+	return unsafe.String(&a.buf[start], len(s))
 }
 
 // Equal reports whether e and o carry the same attributes, the same data

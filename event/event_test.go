@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // valid returns a minimal valid event.
@@ -161,5 +162,32 @@ func TestTimestampTime(t *testing.T) {
 	}
 	if _, err := String("x").Time(); err == nil || err.Error() != "event: value is String, not Timestamp" {
 		t.Errorf("Time on a String: %v", err)
+	}
+}
+
+// TestCloneOwnsItsStrings: a clone of an event whose strings alias a
+// buffer keeps its values when that buffer is overwritten, as it is when a
+// transport reuses its receive buffer.
+func TestCloneOwnsItsStrings(t *testing.T) {
+	buf := []byte("id1src1type1subj1ext1")
+	alias := func(from, to int) string { return unsafe.String(&buf[from], to-from) }
+	var e Event
+	e.SetID(alias(0, 3))
+	e.SetSource(alias(3, 7))
+	e.SetType(alias(7, 12))
+	e.SetSubject(alias(12, 17))
+	e.SetExtension("ext", String(alias(17, 21)))
+	e.SetData(buf[:2])
+	c := e.Clone()
+	for i := range buf {
+		buf[i] = 'X'
+	}
+	v, _ := c.Extension("ext")
+	if c.ID() != "id1" || c.Source() != "src1" || c.Type() != "type1" || c.Subject() != "subj1" || v.Text() != "ext1" || string(c.Data()) != "id" {
+		t.Errorf("clone changed with the buffer: id=%q source=%q type=%q subject=%q ext=%q data=%q",
+			c.ID(), c.Source(), c.Type(), c.Subject(), v.Text(), c.Data())
+	}
+	if e.ID() != "XXX" {
+		t.Fatalf("test setup: the original should alias the buffer, id=%q", e.ID())
 	}
 }

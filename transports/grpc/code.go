@@ -3,6 +3,7 @@ package grpc
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -91,20 +92,11 @@ func statusOf(err error) *status.Status {
 func rulesOf(err error) []string {
 	var out []string
 	for _, v := range violationsOf(err) {
-		if v.Rule != "" && !contains(out, v.Rule) {
+		if v.Rule != "" && !slices.Contains(out, v.Rule) {
 			out = append(out, v.Rule)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Error is a failure the receiver reported: the status of a call, or the
@@ -177,7 +169,7 @@ func errorOf(err error) error {
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, fv := range br.GetFieldViolations() {
-				if r := fv.GetReason(); r != "" && !contains(e.Rules, r) {
+				if r := fv.GetReason(); r != "" && !slices.Contains(e.Rules, r) {
 					e.Rules = append(e.Rules, r)
 				}
 			}

@@ -340,6 +340,34 @@ func TestTLSMQTT(t *testing.T) {
 	}
 }
 
+// TestTLSMQTT311 runs the MQTT 3.1.1 clients, a different client library
+// from 5.0's, through the broker over TLS.
+func TestTLSMQTT311(t *testing.T) {
+	pki := newTestPKI(t)
+	b, err := broker.New("127.0.0.1:0", broker.WithTLS(&tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pki.server}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	topic := "openevents/cli/tls/v311/" + newUUID()
+	common := []string{"--mqtt", "tls://" + b.Addr(), "--topic", topic, "--mqtt-version", "3"}
+	wait, _ := listenMQTTInBackground(t, append(common, "--count", "1", "--tls-ca", pki.ca)...)
+	send := append([]string{"send"}, append(common, "--id", "m-311", "--type", "com.example.tls", "--source", "/cli", "--timeout", "5s")...)
+	if code, _, stderr := runCE(t, append(send, "--tls")...); code != exitFailure || !strings.Contains(stderr, "unknown authority") {
+		t.Errorf("send trusting the system roots: exit %d, stderr %q; want %d and unknown authority", code, stderr, exitFailure)
+	}
+	if code, stdout, stderr := runCE(t, append(send, "--tls-ca", pki.ca)...); code != exitOK {
+		t.Fatalf("send: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, stderr := wait()
+	if code != exitOK {
+		t.Fatalf("ce listen: exit %d, stderr %q", code, stderr)
+	}
+	if got := eventIDs(t, stdout); len(got) != 1 || got[0] != "m-311" {
+		t.Errorf("ce listen received %v, want [m-311]", got)
+	}
+}
+
 // TestTLSUsageErrors checks that TLS flags that are missing a partner,
 // name unusable files, or do not fit the binding or the URL are usage
 // errors that say which flag and file and what is wrong, before anything

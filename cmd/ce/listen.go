@@ -27,7 +27,17 @@ interrupted (SIGINT/SIGTERM) or --count events have arrived:
 Messages that are not valid CloudEvents are refused to their sender; with
 --validate each refusal is also printed to standard error with the
 requirement IDs it breaks. ADDR is host:port; port 0 picks a free port, and
-the address actually bound is printed to standard error.`
+the address actually bound is printed to standard error.
+
+TLS: with --tls-cert FILE and --tls-key FILE, --http serves HTTPS and --grpc
+serves gRPC over TLS; --tls-client-ca FILE then requires every client to
+present a certificate signed by a CA in that PEM file (mutual TLS). With
+--mqtt, ce listen is a client of the broker, and the TLS flags mean what
+they mean for ce send: an ssl://, tls:// or mqtts:// URL uses TLS with the
+system's trusted roots, --tls-ca FILE trusts other CAs, --tls-cert and
+--tls-key present a client certificate, --tls-server-name checks another
+name. A TLS flag that a binding cannot use is a usage error. The minimum
+version is TLS 1.2.`
 
 // listenOptions are the flags of ce listen.
 type listenOptions struct {
@@ -40,6 +50,7 @@ type listenOptions struct {
 	validate bool
 	reply    bool
 	count    int
+	tls      tlsFlags
 }
 
 func newListenCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -50,7 +61,10 @@ func newListenCommand(stdout, stderr io.Writer) *cobra.Command {
 		Long:  listenLong,
 		Example: `  ce listen --http 127.0.0.1:8080 --validate
   ce listen --grpc 127.0.0.1:9090 --count 1
-  ce listen --mqtt tcp://127.0.0.1:1883 --topic 'sensors/#'`,
+  ce listen --mqtt tcp://127.0.0.1:1883 --topic 'sensors/#'
+  ce listen --http 127.0.0.1:8443 --tls-cert server.pem --tls-key server-key.pem
+  ce listen --grpc 127.0.0.1:9443 --tls-cert server.pem --tls-key server-key.pem --tls-client-ca clients-ca.pem
+  ce listen --mqtt ssl://broker.example.com:8883 --tls-ca ca.pem --topic 'sensors/#'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			targets := 0
@@ -78,13 +92,14 @@ func newListenCommand(stdout, stderr io.Writer) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.httpAddr, "http", "", "listen for HTTP on this host:port")
 	f.StringVar(&o.grpcAddr, "grpc", "", "listen for gRPC on this host:port")
-	f.StringVar(&o.mqttURL, "mqtt", "", "subscribe at this MQTT broker URL (tcp://host:port)")
+	f.StringVar(&o.mqttURL, "mqtt", "", "subscribe at this MQTT broker URL (tcp://host:port, or ssl://host:port for TLS)")
 	f.StringVar(&o.topic, "topic", "", "MQTT topic filter to subscribe to")
 	f.IntVar(&o.mqttVer, "mqtt-version", 5, "MQTT protocol version: 5 or 3 (3.1.1)")
 	f.IntVar(&o.qos, "qos", 1, "MQTT subscription QoS: 0, 1 or 2")
 	f.BoolVar(&o.validate, "validate", false, "print the violations of refused messages to standard error")
 	f.BoolVar(&o.reply, "reply", false, "answer each event with itself as the reply (HTTP only)")
 	f.IntVar(&o.count, "count", 0, "stop after this many events (0: run until interrupted)")
+	o.tls.addListenFlags(cmd)
 	return cmd
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -28,8 +30,12 @@ import (
 // sendGRPC sends e to the EventService at --grpc: binary and structured
 // mode both mean the unary Publish (the binding has structured mode only),
 // batch mode a Stream carrying a batch of one. It prints the status.
-func sendGRPC(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event) error {
-	c, err := cegrpc.NewClient(o.grpcAddr)
+func sendGRPC(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event, tc *tls.Config) error {
+	var opts []cegrpc.Option
+	if tc != nil {
+		opts = append(opts, cegrpc.WithTLS(tc))
+	}
+	c, err := cegrpc.NewClient(o.grpcAddr, opts...)
 	if err != nil {
 		return usageError(err)
 	}
@@ -43,6 +49,9 @@ func sendGRPC(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 		if ge, ok := errors.AsType[*cegrpc.Error](err); ok {
 			if _, werr := fmt.Fprintf(stdout, "gRPC %s\n", ge.Code); werr != nil {
 				return failure(werr)
+			}
+			if ge.Code == codes.Unavailable {
+				err = explainTLS(ctx, err, o.grpcAddr, tc)
 			}
 		}
 		return failure(err)
@@ -82,6 +91,10 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 	if o.reply {
 		return usageError(errors.New("--reply is for HTTP only"))
 	}
+	tc, err := o.tls.server("gRPC")
+	if err != nil {
+		return usageError(err)
+	}
 	ln, err := net.Listen("tcp", o.grpcAddr)
 	if err != nil {
 		return usageError(err)
@@ -89,6 +102,11 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 	opts := []cegrpc.Option{}
 	if o.validate {
 		opts = append(opts, cegrpc.WithRefuseHook(p.Refused))
+	}
+	what := "gRPC"
+	if tc != nil {
+		opts = append(opts, cegrpc.WithTLS(tc))
+		what = "gRPC over TLS" + clientCertNote(tc)
 	}
 	srv, err := cegrpc.NewServer(binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 		return p.Event(e)
@@ -99,7 +117,7 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 	}
 	gs := grpc.NewServer(srv.GRPCOptions()...)
 	srv.Register(gs)
-	p.Listening("gRPC", ln.Addr().String())
+	p.Listening(what, ln.Addr().String())
 	done := make(chan error, 1)
 	go func() { done <- gs.Serve(ln) }()
 	select {

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
 	"strings"
@@ -26,8 +28,12 @@ import (
 
 // sendHTTP posts e to --http in mode, prints the status line and any reply
 // event as a JSON line, and fails on a non-2xx answer.
-func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event) error {
-	s, err := cehttp.NewSender(o.httpURL, cehttp.WithMode(mode), cehttp.WithRetry(1, 0), cehttp.WithRequestTimeout(o.timeout))
+func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event, tc *tls.Config) error {
+	opts := []cehttp.SenderOption{cehttp.WithMode(mode), cehttp.WithRetry(1, 0), cehttp.WithRequestTimeout(o.timeout)}
+	if tc != nil {
+		opts = append(opts, cehttp.WithDoer(tlsHTTPClient(tc)))
+	}
+	s, err := cehttp.NewSender(o.httpURL, opts...)
 	if err != nil {
 		return usageError(err)
 	}
@@ -39,6 +45,8 @@ func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 			if _, werr := fmt.Fprintf(stdout, "HTTP %d %s\n", se.Code, http.StatusText(se.Code)); werr != nil {
 				return failure(werr)
 			}
+		} else if u, uerr := url.Parse(o.httpURL); uerr == nil {
+			err = explainTLS(ctx, err, hostPort(u, "443"), tc)
 		}
 		return failure(err)
 	}
@@ -55,8 +63,30 @@ func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 	return nil
 }
 
+// tlsHTTPClient is the Sender's default client with tc as its TLS
+// configuration: a fresh transport, redirects not followed
+// (WEBHOOK-RESPONSE-3).
+func tlsHTTPClient(tc *tls.Config) *http.Client {
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		TLSClientConfig:     tc,
+		TLSHandshakeTimeout: 10 * time.Second,
+		ForceAttemptHTTP2:   true,
+	}
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
 // listenHTTP serves --http until ctx ends (interrupt, or --count events).
 func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
+	tc, err := o.tls.server("HTTP")
+	if err != nil {
+		return usageError(err)
+	}
 	ln, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {
 		return usageError(err)
@@ -77,12 +107,17 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 	if o.validate {
 		opts = append(opts, cehttp.WithRefuseHook(p.Refused))
 	}
+	what := "HTTP"
+	if tc != nil {
+		opts = append(opts, cehttp.WithTLSConfig(tc))
+		what = "HTTPS" + clientCertNote(tc)
+	}
 	srv, err := cehttp.NewServer(h, opts...)
 	if err != nil {
 		_ = ln.Close()
 		return failure(err)
 	}
-	p.Listening("HTTP", ln.Addr().String())
+	p.Listening(what, ln.Addr().String())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

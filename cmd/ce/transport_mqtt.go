@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,7 +57,19 @@ func mqttError(err error) error {
 	return failure(err)
 }
 
-func sendMQTT(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event) error {
+// explainMQTTTLS is explainTLS for a failed connection to broker.
+func explainMQTTTLS(ctx context.Context, err error, broker string, tc *tls.Config) error {
+	if tc == nil || errors.Is(err, cemqtt.ErrConfig) {
+		return err
+	}
+	u, uerr := url.Parse(broker)
+	if uerr != nil {
+		return err
+	}
+	return explainTLS(ctx, err, hostPort(u, "8883"), tc)
+}
+
+func sendMQTT(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event, tc *tls.Config) error {
 	ver, err := mqttArgs(o.topic, o.mqttVer, o.qos)
 	if err != nil {
 		return usageError(err)
@@ -69,10 +82,13 @@ func sendMQTT(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 		// merely the default of --mode, so switch rather than refuse.
 		mode = binding.ModeStructured
 	}
-	pub, err := cemqtt.NewPublisher(ctx, o.mqttURL,
-		cemqtt.WithVersion(ver), cemqtt.WithMode(mode), cemqtt.WithQoS(byte(o.qos)))
+	opts := []cemqtt.Option{cemqtt.WithVersion(ver), cemqtt.WithMode(mode), cemqtt.WithQoS(byte(o.qos))}
+	if tc != nil {
+		opts = append(opts, cemqtt.WithTLS(tc))
+	}
+	pub, err := cemqtt.NewPublisher(ctx, o.mqttURL, opts...)
 	if err != nil {
-		return mqttError(err)
+		return mqttError(explainMQTTTLS(ctx, err, o.mqttURL, tc))
 	}
 	defer func() { _ = pub.Close(context.WithoutCancel(ctx)) }()
 	if err := pub.Publish(ctx, o.topic, e); err != nil {
@@ -90,6 +106,10 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 	if o.reply {
 		return usageError(errors.New("--reply works with --http only"))
 	}
+	tc, err := o.tls.mqttClient(o.mqttURL)
+	if err != nil {
+		return usageError(err)
+	}
 	h := binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 		return p.Event(e)
 	})
@@ -103,15 +123,18 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 		}
 	}
 	// A listener from the command line keeps no session behind it.
-	sub, err := cemqtt.NewSubscriber(ctx, o.mqttURL, o.topic, h,
-		cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(o.qos)),
+	opts := []cemqtt.Option{cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(o.qos)),
 		cemqtt.WithCleanStart(true), cemqtt.WithSessionExpiry(0),
-		cemqtt.WithErrorHandler(onError))
+		cemqtt.WithErrorHandler(onError)}
+	if tc != nil {
+		opts = append(opts, cemqtt.WithTLS(tc))
+	}
+	sub, err := cemqtt.NewSubscriber(ctx, o.mqttURL, o.topic, h, opts...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // interrupted while connecting
 		}
-		return mqttError(err)
+		return mqttError(explainMQTTTLS(ctx, err, o.mqttURL, tc))
 	}
 	p.Listening(fmt.Sprintf("MQTT %s messages on topic %s", ver, o.topic), strings.TrimSpace(o.mqttURL))
 	<-ctx.Done()

@@ -168,3 +168,11 @@ func (p *printer) Listening(what, addr string) {
 	defer p.mu.Unlock()
 	_, _ = fmt.Fprintf(p.errOut, "listening for %s on %s\n", what, addr)
 }
+
+// ConnError reports a connection error that reached no handler (a failed
+// TLS handshake, say).
+func (p *printer) ConnError(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = fmt.Fprintln(p.errOut, msg)
+}

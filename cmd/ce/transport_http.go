@@ -103,7 +103,7 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 			return true, nil
 		})
 	}
-	opts := []cehttp.Option{}
+	opts := []cehttp.Option{cehttp.WithConnErrorHook(p.ConnError)}
 	if o.validate {
 		opts = append(opts, cehttp.WithRefuseHook(p.Refused))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -42,9 +43,10 @@ func NewFastServer(h binding.Handler, opts ...Option) (*FastServer, error) {
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
 		TLSConfig:             r.cfg.tls,
-		// Library code never logs (STYLE.md): fasthttp's connection
-		// errors reach the refuse hook through ErrorHandler instead.
-		Logger: discard{},
+		// Library code never logs (STYLE.md): fasthttp's request errors
+		// reach the refuse hook through ErrorHandler, and what it would
+		// log goes to the WithConnErrorHook hook, or nowhere.
+		Logger: connErrorLogger(r.cfg.onConnError),
 	}
 	return s, nil
 }
@@ -190,7 +192,12 @@ func (s *FastServer) options(ctx *fasthttp.RequestCtx) {
 	ctx.SetStatusCode(code)
 }
 
-// discard is a fasthttp.Logger that drops everything.
-type discard struct{}
+// connErrorLogger is a fasthttp.Logger that passes each message to f, or
+// drops it when f is nil.
+type connErrorLogger func(msg string)
 
-func (discard) Printf(string, ...any) {}
+func (f connErrorLogger) Printf(format string, args ...any) {
+	if f != nil {
+		f(fmt.Sprintf(format, args...))
+	}
+}

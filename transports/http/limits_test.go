@@ -1,11 +1,16 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	cehttp "github.com/openevents/openevents/transports/http"
 	"github.com/openevents/openevents/transports/internal/testtls"
@@ -41,4 +46,52 @@ func TestTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConnErrorHook: a connection that fails before any request (plain
+// text sent to a TLS port) reaches the WithConnErrorHook hook, the one
+// place such errors go.
+func TestConnErrorHook(t *testing.T) {
+	cert, _ := testtls.SelfSigned(t)
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			var logged lockedBuffer
+			url := srv.start(t, &collector{}, cehttp.WithTLSConfig(cfg), cehttp.WithConnErrorHook(logged.add))
+			conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/"), "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = conn.Close() }()
+			if _, err := conn.Write([]byte("POST / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, _ = io.Copy(io.Discard, conn) // until the server closes the connection
+			deadline := time.Now().Add(5 * time.Second)
+			for !strings.Contains(logged.String(), "handshake") && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if !strings.Contains(logged.String(), "handshake") {
+				t.Errorf("error log %q does not mention the failed TLS handshake", logged.String())
+			}
+		})
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) add(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.WriteString(msg + "\n")
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

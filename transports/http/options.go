@@ -42,6 +42,7 @@ type config struct {
 	origins           []string // nil: any origin
 	allowedRate       int      // 0: no limit
 	onRefuse          func(remote string, err error)
+	onConnError       func(msg string) // nil: discard
 }
 
 func newConfig(opts []Option) (config, error) {
@@ -138,6 +139,15 @@ func WithAllowedRate(perMinute int) Option {
 // for concurrent requests, and must not keep err's event references.
 func WithRefuseHook(f func(remote string, err error)) Option {
 	return optionFunc(func(c *config) { c.onRefuse = f })
+}
+
+// WithConnErrorHook calls f with a description of each connection error
+// that no request carries and so no [WithRefuseHook] sees: a failed TLS
+// handshake, a connection broken before a request was read. Without it
+// they are discarded (library code does not log). f may be called
+// concurrently.
+func WithConnErrorHook(f func(msg string)) Option {
+	return optionFunc(func(c *config) { c.onConnError = f })
 }
 
 func (c *config) retryAfterHeader() string {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"log"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/openevents/openevents/event/binding"
 )
@@ -26,12 +28,16 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	c := &hh.r.cfg
+	// net/http takes its error sink only as a *log.Logger, and without
+	// one writes to standard error; this one calls the hook or discards.
+	errorLog := log.New(connErrorWriter(c.onConnError), "", 0) //nolint:forbidigo // see above: nothing is logged
 	return &Server{h: hh, srv: &http.Server{
 		Handler:           hh,
 		ReadHeaderTimeout: c.readHeaderTimeout,
 		IdleTimeout:       c.idleTimeout,
 		MaxHeaderBytes:    c.maxHeader,
 		TLSConfig:         c.tls,
+		ErrorLog:          errorLog,
 	}}, nil
 }
 
@@ -63,4 +69,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		_ = s.srv.Close() // the context ended; the error above says so
 	}
 	return err
+}
+
+// connErrorWriter passes each line net/http's error logger writes to f,
+// or drops it when f is nil.
+type connErrorWriter func(msg string)
+
+func (f connErrorWriter) Write(b []byte) (int, error) {
+	if f != nil {
+		f(strings.TrimSuffix(string(b), "\n"))
+	}
+	return len(b), nil
 }

@@ -2,6 +2,7 @@ package binding
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/openevents/openevents/event"
@@ -29,5 +30,42 @@ func TestHandlerFunc(t *testing.T) {
 	e.SetID("x")
 	if err := h.Handle(context.Background(), &e); err != nil || got != "x" {
 		t.Fatalf("HandlerFunc did not call through: %q %v", got, err)
+	}
+}
+
+func TestCallRecoversPanics(t *testing.T) {
+	var e event.Event
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name  string
+		h     HandlerFunc
+		value any
+	}{
+		{"string", func(context.Context, *event.Event) error { panic("out of cheese") }, "out of cheese"},
+		{"error", func(context.Context, *event.Event) error { panic(boom) }, boom},
+		{"index out of range", func(_ context.Context, e *event.Event) error { _ = e.ID()[len(e.ID())]; return nil }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Call(context.Background(), tc.h, &e)
+			pe, ok := errors.AsType[*PanicError](err)
+			if !ok {
+				t.Fatalf("Call returned %v, want a *PanicError", err)
+			}
+			if tc.value != nil && pe.Value != tc.value {
+				t.Errorf("Value = %v, want %v", pe.Value, tc.value)
+			}
+			if len(pe.Stack) == 0 {
+				t.Error("no stack")
+			}
+			if errors.Is(err, ErrRejected) {
+				t.Error("a panic must not read as a rejected event")
+			}
+		})
+	}
+	if err := Call(context.Background(), HandlerFunc(func(context.Context, *event.Event) error { return boom }), &e); !errors.Is(err, boom) {
+		t.Errorf("Call = %v, want the handler's own error", err)
+	}
+	if errors.Is(Call(context.Background(), HandlerFunc(func(context.Context, *event.Event) error { panic(ErrRejected) }), &e), ErrRejected) {
+		t.Error("a panic with ErrRejected must not read as a rejection")
 	}
 }

@@ -25,6 +25,7 @@ import (
 //	protoformat.ErrSyntax
 //	context.DeadlineExceeded   DEADLINE_EXCEEDED             *Error, retryable
 //	context.Canceled           CANCELLED                     *Error, not retryable
+//	*binding.PanicError        INTERNAL                      *Error, not retryable
 //	any other handler error    UNAVAILABLE                   *Error, retryable
 //	server draining            UNAVAILABLE
 //
@@ -38,6 +39,8 @@ func codeOf(err error) codes.Code {
 	switch {
 	case err == nil:
 		return codes.OK
+	case isPanic(err):
+		return codes.Internal
 	case errors.Is(err, binding.ErrRejected), errors.Is(err, event.ErrInvalid), errors.Is(err, protoformat.ErrSyntax):
 		return codes.InvalidArgument
 	case errors.Is(err, context.DeadlineExceeded):
@@ -46,6 +49,11 @@ func codeOf(err error) codes.Code {
 		return codes.Canceled
 	}
 	return codes.Unavailable
+}
+
+func isPanic(err error) bool {
+	_, ok := errors.AsType[*binding.PanicError](err)
+	return ok
 }
 
 // violationsOf returns the violations an error carries: those of an

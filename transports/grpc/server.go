@@ -176,7 +176,7 @@ func (s *Server) publish(ctx context.Context, in *frame) (any, error) {
 		s.refused(ctx, err)
 		return nil, statusOf(err).Err()
 	}
-	if err := s.h.Handle(ctx, &e); err != nil {
+	if err := binding.Call(ctx, s.h, &e); err != nil {
 		return nil, statusOf(err).Err()
 	}
 	return new(frame), nil
@@ -323,7 +323,7 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.Str
 			})
 			continue
 		}
-		if err := s.h.Handle(ctx, &b.events[i]); err != nil {
+		if err := binding.Call(ctx, s.h, &b.events[i]); err != nil {
 			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
 				Index: uint32(i), Code: int32(codeOf(err)), Message: err.Error(), Rules: rulesOf(err),
 			})

@@ -61,15 +61,17 @@ var statusTable = [...]struct {
 
 // StatusOf returns the HTTP status a receiver answers for err: 204 for
 // nil, the status of the matching row of the package's table (400 for
-// malformed or invalid events and for [binding.ErrRejected], 405, 413, 415, 431,
-// 429, 503), and 500 for a [*ReplyError] and any other handler error, which
-// the sender may retry.
+// malformed or invalid events and for [binding.ErrRejected], 405, 413,
+// 415, 431, 429, 503), and 500 for a [*ReplyError], a
+// [*binding.PanicError] and any other handler error, which the sender may
+// retry.
 func StatusOf(err error) int {
 	if err == nil {
 		return http.StatusNoContent
 	}
 	var re *ReplyError
-	if errors.As(err, &re) {
+	var pe *binding.PanicError
+	if errors.As(err, &re) || errors.As(err, &pe) {
 		return http.StatusInternalServerError
 	}
 	for _, row := range statusTable {

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -294,7 +295,7 @@ func (r *receiver) structured(ctx context.Context, st *state, mode binding.Mode,
 		// are not, and the sender's retry carries the whole batch again
 		// (at-least-once).
 		for i := range st.batch {
-			if err := r.h.Handle(ctx, &st.batch[i]); err != nil {
+			if err := binding.Call(ctx, r.h, &st.batch[i]); err != nil {
 				return outcome{err: handlerError(i, err)}
 			}
 		}
@@ -313,12 +314,12 @@ func (r *receiver) structured(ctx context.Context, st *state, mode binding.Mode,
 // one.
 func (r *receiver) deliver(ctx context.Context, st *state) outcome {
 	if r.rep == nil {
-		if err := r.h.Handle(ctx, &st.e); err != nil {
+		if err := binding.Call(ctx, r.h, &st.e); err != nil {
 			return outcome{err: handlerError(-1, err)}
 		}
 		return outcome{}
 	}
-	ok, err := r.rep.HandleReply(ctx, &st.e, &st.reply)
+	ok, err := callReplier(ctx, r.rep, &st.e, &st.reply)
 	if err != nil {
 		return outcome{err: handlerError(-1, err)}
 	}
@@ -375,4 +376,14 @@ func firstNonSpace(b []byte) int {
 		i++
 	}
 	return i
+}
+
+// callReplier is [binding.Call] for a [Replier].
+func callReplier(ctx context.Context, rep Replier, e, reply *event.Event) (ok bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			ok, err = false, &binding.PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return rep.HandleReply(ctx, e, reply)
 }

@@ -402,6 +402,8 @@ func TestHandlerFailures(t *testing.T) {
 			return fmt.Errorf("never: %w", binding.ErrRejected)
 		case e.ID() == "flaky" && n == 1:
 			return errors.New("database busy")
+		case e.ID() == "panicky" && n == 1:
+			panic("handler bug") // recovered: not acknowledged, so redelivered
 		}
 		done <- e.ID()
 		return nil
@@ -418,7 +420,7 @@ func TestHandlerFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = pub.Close(context.Background()) }()
-	for _, id := range []string{"poison", "flaky", "after"} {
+	for _, id := range []string{"poison", "flaky", "panicky", "after"} {
 		e := sampleEvents()["minimal"]
 		e.SetID(id)
 		if err := pub.Publish(ctx, tp, e); err != nil {
@@ -426,34 +428,38 @@ func TestHandlerFailures(t *testing.T) {
 		}
 	}
 	got := map[string]bool{}
-	for len(got) < 2 {
+	for len(got) < 3 {
 		select {
 		case id := <-done:
 			got[id] = true
 		case <-ctx.Done():
-			t.Fatalf("handled %v before timeout; want flaky and after", got)
+			t.Fatalf("handled %v before timeout; want flaky, panicky and after", got)
 		}
 	}
-	if !got["flaky"] || !got["after"] {
-		t.Errorf("handled %v, want flaky and after", got)
+	if !got["flaky"] || !got["panicky"] || !got["after"] {
+		t.Errorf("handled %v, want flaky, panicky and after", got)
 	}
-	if n := callsOf("flaky"); n < 2 {
-		t.Errorf("flaky handled %d times, want a redelivery", n)
+	for _, id := range []string{"flaky", "panicky"} {
+		if n := callsOf(id); n < 2 {
+			t.Errorf("%s handled %d times, want a redelivery", id, n)
+		}
 	}
 	if n := callsOf("poison"); n != 1 {
 		t.Errorf("poison handled %d times, want 1 (a rejection is final)", n)
 	}
-	var sawReject, sawTransient bool
+	var sawReject, sawTransient, sawPanic bool
 	errs.mu.Lock()
 	for _, err := range errs.errs {
 		var me *cemqtt.MessageError
 		var he *cemqtt.HandlerError
+		var pe *binding.PanicError
 		sawReject = sawReject || (errors.As(err, &me) && errors.Is(err, binding.ErrRejected))
 		sawTransient = sawTransient || errors.As(err, &he)
+		sawPanic = sawPanic || (errors.As(err, &he) && errors.As(err, &pe))
 	}
 	errs.mu.Unlock()
-	if !sawReject || !sawTransient {
-		t.Errorf("hook saw rejection %v, transient failure %v; want both", sawReject, sawTransient)
+	if !sawReject || !sawTransient || !sawPanic {
+		t.Errorf("hook saw rejection %v, transient failure %v, panic %v; want all three", sawReject, sawTransient, sawPanic)
 	}
 }
 

@@ -213,12 +213,12 @@ func (s *Subscriber) settle(topic string, qos byte, decodeErr error) bool {
 		s.report(&MessageError{Topic: topic, Err: decodeErr})
 		return true
 	}
-	err := s.h.Handle(s.ctx, &s.ev)
+	err := binding.Call(s.ctx, s.h, &s.ev)
 	switch {
 	case err == nil:
 		s.failures = 0
 		return true
-	case errors.Is(err, binding.ErrRejected):
+	case errors.Is(err, binding.ErrRejected): // a *binding.PanicError never is
 		s.report(&MessageError{Topic: topic, Err: err})
 		return true
 	}

@@ -69,13 +69,9 @@ func newConvertCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command
 			if opts.to == "protobuf" && opts.out == "" && isTerminal(stdout) {
 				return usageError(errors.New("refusing to write protobuf to a terminal: redirect standard output or use --out FILE"))
 			}
-			name := "-"
-			if len(args) == 1 {
-				name = args[0]
-			}
-			in, err := readInput(name, stdin)
+			name, in, err := readInputArg(args, stdin)
 			if err != nil {
-				return usageError(err)
+				return err
 			}
 			out, err := convert(in, opts)
 			if err != nil {

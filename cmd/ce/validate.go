@@ -49,13 +49,9 @@ func newValidateCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
 			if opts.output != "text" && opts.output != "json" {
 				return usageError(fmt.Errorf("--output must be text or json, not %q", opts.output))
 			}
-			name := "-"
-			if len(args) == 1 {
-				name = args[0]
-			}
-			in, err := readInput(name, stdin)
+			name, in, err := readInputArg(args, stdin)
 			if err != nil {
-				return usageError(err)
+				return err
 			}
 			rep, err := validate(name, in, opts)
 			if err != nil {
@@ -77,6 +73,21 @@ func newValidateCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
 
 // errQuiet marks a failure that has already been reported on stdout.
 var errQuiet = errors.New("not a valid CloudEvent")
+
+// readInputArg reads the FILE argument of a command, standard input when
+// it is absent or "-", and returns its name with the bytes; failing to
+// read is a usage error.
+func readInputArg(args []string, stdin io.Reader) (string, []byte, error) {
+	name := "-"
+	if len(args) == 1 {
+		name = args[0]
+	}
+	in, err := readInput(name, stdin)
+	if err != nil {
+		return "", nil, usageError(err)
+	}
+	return name, in, nil
+}
 
 func readInput(name string, stdin io.Reader) ([]byte, error) {
 	if name == "-" {

@@ -330,11 +330,14 @@ func jsonTyped(e *event.Event) bool {
 //
 // ToSDK validates e first and returns its [*event.ValidationError] if it
 // is not valid, and a [*ConversionError] for anything sdk-go cannot hold.
-// The result shares no memory with e.
+// The result shares no memory with e, even when e's strings point into a
+// transport's receive buffer.
 func ToSDK(e *event.Event) (sdk.Event, error) {
 	if err := e.Validate(); err != nil {
 		return sdk.Event{}, err
 	}
+	owned := e.Clone() // the strings below are kept by sdk-go as they are
+	e = &owned
 	c := &sdk.EventContextV1{ID: e.ID(), Type: e.Type()}
 	src, err := toURL(event.AttrSource, e.Source())
 	if err != nil {

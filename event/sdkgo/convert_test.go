@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	sdk "github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
@@ -604,5 +605,29 @@ func TestConversionError(t *testing.T) {
 	}
 	if got, want := (&sdkgo.ConversionError{Msg: "m"}).Error(), "sdkgo: m"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestToSDKOwnsItsStrings: the sdk-go event keeps its values when the
+// buffer the source event's strings point into is reused, as transports
+// reuse their receive buffers once the handler returns.
+func TestToSDKOwnsItsStrings(t *testing.T) {
+	buf := []byte("id-1/srcorders.createdorders/1")
+	alias := func(from, to int) string { return unsafe.String(&buf[from], to-from) }
+	var e event.Event
+	e.SetSpecVersion("1.0")
+	e.SetID(alias(0, 4))
+	e.SetSource(alias(4, 8))
+	e.SetType(alias(8, 22))
+	e.SetSubject(alias(22, 30))
+	se, err := sdkgo.ToSDK(&e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range buf {
+		buf[i] = 'x'
+	}
+	if se.ID() != "id-1" || se.Source() != "/src" || se.Type() != "orders.created" || se.Subject() != "orders/1" {
+		t.Errorf("sdk-go event changed with the buffer: id=%q source=%q type=%q subject=%q", se.ID(), se.Source(), se.Type(), se.Subject())
 	}
 }

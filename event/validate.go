@@ -11,10 +11,17 @@ import "strings"
 // Validate only reads e. If [Event.Check] found e valid and e has not
 // changed since, Validate returns nil at once without checking again.
 func (e *Event) Validate() error {
-	if e.set&bitChecked != 0 {
+	// The usual valid event is passed by plainValid alone; the full check,
+	// which builds the violations, runs for the rest.
+	if e.set&bitChecked != 0 || e.plainValid() {
 		return nil
 	}
-	vs := violations{list: e.AppendViolations(nil)}
+	return e.invalid()
+}
+
+// invalid returns the error of the full check.
+func (e *Event) invalid() error {
+	vs := violations{list: e.appendViolations(nil)}
 	return vs.err()
 }
 
@@ -27,7 +34,11 @@ func (e *Event) Check() error {
 	if e.set&bitChecked != 0 {
 		return nil
 	}
-	vs := violations{list: e.AppendViolations(nil)}
+	if e.plainValid() {
+		e.set |= bitChecked
+		return nil
+	}
+	vs := violations{list: e.appendViolations(nil)}
 	if len(vs.list) == 0 {
 		e.set |= bitChecked
 	}
@@ -35,9 +46,18 @@ func (e *Event) Check() error {
 }
 
 // AppendViolations appends the violations of e to dst and returns the
-// extended slice (it always runs the full check); decoders use it to merge their own findings with the
-// model's. Pointers are "/" plus the attribute name.
+// extended slice (it checks e even if Check remembered it valid); decoders
+// use it to merge their own findings with the model's. Pointers are "/"
+// plus the attribute name.
 func (e *Event) AppendViolations(dst []Violation) []Violation {
+	if e.plainValid() {
+		return dst
+	}
+	return e.appendViolations(dst)
+}
+
+// appendViolations is the full check, which builds the violations.
+func (e *Event) appendViolations(dst []Violation) []Violation {
 	vs := violations{list: dst}
 	// The four required attributes are almost always present and non-empty;
 	// one test for that spares the per-attribute calls, and the checks run
@@ -274,4 +294,78 @@ func quote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// plainValid is the fast path of the checks in appendViolations: it
+// reports true only for an event in which appendViolations would find
+// nothing, and covers the common shape of one (printable ASCII strings,
+// "http(s)://" sources, "Z" timestamps, the traceparent extension and
+// plain extensions). It never decides that an event is invalid; when it
+// returns false, the full check runs and says why.
+func (e *Event) plainValid() bool {
+	const required = bitID | bitSource | bitSpecVersion | bitType
+	if e.set&required != required || e.specVersion != SpecVersion ||
+		e.id == "" || e.typ == "" || e.source == "" {
+		return false
+	}
+	// The String checks of id, type and subject (CORE-TYPE-STRING-1..3),
+	// folded together; an absent subject is "", which passes.
+	if e.set&bitSubject != 0 && e.subject == "" {
+		return false
+	}
+	bad, good := foldPrintable(e.id, 0, highs)
+	bad, good = foldPrintable(e.typ, bad, good)
+	bad, good = foldPrintable(e.subject, bad, good)
+	if bad&highs != 0 || good&highs != highs {
+		return false
+	}
+	// The usual source, "https://" and a plain tail, is a URI-reference
+	// by plainHierURI's reasoning, without its general walk.
+	if !(strings.HasPrefix(e.source, "https://") && hierTail(e.source[8:])) && !validURIRef(e.source) {
+		return false
+	}
+	if e.set&bitDataContentType != 0 && e.dataContentType != "application/json" &&
+		!(validMediaType(e.dataContentType) && printableASCII(e.dataContentType)) {
+		return false
+	}
+	if e.set&bitDataSchema != 0 && (e.dataSchema == "" || !validAbsoluteURI(e.dataSchema)) {
+		return false
+	}
+	if e.set&bitTime != 0 && !validTimestamp(e.timeVal) {
+		return false
+	}
+	for i := range e.ext {
+		x := &e.ext[i]
+		if i > 0 && e.ext[i-1].Name >= x.Name {
+			return false
+		}
+		if x.Name == "traceparent" {
+			if x.Value.kind != KindString || !validTraceparent(x.Value.s) {
+				return false
+			}
+			continue
+		}
+		if extensionKind(x.Name) != extOther || !validName(x.Name) || !plainValue(x.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainValue is the fast path of checkValue: true only for a value it
+// accepts.
+func plainValue(v Value) bool {
+	switch v.kind {
+	case KindString:
+		return printableASCII(v.s)
+	case KindBoolean, KindInteger, KindBinary:
+		return true
+	case KindURI:
+		return validAbsoluteURI(v.s)
+	case KindURIRef:
+		return validURIRef(v.s)
+	case KindTimestamp:
+		return validTimestamp(v.s)
+	}
+	return false
 }

@@ -67,9 +67,9 @@ func load64At(s string, i int) uint64 {
 }
 
 // foldPrintable folds the words of s into two accumulators, so that the
-// printable-ASCII test (0x20..0x7e) of several strings ends in one test:
-// they all pass exactly when, from bad = 0 and good = highs, bad gains no
-// high bit and good loses none.
+// test of several strings for being non-empty printable ASCII (0x20..0x7e)
+// ends in one test: they all pass exactly when, from bad = 0 and good =
+// highs, bad gains no high bit and good loses none.
 //
 // Per byte, b+0x01 has its high bit set for b in 0x7f..0xfe, and b+0x60
 // has it clear for b below 0x20 and for 0xff. Sums over a word carry only
@@ -78,6 +78,9 @@ func load64At(s string, i int) uint64 {
 func foldPrintable(s string, bad, good uint64) (uint64, uint64) {
 	n := len(s)
 	if n < 8 {
+		if n == 0 {
+			return highs, good
+		}
 		for i := 0; i < n; i++ {
 			if c := s[i]; c < 0x20 || c >= 0x7f {
 				return highs, good
@@ -91,8 +94,9 @@ func foldPrintable(s string, bad, good uint64) (uint64, uint64) {
 	bad |= (w0 + ones) | (w1 + ones)
 	good &= (w0 + 0x60*ones) & (w1 + 0x60*ones)
 	if n > 16 {
-		head := s[:n-8] // so that the compiler sees n-16 in bounds
-		w0, w1 := load64At(s, 8), load64At(head, len(head)-8)
+		// s[n-16:] rather than an index: the compiler then sees the
+		// word in bounds.
+		w0, w1 := load64At(s, 8), load64At(s[n-16:], 0)
 		bad |= (w0 + ones) | (w1 + ones)
 		good &= (w0 + 0x60*ones) & (w1 + 0x60*ones)
 		for i := 16; i < n-16; i += 8 {

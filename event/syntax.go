@@ -280,8 +280,8 @@ func plainHierURI(s string, fragmentOK bool) bool {
 
 // hierTail reports whether t is at least eight bytes of a-z, 0-9, '-',
 // '.' and '/', the usual tail of a URI after "scheme://" (see
-// plainHierURI). The words at 0 and len-8 cover up to 16 bytes, 8 and
-// len-16 up to 32, and a loop takes the middle of longer tails.
+// plainHierURI). The words at 0 and len-8 cover up to 16 bytes, one at 8
+// up to 24, and a loop takes the middle of longer tails.
 func hierTail(t string) bool {
 	n := len(t)
 	if n < 8 {
@@ -290,11 +290,10 @@ func hierTail(t string) bool {
 	w0, w1 := load64At(t, 0), load64At(t, n-8)
 	or, and := w0|w1, hierTailMask(w0)&hierTailMask(w1)
 	if n > 16 {
-		head := t[:n-8] // so that the compiler sees n-16 in bounds
-		w0, w1 := load64At(t, 8), load64At(head, len(head)-8)
-		or |= w0 | w1
-		and &= hierTailMask(w0) & hierTailMask(w1)
-		for i := 16; i < n-16; i += 8 {
+		w := load64At(t, 8)
+		or |= w
+		and &= hierTailMask(w)
+		for i := 16; i < n-8; i += 8 {
 			w := load64At(t, i)
 			or |= w
 			and &= hierTailMask(w)

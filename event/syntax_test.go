@@ -341,13 +341,16 @@ func foldedPrintable(s string) bool {
 // every length up to 40 (the word coverage changes at 8, 16 and 32), in a
 // printable background, and checks the fold of several strings together.
 func TestFoldPrintable(t *testing.T) {
+	if foldedPrintable("") {
+		t.Fatal(`foldPrintable passes ""`)
+	}
 	for n := range 41 {
 		for pos := range n {
 			for c := range 256 {
 				b := []byte(strings.Repeat("a~ Z", 11)[:n])
 				b[pos] = byte(c)
 				want := c >= 0x20 && c < 0x7f
-				if got := foldedPrintable(string(b)); got != want {
+				if got := foldedPrintable(string(b)); got != (want && n > 0) {
 					t.Fatalf("foldPrintable(%q) = %v, want %v", b, got, want)
 				}
 				if got := printableASCII(string(b)); got != want {
@@ -362,6 +365,9 @@ func TestFoldPrintable(t *testing.T) {
 		want := true
 		for k := range parts {
 			b := make([]byte, r.IntN(40))
+			if len(b) == 0 {
+				want = false // foldPrintable refuses ""
+			}
 			for i := range b {
 				b[i] = byte(0x20 + r.IntN(0x5f))
 				if r.IntN(64) == 0 {

@@ -304,18 +304,17 @@ func quote(s string) string {
 // returns false, the full check runs and says why.
 func (e *Event) plainValid() bool {
 	const required = bitID | bitSource | bitSpecVersion | bitType
-	if e.set&required != required || e.specVersion != SpecVersion ||
-		e.id == "" || e.typ == "" || e.source == "" {
+	if e.set&required != required || e.specVersion != SpecVersion || e.source == "" {
 		return false
 	}
 	// The String checks of id, type and subject (CORE-TYPE-STRING-1..3),
-	// folded together; an absent subject is "", which passes.
-	if e.set&bitSubject != 0 && e.subject == "" {
-		return false
-	}
+	// folded together; foldPrintable refuses "", which id, type and a
+	// present subject may not be.
 	bad, good := foldPrintable(e.id, 0, highs)
 	bad, good = foldPrintable(e.typ, bad, good)
-	bad, good = foldPrintable(e.subject, bad, good)
+	if e.set&bitSubject != 0 {
+		bad, good = foldPrintable(e.subject, bad, good)
+	}
 	if bad&highs != 0 || good&highs != highs {
 		return false
 	}
@@ -334,9 +333,10 @@ func (e *Event) plainValid() bool {
 	if e.set&bitTime != 0 && !validTimestamp(e.timeVal) {
 		return false
 	}
-	for i := range e.ext {
-		x := &e.ext[i]
-		if i > 0 && e.ext[i-1].Name >= x.Name {
+	ext := e.ext
+	for i := range ext {
+		x := &ext[i]
+		if i > 0 && ext[i-1].Name >= x.Name {
 			return false
 		}
 		if x.Name == "traceparent" {

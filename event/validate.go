@@ -333,7 +333,11 @@ func (e *Event) plainValid() bool {
 	if e.set&bitTime != 0 && !validTimestamp(e.timeVal) {
 		return false
 	}
+	// A lone traceparent, the most common extension, skips the loop.
 	ext := e.ext
+	if len(ext) == 1 && ext[0].Name == "traceparent" && ext[0].Value.kind == KindString {
+		return validTraceparent(ext[0].Value.s)
+	}
 	for i := range ext {
 		x := &ext[i]
 		if i > 0 && ext[i-1].Name >= x.Name {

@@ -302,18 +302,24 @@ func quote(s string) string {
 
 // plainValid is the fast path of the checks in appendViolations: it
 // reports true only for an event in which appendViolations would find
-// nothing, and covers the common shape of one (printable ASCII strings,
-// "http(s)://" sources, "Z" timestamps, the traceparent extension and
-// plain extensions). It never decides that an event is invalid; when it
-// returns false, the full check runs and says why.
+// nothing. It never decides that an event is invalid; when it returns
+// false, the full check runs and says why. It decides the usual values
+// with word-at-a-time checks (printable ASCII strings, an "https://"
+// source with a plain tail, a timestamp ending in Z, a traceparent) and
+// calls the exact lexical checks for the rest; it leaves to the full
+// check non-ASCII strings, extensions with a core or reserved name, the
+// documented extensions other than traceparent, and unsorted extensions.
 func (e *Event) plainValid() bool {
+	// Present and non-empty (CORE-ATTR-ID-1/2, CORE-ATTR-SOURCE-1/2,
+	// CORE-ATTR-SPECVERSION-1/2/3, CORE-ATTR-TYPE-1/2; foldPrintable
+	// refuses "" for id and type).
 	const required = bitID | bitSource | bitSpecVersion | bitType
 	if e.set&required != required || e.specVersion != SpecVersion || e.source == "" {
 		return false
 	}
 	// The String checks of id, type and subject (CORE-TYPE-STRING-1..3),
-	// folded together; foldPrintable refuses "", which id, type and a
-	// present subject may not be.
+	// folded together; a present subject may not be "" either
+	// (CORE-ATTR-SUBJECT-1).
 	bad, good := foldPrintable(e.id, 0, highs)
 	bad, good = foldPrintable(e.typ, bad, good)
 	if e.set&bitSubject != 0 {
@@ -322,11 +328,13 @@ func (e *Event) plainValid() bool {
 	if bad&highs != 0 || good&highs != highs {
 		return false
 	}
-	// The usual source, "https://" and a plain tail, is a URI-reference
-	// by plainHierURI's reasoning, without its general walk.
+	// CORE-ATTR-SOURCE-2. The usual source, "https://" and a plain tail,
+	// is a URI-reference by plainHierURI's reasoning, without its walk.
 	if !(strings.HasPrefix(e.source, "https://") && hierTail(e.source[8:])) && !validURIRef(e.source) {
 		return false
 	}
+	// CORE-ATTR-DATACONTENTTYPE-1, CORE-ATTR-DATASCHEMA-1,
+	// CORE-ATTR-TIME-1.
 	if e.set&bitDataContentType != 0 && e.dataContentType != "application/json" &&
 		!(validMediaType(e.dataContentType) && printableASCII(e.dataContentType)) {
 		return false
@@ -337,7 +345,11 @@ func (e *Event) plainValid() bool {
 	if e.set&bitTime != 0 && !validTimestamp(e.timeVal) {
 		return false
 	}
-	// A lone traceparent, the most common extension, skips the loop.
+	// Extensions: sorted with no name twice (CORE-ATTR-4), legal names
+	// (CORE-NAMING-1, CORE-NAMING-5) that are not core or reserved ones
+	// (CORE-ATTR-4, CORE-NAMING-6), and values of their type
+	// (EXT-DISTTRACE-2 for traceparent). A lone traceparent, the most
+	// common extension, skips the loop.
 	ext := e.ext
 	if len(ext) == 1 && ext[0].Name == "traceparent" && ext[0].Value.kind == KindString {
 		return validTraceparent(ext[0].Value.s)

@@ -446,7 +446,8 @@ func validTimestamp(s string) bool {
 	// read big-endian ("23" < "24" exactly when 23 < 24), so the ranges
 	// the byte bounds leave open are tested without converting; numbers
 	// are made only for the rare cases below that need arithmetic.
-	mm, dd, hh, ss := pair(s, 5), pair(s, 8), pair(s, 11), pair(s, 17)
+	mm, dd := uint16(s[5])<<8|uint16(s[6]), uint16(s[8])<<8|uint16(s[9])
+	hh, ss := uint16(s[11])<<8|uint16(s[12]), uint16(s[17])<<8|uint16(s[18])
 	if mm < '0'<<8|'1' || mm > '1'<<8|'2' || dd < '0'<<8|'1' || hh > '2'<<8|'3' || ss > '6'<<8|'0' {
 		return false
 	}
@@ -570,10 +571,6 @@ func fractionDigits(s string, end int) bool {
 	}
 	return true
 }
-
-// pair returns s[i] and s[i+1] as a big-endian number, which orders
-// two-digit fields as their values.
-func pair(s string, i int) uint16 { return uint16(s[i])<<8 | uint16(s[i+1]) }
 
 func digits(s string, at, n int) bool {
 	for i := at; i < at+n; i++ {

@@ -418,8 +418,29 @@ func allDigits(s string) bool {
 // (RFC 3339 §5.6 note), real calendar days, and second 60 allowed for leap
 // seconds.
 func validTimestamp(s string) bool {
+	switch timestampHead(s) {
+	case tsValid:
+		return true
+	case tsTail:
+		return timestampTail(s)
+	}
+	return false
+}
+
+// What timestampHead found.
+const (
+	tsInvalid = iota // s is not a timestamp
+	tsValid          // s is a timestamp
+	tsTail           // s[:19] is a valid date and time; timestampTail decides
+)
+
+// timestampHead checks the date and time of s, and the usual tails: "Z"
+// after the seconds or after a fraction of up to six digits. It calls
+// nothing, so it needs no stack frame; callers on a hot path call it
+// first and timestampTail only for tsTail.
+func timestampHead(s string) int {
 	if len(s) < 20 {
-		return false
+		return tsInvalid
 	}
 	// "YYYY-MM-DDTHH:MM:SS" as three words, s[0:8], s[8:16] and s[11:19],
 	// T folded to t, each byte within tsLo and tsHi: a separator is its
@@ -440,7 +461,7 @@ func validTimestamp(s string) bool {
 	atLeast := (w0 + (highs - lo0)) & (w1 + (highs - lo1)) & (w2 + (highs - lo2))
 	above := w0 | w1 | w2 | (w0 + (0x7f*ones - hi0)) | (w1 + (0x7f*ones - hi1)) | (w2 + (0x7f*ones - hi2))
 	if atLeast&highs != highs || above&highs != 0 {
-		return false
+		return tsInvalid
 	}
 	// With the digits checked, a two-digit field compares as its two bytes
 	// read big-endian ("23" < "24" exactly when 23 < 24), so the ranges
@@ -449,28 +470,23 @@ func validTimestamp(s string) bool {
 	mm, dd := uint16(s[5])<<8|uint16(s[6]), uint16(s[8])<<8|uint16(s[9])
 	hh, ss := uint16(s[11])<<8|uint16(s[12]), uint16(s[17])<<8|uint16(s[18])
 	if mm < '0'<<8|'1' || mm > '1'<<8|'2' || dd < '0'<<8|'1' || hh > '2'<<8|'3' || ss > '6'<<8|'0' {
-		return false
+		return tsInvalid
 	}
 	// Every month has 28 days; only a later day needs the month's length.
 	if dd > '2'<<8|'8' && num(s, 8, 2) > daysIn(num(s, 0, 4), num(s, 5, 2)) {
-		return false
+		return tsInvalid
 	}
-	// The usual tail, "Z" after the seconds or after a fraction of up to
-	// six digits, is one word with bounds per byte (zTail); a tail that
-	// fails that test, or any other, takes timestampTail.
-	offset := 0 // minutes east of UTC
+	// The usual tail is one word with bounds per byte (zTail); a tail that
+	// fails that test, or any other, is left to timestampTail.
 	if n := len(s) - 20; n >= len(zTail) || zTail[n].ge == 0 || !zTail[n].holds(load64At(s, len(s)-8)) {
-		var ok bool
-		if offset, ok = timestampTail(s); !ok {
-			return false
-		}
+		return tsTail
 	}
-	if ss == '6'<<8|'0' {
-		// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7).
-		utc := (num(s, 11, 2)*60 + num(s, 14, 2) - offset + 2*1440) % 1440
-		return utc == 23*60+59
+	// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7); the zone
+	// here is Z.
+	if ss == '6'<<8|'0' && !(hh == '2'<<8|'3' && s[14] == '5' && s[15] == '9') {
+		return tsInvalid
 	}
-	return true
+	return tsValid
 }
 
 // tsLo and tsHi bound each byte of "YYYY-MM-DDtHH:MM:SS" (see
@@ -515,9 +531,24 @@ var zTail = func() (t [8]wordBounds) {
 }()
 
 // timestampTail checks what follows the seconds of a timestamp whose
-// first 19 bytes validTimestamp has checked: an optional fraction and the
-// zone. It returns the zone's offset in minutes east of UTC.
-func timestampTail(s string) (offset int, ok bool) {
+// first 19 bytes timestampHead has checked: an optional fraction and the
+// zone, and a leap second against the zone.
+func timestampTail(s string) bool {
+	offset, ok := timestampZone(s)
+	if !ok {
+		return false
+	}
+	if s[17:19] == "60" {
+		// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7).
+		utc := (num(s, 11, 2)*60 + num(s, 14, 2) - offset + 2*1440) % 1440
+		return utc == 23*60+59
+	}
+	return true
+}
+
+// timestampZone checks the fraction and zone of a timestamp (see
+// timestampTail) and returns the zone's offset in minutes east of UTC.
+func timestampZone(s string) (offset int, ok bool) {
 	// The zone is the last byte (Z) or the last six (+HH:MM); what lies
 	// between it and the seconds must be empty or a fraction.
 	end := len(s) - 1

@@ -342,8 +342,16 @@ func (e *Event) plainValid() bool {
 	if e.set&bitDataSchema != 0 && (e.dataSchema == "" || !validAbsoluteURI(e.dataSchema)) {
 		return false
 	}
-	if e.set&bitTime != 0 && !validTimestamp(e.timeVal) {
-		return false
+	if e.set&bitTime != 0 {
+		// validTimestamp, with its frameless part called directly.
+		switch timestampHead(e.timeVal) {
+		case tsInvalid:
+			return false
+		case tsTail:
+			if !timestampTail(e.timeVal) {
+				return false
+			}
+		}
 	}
 	// Extensions: sorted with no name twice (CORE-ATTR-4), legal names
 	// (CORE-NAMING-1, CORE-NAMING-5) that are not core or reserved ones

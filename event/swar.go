@@ -88,8 +88,8 @@ func foldPrintable(s string, bad, good uint64) (uint64, uint64) {
 		}
 		return bad, good
 	}
-	// Words at 0 and n-8 cover up to 16 bytes, 8 and n-16 up to 32; a
-	// loop takes the middle of longer strings.
+	// Words at 0 and n-8 cover up to 16 bytes, 8 and n-16 up to 32, 16
+	// up to 40 (a UUID is 36); a loop takes the middle of longer strings.
 	w0, w1 := load64At(s, 0), load64At(s, n-8)
 	bad |= (w0 + ones) | (w1 + ones)
 	good &= (w0 + 0x60*ones) & (w1 + 0x60*ones)
@@ -99,10 +99,15 @@ func foldPrintable(s string, bad, good uint64) (uint64, uint64) {
 		w0, w1 := load64At(s, 8), load64At(s[n-16:], 0)
 		bad |= (w0 + ones) | (w1 + ones)
 		good &= (w0 + 0x60*ones) & (w1 + 0x60*ones)
-		for i := 16; i < n-16; i += 8 {
-			w := load64At(s, i)
+		if n > 32 {
+			w := load64At(s, 16)
 			bad |= w + ones
 			good &= w + 0x60*ones
+			for i := 24; i < n-16; i += 8 {
+				w := load64At(s, i)
+				bad |= w + ones
+				good &= w + 0x60*ones
+			}
 		}
 	}
 	return bad, good

@@ -338,16 +338,17 @@ func foldedPrintable(s string) bool {
 }
 
 // TestFoldPrintable puts every byte value at every position of strings of
-// every length up to 40 (the word coverage changes at 8, 16 and 32), in a
-// printable background, and checks the fold of several strings together.
+// every length up to 56 (the word coverage changes at 8, 16, 32 and 40),
+// in a printable background, and checks the fold of several strings
+// together.
 func TestFoldPrintable(t *testing.T) {
 	if foldedPrintable("") {
 		t.Fatal(`foldPrintable passes ""`)
 	}
-	for n := range 41 {
+	for n := range 57 {
 		for pos := range n {
 			for c := range 256 {
-				b := []byte(strings.Repeat("a~ Z", 11)[:n])
+				b := []byte(strings.Repeat("a~ Z", 15)[:n])
 				b[pos] = byte(c)
 				want := c >= 0x20 && c < 0x7f
 				if got := foldedPrintable(string(b)); got != (want && n > 0) {
@@ -364,7 +365,7 @@ func TestFoldPrintable(t *testing.T) {
 		var parts [3]string
 		want := true
 		for k := range parts {
-			b := make([]byte, r.IntN(40))
+			b := make([]byte, r.IntN(60))
 			if len(b) == 0 {
 				want = false // foldPrintable refuses ""
 			}

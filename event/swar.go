@@ -45,12 +45,6 @@ func name8(w uint64) bool {
 		((w+(0x80-'0')*ones)^(w+(0x80-':')*ones)^(w+(0x80-'a')*ones)^(w+(0x80-'{')*ones))&highs == highs
 }
 
-// hierTail8 reports whether all eight bytes of w are a-z, 0-9, '-', '.'
-// or '/', the alphabet of plainHierURI's word-at-a-time path.
-func hierTail8(w uint64) bool {
-	return w&highs == 0 && hierTailMask(w) == highs
-}
-
 // hierTailMask returns the high bit of each byte of w set when the byte is
 // a-z, 0-9, '-', '.' or '/'; w must have no high bit set.
 func hierTailMask(w uint64) uint64 {

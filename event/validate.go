@@ -11,16 +11,20 @@ import "strings"
 // Validate only reads e. If [Event.Check] found e valid and e has not
 // changed since, Validate returns nil at once without checking again.
 func (e *Event) Validate() error {
-	// Small enough to inline: an event Check passed costs no call, and
-	// any other goes straight to the fast checks.
+	// Small enough to inline: an event Check passed costs no call.
 	if e.set&bitChecked != 0 {
 		return nil
 	}
-	return e.validateOr((*Event).invalid)
+	return e.validate()
 }
 
-// invalid returns the full check's verdict on e as Validate does.
-func (e *Event) invalid() error {
+// validate is Validate without the remembered verdict. The usual valid
+// event is passed by plainValid alone; the full check, which builds the
+// violations, runs for the rest.
+func (e *Event) validate() error {
+	if e.plainValid() {
+		return nil
+	}
 	vs := violations{list: e.appendViolations(nil)}
 	return vs.err()
 }
@@ -34,11 +38,15 @@ func (e *Event) Check() error {
 	if e.set&bitChecked != 0 {
 		return nil
 	}
-	err := e.validateOr((*Event).invalid)
-	if err == nil {
+	if e.plainValid() {
+		e.set |= bitChecked
+		return nil
+	}
+	vs := violations{list: e.appendViolations(nil)}
+	if len(vs.list) == 0 {
 		e.set |= bitChecked
 	}
-	return err
+	return vs.err()
 }
 
 // AppendViolations appends the violations of e to dst and returns the
@@ -292,29 +300,22 @@ func quote(s string) string {
 	return b.String()
 }
 
-// plainValid reports whether the fast checks of validateOr pass e.
+// plainValid is the fast path of the checks in appendViolations: it
+// reports true only for an event in which appendViolations would find
+// nothing. It never decides that an event is invalid; when it returns
+// false, the full check runs and says why. It decides the usual values
+// with word-at-a-time checks (printable ASCII strings, an "https://"
+// source with a plain tail, a timestamp ending in Z, a traceparent) and
+// calls the exact lexical checks for the rest; it leaves to the full
+// check non-ASCII strings, extensions with a core or reserved name, the
+// documented extensions other than traceparent, and unsorted extensions.
 func (e *Event) plainValid() bool {
-	return e.validateOr(func(*Event) error { return ErrInvalid }) == nil
-}
-
-// validateOr is the fast path of the checks in appendViolations: it
-// returns nil only for an event in which appendViolations would find
-// nothing, and otherwise what orElse returns for e (Validate passes the
-// full check). It decides the usual values with word-at-a-time checks
-// (printable ASCII strings, an "https://" source with a plain tail, a
-// timestamp ending in Z, a traceparent) and calls the exact lexical checks
-// for the rest; it leaves to orElse non-ASCII strings, extensions with a
-// core or reserved name, the documented extensions other than
-// traceparent, and unsorted extensions. (Taking orElse, rather than
-// returning a bool to a caller that then runs the full check, spares the
-// usual valid event one call.)
-func (e *Event) validateOr(orElse func(*Event) error) error {
 	// Present and non-empty (CORE-ATTR-ID-1/2, CORE-ATTR-SOURCE-1/2,
 	// CORE-ATTR-SPECVERSION-1/2/3, CORE-ATTR-TYPE-1/2; foldPrintable
 	// refuses "" for id and type).
 	const required = bitID | bitSource | bitSpecVersion | bitType
 	if e.set&required != required || e.specVersion != SpecVersion || e.source == "" {
-		return orElse(e)
+		return false
 	}
 	// The String checks of id, type and subject (CORE-TYPE-STRING-1..3),
 	// folded together; a present subject may not be "" either
@@ -325,30 +326,30 @@ func (e *Event) validateOr(orElse func(*Event) error) error {
 		bad, good = foldPrintable(e.subject, bad, good)
 	}
 	if bad&highs != 0 || good&highs != highs {
-		return orElse(e)
+		return false
 	}
 	// CORE-ATTR-SOURCE-2. The usual source, "https://" and a plain tail,
 	// is a URI-reference by plainHierURI's reasoning, without its walk.
 	if !(strings.HasPrefix(e.source, "https://") && hierTail(e.source[8:])) && !validURIRef(e.source) {
-		return orElse(e)
+		return false
 	}
 	// CORE-ATTR-DATACONTENTTYPE-1, CORE-ATTR-DATASCHEMA-1,
 	// CORE-ATTR-TIME-1.
 	if e.set&bitDataContentType != 0 && e.dataContentType != "application/json" &&
 		!(validMediaType(e.dataContentType) && printableASCII(e.dataContentType)) {
-		return orElse(e)
+		return false
 	}
 	if e.set&bitDataSchema != 0 && (e.dataSchema == "" || !validAbsoluteURI(e.dataSchema)) {
-		return orElse(e)
+		return false
 	}
 	if e.set&bitTime != 0 {
 		// validTimestamp, with its frameless part called directly.
 		switch timestampHead(e.timeVal) {
 		case tsInvalid:
-			return orElse(e)
+			return false
 		case tsTail:
 			if !timestampTail(e.timeVal) {
-				return orElse(e)
+				return false
 			}
 		}
 	}
@@ -359,27 +360,24 @@ func (e *Event) validateOr(orElse func(*Event) error) error {
 	// common extension, skips the loop.
 	ext := e.ext
 	if len(ext) == 1 && ext[0].Name == "traceparent" && ext[0].Value.kind == KindString {
-		if validTraceparent(ext[0].Value.s) {
-			return nil
-		}
-		return orElse(e)
+		return validTraceparent(ext[0].Value.s)
 	}
 	for i := range ext {
 		x := &ext[i]
 		if i > 0 && ext[i-1].Name >= x.Name {
-			return orElse(e)
+			return false
 		}
 		if x.Name == "traceparent" {
 			if x.Value.kind != KindString || !validTraceparent(x.Value.s) {
-				return orElse(e)
+				return false
 			}
 			continue
 		}
 		if extensionKind(x.Name) != extOther || !validName(x.Name) || !plainValue(x.Value) {
-			return orElse(e)
+			return false
 		}
 	}
-	return nil
+	return true
 }
 
 // plainValue is the fast path of checkValue: true only for a value it

@@ -247,14 +247,8 @@ func plainHierURI(s string, fragmentOK bool) bool {
 	// '.' and '/': then the authority is a reg-name ending at the first
 	// '/', and the rest a path, both valid. Such tails are checked a word
 	// at a time (the last word overlapping); others take the walk below.
-	if t := s[i:]; len(t) >= 8 {
-		last := load64At(t, len(t)-8)
-		for len(t) > 8 && hierTail8(load64At(t, 0)) {
-			t = t[8:]
-		}
-		if len(t) <= 8 && hierTail8(last) {
-			return true
-		}
+	if hierTail(s[i:]) {
+		return true
 	}
 	// reg-name: unreserved and sub-delims only, so no '@' (userinfo),
 	// '[' (IP literal) or '%' to weigh.
@@ -282,6 +276,31 @@ func plainHierURI(s string, fragmentOK bool) bool {
 		fragmentOK = false
 	}
 	return true
+}
+
+// hierTail reports whether t is at least eight bytes of a-z, 0-9, '-',
+// '.' and '/', the usual tail of a URI after "scheme://" (see
+// plainHierURI). The words at 0 and len-8 cover up to 16 bytes, one at 8
+// up to 24, and a loop takes the middle of longer tails.
+func hierTail(t string) bool {
+	n := len(t)
+	if n < 8 {
+		return false
+	}
+	w0, w1 := load64At(t, 0), load64At(t, n-8)
+	or, and := w0|w1, hierTailMask(w0)&hierTailMask(w1)
+	if n > 16 {
+		w := load64At(t, 8)
+		or |= w
+		and &= hierTailMask(w)
+		for i := 16; i < n-8; i += 8 {
+			w := load64At(t, i)
+			or |= w
+			and &= hierTailMask(w)
+		}
+	}
+	// hierTailMask needs bytes below 0x80, which or confirms.
+	return or&highs == 0 && and == highs
 }
 
 // validAfterScheme checks what follows the scheme (or a whole relative
@@ -399,66 +418,127 @@ func allDigits(s string) bool {
 // (RFC 3339 §5.6 note), real calendar days, and second 60 allowed for leap
 // seconds.
 func validTimestamp(s string) bool {
-	if len(s) < 20 {
-		return false
+	switch timestampHead(s) {
+	case tsValid:
+		return true
+	case tsTail:
+		return timestampTail(s)
 	}
-	// "YYYY-MM-DDTHH:MM:SS" as three words, s[0:8], s[8:16] and s[11:19]:
-	// the separators compared under a mask (T folded to lower case), the
-	// fourteen digit positions tested together.
-	w0, w1, w2 := load64At(s, 0), load64At(s, 8), load64At(s, 11)
+	return false
+}
+
+// What timestampHead found.
+const (
+	tsInvalid = iota // s is not a timestamp
+	tsValid          // s is a timestamp
+	tsTail           // s[:19] is a valid date and time; timestampTail decides
+)
+
+// timestampHead checks the date and time of s, and the usual tails: "Z"
+// after the seconds or after a fraction of up to six digits. It calls
+// nothing, so it needs no stack frame; callers on a hot path call it
+// first and timestampTail only for tsTail.
+func timestampHead(s string) int {
+	if len(s) < 20 {
+		return tsInvalid
+	}
+	// "YYYY-MM-DDTHH:MM:SS" as three words, s[0:8], s[8:16] and s[11:19],
+	// T folded to t, each byte within tsLo and tsHi: a separator is its
+	// own bound, a digit 0-9, or less where it leads a field (month 0-1,
+	// day 0-3, hour 0-2, minute 0-5, second 0-6). w + (0x80-lo) has a
+	// byte's high bit set when the byte is >= lo, w + (0x7f-hi) when it is
+	// > hi, so one sum of each kind tests all eight bytes of a word; bytes
+	// >= 0x80 (which could carry) are refused through w itself.
 	const (
-		sep0, sepMask0 = '-'<<32 | '-'<<56, 0xff<<32 | 0xff<<56 // s[4], s[7]
-		sep1, sepMask1 = 't'<<16 | ':'<<40, 0xff<<16 | 0xff<<40 // s[10], s[13]
-		sep2, sepMask2 = ':' << 40, 0xff << 40                  // s[16]
-		digits0        = highs &^ (0x80<<32 | 0x80<<56)
-		digits1        = highs &^ (0x80<<16 | 0x80<<40)
-		digits2        = 0x80<<48 | 0x80<<56 // s[17], s[18]
+		lo0 = '0'*0x01010101 | ('-'|'0'<<8|'0'<<16|'-'<<24)<<32 // tsLo[0:8]
+		hi0 = '9'*0x01010101 | ('-'|'1'<<8|'9'<<16|'-'<<24)<<32 // tsHi[0:8]
+		lo1 = '0' | '0'<<8 | 't'<<16 | '0'<<24 | '0'<<32 | ':'<<40 | '0'<<48 | '0'<<56
+		hi1 = '3' | '9'<<8 | 't'<<16 | '2'<<24 | '9'<<32 | ':'<<40 | '5'<<48 | '9'<<56
+		lo2 = '0' | '0'<<8 | ':'<<16 | '0'<<24 | '0'<<32 | ':'<<40 | '0'<<48 | '0'<<56
+		hi2 = '2' | '9'<<8 | ':'<<16 | '5'<<24 | '9'<<32 | ':'<<40 | '6'<<48 | '9'<<56
 	)
-	if (w0|w1|w2)&highs != 0 || // not ASCII (and digitMask needs none)
-		(w0^sep0)&sepMask0 != 0 || ((w1|0x20<<16)^sep1)&sepMask1 != 0 || (w2^sep2)&sepMask2 != 0 ||
-		digitMask(w0)&digits0 != digits0 || digitMask(w1)&digits1 != digits1 || digitMask(w2)&digits2 != digits2 {
-		return false
+	w0, w1, w2 := load64At(s, 0), load64At(s, 8)|0x20<<16, load64At(s, 11)
+	atLeast := (w0 + (highs - lo0)) & (w1 + (highs - lo1)) & (w2 + (highs - lo2))
+	above := w0 | w1 | w2 | (w0 + (0x7f*ones - hi0)) | (w1 + (0x7f*ones - hi1)) | (w2 + (0x7f*ones - hi2))
+	if atLeast&highs != highs || above&highs != 0 {
+		return tsInvalid
 	}
 	// With the digits checked, a two-digit field compares as its two bytes
 	// read big-endian ("23" < "24" exactly when 23 < 24), so the ranges
-	// are tested without converting; numbers are made only for the rare
-	// cases below that need arithmetic.
-	mm, dd := pair(s, 5), pair(s, 8)
-	hh, mi, ss := pair(s, 11), pair(s, 14), pair(s, 17)
-	if mm < '0'<<8|'1' || mm > '1'<<8|'2' || dd < '0'<<8|'1' || hh > '2'<<8|'3' || mi > '5'<<8|'9' || ss > '6'<<8|'0' {
-		return false
+	// the byte bounds leave open are tested without converting; numbers
+	// are made only for the rare cases below that need arithmetic.
+	mm, dd := uint16(s[5])<<8|uint16(s[6]), uint16(s[8])<<8|uint16(s[9])
+	hh, ss := uint16(s[11])<<8|uint16(s[12]), uint16(s[17])<<8|uint16(s[18])
+	if mm < '0'<<8|'1' || mm > '1'<<8|'2' || dd < '0'<<8|'1' || hh > '2'<<8|'3' || ss > '6'<<8|'0' {
+		return tsInvalid
 	}
 	// Every month has 28 days; only a later day needs the month's length.
 	if dd > '2'<<8|'8' && num(s, 8, 2) > daysIn(num(s, 0, 4), num(s, 5, 2)) {
-		return false
+		return tsInvalid
 	}
-	rest := s[19:]
-	if rest[0] == '.' {
-		n := 1
-		for n < len(rest) && rest[n]-'0' < 10 {
-			n++
-		}
+	// The usual tail is one word with bounds per byte (zTail); a tail that
+	// fails that test, or any other, is left to timestampTail.
+	if n := len(s) - 20; n >= len(zTail) || zTail[n].ge == 0 || !zTail[n].holds(load64At(s, len(s)-8)) {
+		return tsTail
+	}
+	// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7); the zone
+	// here is Z.
+	if ss == '6'<<8|'0' && !(hh == '2'<<8|'3' && s[14] == '5' && s[15] == '9') {
+		return tsInvalid
+	}
+	return tsValid
+}
+
+// tsLo and tsHi bound each byte of "YYYY-MM-DDtHH:MM:SS" (see
+// validTimestamp).
+const tsLo, tsHi = "0000-00-00t00:00:00", "9999-19-39t29:59:69"
+
+// wordBounds holds the addends that test each byte of a word against a
+// lower and an upper bound (see validTimestamp).
+type wordBounds struct{ ge, gt uint64 }
+
+// holds reports whether every byte of w lies within the bounds; the last
+// byte is folded to lower case first (Z and z read as z).
+func (b wordBounds) holds(w uint64) bool {
+	w |= 0x20 << 56
+	return (w+b.ge)&highs == highs && (w|(w+b.gt))&highs == 0
+}
+
+// zTail holds, by len(s)-20, the bounds of the last word of a timestamp
+// that ends in "SSZ" or "SS." 1-6 digits "Z" (the word then reaches back
+// to the '.'); ge is zero for the length 21, which has no such form.
+var zTail = func() (t [8]wordBounds) {
+	for n := range t {
 		if n == 1 {
-			return false // a '.' needs at least one digit
+			continue // "SS.Z": a fraction needs a digit
 		}
-		rest = rest[n:]
+		end := 20 + n
+		for k := range 8 {
+			lo, hi := byte('0'), byte('9') // the fraction
+			switch p := end - 8 + k; {
+			case p == end-1:
+				lo, hi = 'z', 'z'
+			case p == 19:
+				lo, hi = '.', '.'
+			case p < 19:
+				lo, hi = tsLo[p], tsHi[p]
+			}
+			t[n].ge |= uint64(0x80-lo) << (8 * k)
+			t[n].gt |= uint64(0x7f-hi) << (8 * k)
+		}
 	}
-	offset := 0 // minutes east of UTC
-	switch {
-	case rest == "Z" || rest == "z":
-	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && digits(rest, 1, 2) && rest[3] == ':' && digits(rest, 4, 2):
-		oh, om := num(rest, 1, 2), num(rest, 4, 2)
-		if oh > 23 || om > 59 {
-			return false
-		}
-		offset = oh*60 + om
-		if rest[0] == '-' {
-			offset = -offset
-		}
-	default:
+	return t
+}()
+
+// timestampTail checks what follows the seconds of a timestamp whose
+// first 19 bytes timestampHead has checked: an optional fraction and the
+// zone, and a leap second against the zone.
+func timestampTail(s string) bool {
+	offset, ok := timestampZone(s)
+	if !ok {
 		return false
 	}
-	if ss == '6'<<8|'0' {
+	if s[17:19] == "60" {
 		// A leap second exists only as 23:59:60 UTC (RFC 3339 §5.7).
 		utc := (num(s, 11, 2)*60 + num(s, 14, 2) - offset + 2*1440) % 1440
 		return utc == 23*60+59
@@ -466,9 +546,62 @@ func validTimestamp(s string) bool {
 	return true
 }
 
-// pair returns s[i] and s[i+1] as a big-endian number, which orders
-// two-digit fields as their values.
-func pair(s string, i int) uint16 { return uint16(s[i])<<8 | uint16(s[i+1]) }
+// timestampZone checks the fraction and zone of a timestamp (see
+// timestampTail) and returns the zone's offset in minutes east of UTC.
+func timestampZone(s string) (offset int, ok bool) {
+	// The zone is the last byte (Z) or the last six (+HH:MM); what lies
+	// between it and the seconds must be empty or a fraction.
+	end := len(s) - 1
+	if s[end]|0x20 != 'z' {
+		end = len(s) - 6
+		if end < 19 {
+			return 0, false
+		}
+		z := s[end:]
+		if z[0] != '+' && z[0] != '-' || !digits(z, 1, 2) || z[3] != ':' || !digits(z, 4, 2) {
+			return 0, false
+		}
+		oh, om := num(z, 1, 2), num(z, 4, 2)
+		if oh > 23 || om > 59 {
+			return 0, false
+		}
+		offset = oh*60 + om
+		if z[0] == '-' {
+			offset = -offset
+		}
+	}
+	// s[20:end] must be digits: the word before end tests up to eight
+	// of them (its bytes before s[20] are the checked seconds and '.'),
+	// and fractionDigits any before that.
+	if n := end - 20; n >= 0 {
+		if s[19] != '.' || n == 0 {
+			return 0, false
+		}
+		// A byte >= 0x80 is refused through w itself; it can carry only
+		// into the bytes after it, which are then refused with it.
+		want := uint64(highs)
+		if n < 8 {
+			want = highs << ((64 - 8*n) & 63) // the last n bytes
+		} else if !fractionDigits(s, end) {
+			return 0, false
+		}
+		if w := load64At(s, end-8); digitMask(w)&^w&want != want {
+			return 0, false
+		}
+	}
+	return offset, true
+}
+
+// fractionDigits reports whether s[20:end-8] is all digits, a word at a
+// time; the caller checks the last eight bytes before end.
+func fractionDigits(s string, end int) bool {
+	for i := 20; i+8 < end; i += 8 {
+		if w := load64At(s, i); digitMask(w)&^w != highs {
+			return false
+		}
+	}
+	return true
+}
 
 func digits(s string, at, n int) bool {
 	for i := at; i < at+n; i++ {
@@ -634,17 +767,28 @@ func validTraceparent(s string) bool {
 	if len(s) < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-' {
 		return false
 	}
-	// The ids sit at fixed offsets: six words, checked as hex together;
-	// an id is all zero exactly when each of its words is "00000000".
-	const zeros = '0' * ones
-	t0, t1, t2, t3 := load64At(s, 3), load64At(s, 11), load64At(s, 19), load64At(s, 27)
-	p0, p1 := load64At(s, 36), load64At(s, 44)
-	if (t0|t1|t2|t3|p0|p1)&highs != 0 ||
-		lowerHexMask(t0)&lowerHexMask(t1)&lowerHexMask(t2)&lowerHexMask(t3)&lowerHexMask(p0)&lowerHexMask(p1) != highs ||
-		t0|t1|t2|t3 == zeros && t0&t1&t2&t3 == zeros || p0 == zeros && p1 == zeros {
+	// Seven words tile s[:55]: s[0:8], s[8:16], ..., s[40:48] and
+	// s[47:55]. With the three dashes (bytes 2, 35 and 52) turned into
+	// '0', every byte must be lower-case hex, which is tested on all seven
+	// words together.
+	const dashTo0 = '-' ^ '0'
+	w0 := load64At(s, 0) ^ dashTo0<<16
+	w1, w2, w3 := load64At(s, 8), load64At(s, 16), load64At(s, 24)
+	w4 := load64At(s, 32) ^ dashTo0<<24
+	w5, w6 := load64At(s, 40), load64At(s, 47)^dashTo0<<40
+	// A byte >= 0x80 could carry in lowerHexMask; it is refused through
+	// the OR of the words first.
+	if (w0|w1|w2|w3|w4|w5|w6)&highs != 0 ||
+		lowerHexMask(w0)&lowerHexMask(w1)&lowerHexMask(w2)&lowerHexMask(w3)&
+			lowerHexMask(w4)&lowerHexMask(w5)&lowerHexMask(w6) != highs {
 		return false
 	}
-	if !isLowerHex(s[0]) || !isLowerHex(s[1]) || s[0:2] == "ff" || !isLowerHex(s[53]) || !isLowerHex(s[54]) {
+	// The ids may not be all zero: s[8:16] and s[40:48] lie inside the
+	// trace-id (s[3:35]) and the parent-id (s[36:52]), so one compare
+	// each settles the usual case.
+	const zeros = '0' * ones
+	if w1 == zeros && w2 == zeros && w3 == zeros && load64At(s, 3) == zeros && load64At(s, 27) == zeros ||
+		w5 == zeros && load64At(s, 36) == zeros && load64At(s, 44) == zeros || s[0:2] == "ff" {
 		return false
 	}
 	if len(s) == 55 {

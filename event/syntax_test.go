@@ -43,9 +43,6 @@ func TestLowerHexMask(t *testing.T) {
 			if got := lowerHexMask(w) == highs; got != want {
 				t.Fatalf("lowerHexMask with byte %#x at %d: %v, want %v", c, pos, got, want)
 			}
-			if got := isLowerHex(byte(c)); got != want {
-				t.Fatalf("isLowerHex(%#x) = %v", c, got)
-			}
 		}
 	}
 }
@@ -135,13 +132,13 @@ func TestPlainHierURIImpliesGeneral(t *testing.T) {
 	}
 }
 
-func TestHierTail8(t *testing.T) {
-	for c := range 256 {
+func TestHierTailMask(t *testing.T) {
+	for c := range 0x80 { // hierTailMask needs bytes below 0x80
 		for pos := range 8 {
 			w := load64At("az09-./x", 0)&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
 			want := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '/'
-			if got := hierTail8(w); got != want {
-				t.Fatalf("hierTail8 with byte %#x at %d: %v, want %v", c, pos, got, want)
+			if got := hierTailMask(w) == highs; got != want {
+				t.Fatalf("hierTailMask with byte %#x at %d: %v, want %v", c, pos, got, want)
 			}
 		}
 	}
@@ -332,4 +329,200 @@ func TestExtensionKindNamesAreLegal(t *testing.T) {
 			t.Errorf("extensionKind(%q) != extOther", n)
 		}
 	}
+}
+
+// foldedPrintable runs foldPrintable on s alone.
+func foldedPrintable(s string) bool {
+	bad, good := foldPrintable(s, 0, highs)
+	return bad&highs == 0 && good&highs == highs
+}
+
+// TestFoldPrintable puts every byte value at every position of strings of
+// every length up to 56 (the word coverage changes at 8, 16, 32 and 40),
+// in a printable background, and checks the fold of several strings
+// together.
+func TestFoldPrintable(t *testing.T) {
+	if foldedPrintable("") {
+		t.Fatal(`foldPrintable passes ""`)
+	}
+	for n := range 57 {
+		for pos := range n {
+			for c := range 256 {
+				b := []byte(strings.Repeat("a~ Z", 15)[:n])
+				b[pos] = byte(c)
+				want := c >= 0x20 && c < 0x7f
+				if got := foldedPrintable(string(b)); got != (want && n > 0) {
+					t.Fatalf("foldPrintable(%q) = %v, want %v", b, got, want)
+				}
+				if got := printableASCII(string(b)); got != want {
+					t.Fatalf("printableASCII(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	for range iterations(100000) {
+		var parts [3]string
+		want := true
+		for k := range parts {
+			b := make([]byte, r.IntN(60))
+			if len(b) == 0 {
+				want = false // foldPrintable refuses ""
+			}
+			for i := range b {
+				b[i] = byte(0x20 + r.IntN(0x5f))
+				if r.IntN(64) == 0 {
+					b[i] = byte(r.IntN(256))
+				}
+				if b[i] < 0x20 || b[i] >= 0x7f {
+					want = false
+				}
+			}
+			parts[k] = string(b)
+		}
+		bad, good := foldPrintable(parts[0], 0, highs)
+		bad, good = foldPrintable(parts[1], bad, good)
+		bad, good = foldPrintable(parts[2], bad, good)
+		if got := bad&highs == 0 && good&highs == highs; got != want {
+			t.Fatalf("foldPrintable of %q = %v, want %v", parts, got, want)
+		}
+	}
+}
+
+// TestHierTail puts every byte value at every position of tails of every
+// length up to 40.
+func TestHierTail(t *testing.T) {
+	for n := range 41 {
+		for pos := range max(n, 1) {
+			for c := range 256 {
+				b := []byte(strings.Repeat("az09-./", 6)[:n])
+				if n > 0 {
+					b[pos] = byte(c)
+				}
+				want := n >= 8
+				for _, x := range b {
+					if !(x >= 'a' && x <= 'z' || x >= '0' && x <= '9' || x == '-' || x == '.' || x == '/') {
+						want = false
+					}
+				}
+				if got := hierTail(string(b)); got != want {
+					t.Fatalf("hierTail(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// refValidTraceparent is the byte-by-byte definition validTraceparent
+// must match.
+func refValidTraceparent(s string) bool {
+	hex := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if !(s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f') {
+				return false
+			}
+		}
+		return true
+	}
+	if len(s) < 55 || s[2] != '-' || s[35] != '-' || s[52] != '-' {
+		return false
+	}
+	version, traceID, parentID, flags := s[0:2], s[3:35], s[36:52], s[53:55]
+	if !hex(version) || !hex(traceID) || !hex(parentID) || !hex(flags) || version == "ff" ||
+		traceID == strings.Repeat("0", 32) || parentID == strings.Repeat("0", 16) {
+		return false
+	}
+	return len(s) == 55 || version != "00" && s[55] == '-'
+}
+
+func TestTraceparentAgainstReference(t *testing.T) {
+	const ok = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	zeroTrace := "00-" + strings.Repeat("0", 32) + "-b7ad6b7169203331-01"
+	zeroParent := "00-0af7651916cd43dd8448eb211c80319c-" + strings.Repeat("0", 16) + "-01"
+	for pos := range len(ok) {
+		for c := range 256 {
+			for _, base := range []string{ok, zeroTrace, zeroParent} {
+				b := []byte(base)
+				b[pos] = byte(c)
+				if got, want := validTraceparent(string(b)), refValidTraceparent(string(b)); got != want {
+					t.Fatalf("validTraceparent(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	for range iterations(200000) {
+		b := []byte(ok)
+		if r.IntN(2) == 0 {
+			b = []byte(zeroTrace)
+		}
+		for i := 3; i < 52; i++ { // ids of mostly zeros, so that one digit decides
+			if r.IntN(2) == 0 {
+				b[i] = '0'
+			}
+		}
+		if r.IntN(4) == 0 {
+			b = append(b, "-x"[:r.IntN(3)]...)
+			b[0], b[1] = "0f"[r.IntN(2)], "01f"[r.IntN(3)]
+		}
+		for range r.IntN(3) {
+			b[r.IntN(len(b))] = "0-af\x80g:"[r.IntN(7)]
+		}
+		if got, want := validTraceparent(string(b)), refValidTraceparent(string(b)); got != want {
+			t.Fatalf("validTraceparent(%q) = %v, want %v", b, got, want)
+		}
+	}
+}
+
+// TestTimestampTails compares validTimestamp with the reference on
+// fractions of every length up to 20, Z and offset zones, and bytes
+// changed anywhere (zTail takes lengths 20 to 27 in one word).
+func TestTimestampTails(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	subst := []byte("0123456789-:Tt.Zz+ \x00\x80\xff/;Aa\x7f")
+	for range iterations(1000000) {
+		b := []byte("2026-11-26T10:00:00")
+		if r.IntN(5) == 0 {
+			b = []byte("2016-12-31T23:59:60")
+		}
+		if r.IntN(3) > 0 {
+			b = append(b, '.')
+			for range r.IntN(21) {
+				b = append(b, byte('0'+r.IntN(10)))
+			}
+		}
+		b = append(b, []string{"Z", "z", "+05:30", "-23:59", "+00:00"}[r.IntN(5)]...)
+		for range r.IntN(3) {
+			b[r.IntN(len(b))] = subst[r.IntN(len(subst))]
+		}
+		if r.IntN(8) == 0 {
+			b = b[:r.IntN(len(b)+1)]
+		}
+		if got, want := validTimestamp(string(b)), refValidTimestamp(string(b)); got != want {
+			t.Fatalf("validTimestamp(%q) = %v, want %v", b, got, want)
+		}
+	}
+	for n := 20; n <= 28; n++ {
+		for _, zone := range []string{"Z", "z"} {
+			base := []byte("2026-11-26T10:00:00.123456789"[:n-1] + zone)
+			for pos := n - 9; pos < n; pos++ {
+				for c := range 256 {
+					b := append([]byte(nil), base...)
+					b[pos] = byte(c)
+					if got, want := validTimestamp(string(b)), refValidTimestamp(string(b)); got != want {
+						t.Fatalf("validTimestamp(%q) = %v, want %v", b, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// iterations scales the count of a randomized test down under the race
+// detector and -short, which slow each iteration or ask for speed.
+func iterations(n int) int {
+	if raceEnabled || testing.Short() {
+		return n / 10
+	}
+	return n
 }

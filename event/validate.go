@@ -11,10 +11,21 @@ import "strings"
 // Validate only reads e. If [Event.Check] found e valid and e has not
 // changed since, Validate returns nil at once without checking again.
 func (e *Event) Validate() error {
+	// Small enough to inline: an event Check passed costs no call.
 	if e.set&bitChecked != 0 {
 		return nil
 	}
-	vs := violations{list: e.AppendViolations(nil)}
+	return e.validate()
+}
+
+// validate is Validate without the remembered verdict. The usual valid
+// event is passed by plainValid alone; the full check, which builds the
+// violations, runs for the rest.
+func (e *Event) validate() error {
+	if e.plainValid() {
+		return nil
+	}
+	vs := violations{list: e.appendViolations(nil)}
 	return vs.err()
 }
 
@@ -27,7 +38,11 @@ func (e *Event) Check() error {
 	if e.set&bitChecked != 0 {
 		return nil
 	}
-	vs := violations{list: e.AppendViolations(nil)}
+	if e.plainValid() {
+		e.set |= bitChecked
+		return nil
+	}
+	vs := violations{list: e.appendViolations(nil)}
 	if len(vs.list) == 0 {
 		e.set |= bitChecked
 	}
@@ -35,9 +50,18 @@ func (e *Event) Check() error {
 }
 
 // AppendViolations appends the violations of e to dst and returns the
-// extended slice (it always runs the full check); decoders use it to merge their own findings with the
-// model's. Pointers are "/" plus the attribute name.
+// extended slice (it checks e even if Check remembered it valid); decoders
+// use it to merge their own findings with the model's. Pointers are "/"
+// plus the attribute name.
 func (e *Event) AppendViolations(dst []Violation) []Violation {
+	if e.plainValid() {
+		return dst
+	}
+	return e.appendViolations(dst)
+}
+
+// appendViolations is the full check, which builds the violations.
+func (e *Event) appendViolations(dst []Violation) []Violation {
 	vs := violations{list: dst}
 	// The four required attributes are almost always present and non-empty;
 	// one test for that spares the per-attribute calls, and the checks run
@@ -274,4 +298,102 @@ func quote(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// plainValid is the fast path of the checks in appendViolations: it
+// reports true only for an event in which appendViolations would find
+// nothing. It never decides that an event is invalid; when it returns
+// false, the full check runs and says why. It decides the usual values
+// with word-at-a-time checks (printable ASCII strings, an "https://"
+// source with a plain tail, a timestamp ending in Z, a traceparent) and
+// calls the exact lexical checks for the rest; it leaves to the full
+// check non-ASCII strings, extensions with a core or reserved name, the
+// documented extensions other than traceparent, and unsorted extensions.
+func (e *Event) plainValid() bool {
+	// Present and non-empty (CORE-ATTR-ID-1/2, CORE-ATTR-SOURCE-1/2,
+	// CORE-ATTR-SPECVERSION-1/2/3, CORE-ATTR-TYPE-1/2; foldPrintable
+	// refuses "" for id and type).
+	const required = bitID | bitSource | bitSpecVersion | bitType
+	if e.set&required != required || e.specVersion != SpecVersion || e.source == "" {
+		return false
+	}
+	// The String checks of id, type and subject (CORE-TYPE-STRING-1..3),
+	// folded together; a present subject may not be "" either
+	// (CORE-ATTR-SUBJECT-1).
+	bad, good := foldPrintable(e.id, 0, highs)
+	bad, good = foldPrintable(e.typ, bad, good)
+	if e.set&bitSubject != 0 {
+		bad, good = foldPrintable(e.subject, bad, good)
+	}
+	if bad&highs != 0 || good&highs != highs {
+		return false
+	}
+	// CORE-ATTR-SOURCE-2. The usual source, "https://" and a plain tail,
+	// is a URI-reference by plainHierURI's reasoning, without its walk.
+	if !(strings.HasPrefix(e.source, "https://") && hierTail(e.source[8:])) && !validURIRef(e.source) {
+		return false
+	}
+	// CORE-ATTR-DATACONTENTTYPE-1, CORE-ATTR-DATASCHEMA-1,
+	// CORE-ATTR-TIME-1.
+	if e.set&bitDataContentType != 0 && e.dataContentType != "application/json" &&
+		!(validMediaType(e.dataContentType) && printableASCII(e.dataContentType)) {
+		return false
+	}
+	if e.set&bitDataSchema != 0 && (e.dataSchema == "" || !validAbsoluteURI(e.dataSchema)) {
+		return false
+	}
+	if e.set&bitTime != 0 {
+		// validTimestamp, with its frameless part called directly.
+		switch timestampHead(e.timeVal) {
+		case tsInvalid:
+			return false
+		case tsTail:
+			if !timestampTail(e.timeVal) {
+				return false
+			}
+		}
+	}
+	// Extensions: sorted with no name twice (CORE-ATTR-4), legal names
+	// (CORE-NAMING-1, CORE-NAMING-5) that are not core or reserved ones
+	// (CORE-ATTR-4, CORE-NAMING-6), and values of their type
+	// (EXT-DISTTRACE-2 for traceparent). A lone traceparent, the most
+	// common extension, skips the loop.
+	ext := e.ext
+	if len(ext) == 1 && ext[0].Name == "traceparent" && ext[0].Value.kind == KindString {
+		return validTraceparent(ext[0].Value.s)
+	}
+	for i := range ext {
+		x := &ext[i]
+		if i > 0 && ext[i-1].Name >= x.Name {
+			return false
+		}
+		if x.Name == "traceparent" {
+			if x.Value.kind != KindString || !validTraceparent(x.Value.s) {
+				return false
+			}
+			continue
+		}
+		if extensionKind(x.Name) != extOther || !validName(x.Name) || !plainValue(x.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// plainValue is the fast path of checkValue: true only for a value it
+// accepts.
+func plainValue(v Value) bool {
+	switch v.kind {
+	case KindString:
+		return printableASCII(v.s)
+	case KindBoolean, KindInteger, KindBinary:
+		return true
+	case KindURI:
+		return validAbsoluteURI(v.s)
+	case KindURIRef:
+		return validURIRef(v.s)
+	case KindTimestamp:
+		return validTimestamp(v.s)
+	}
+	return false
 }

@@ -194,6 +194,36 @@ func TestValidateAllocs(t *testing.T) {
 	}
 }
 
+// TestValidateKeepsEventsOnTheStack guards the escape analysis: if
+// Validate, Check or AppendViolations let its receiver escape, a caller's
+// local events would move to the heap, as an encoder's []Event{e} does.
+// (Each method is called directly: a call through a func value would make
+// the event escape by itself.)
+func TestValidateKeepsEventsOnTheStack(t *testing.T) {
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("allocation counts differ under coverage and race instrumentation")
+	}
+	e := typical()
+	for name, n := range map[string]float64{
+		"Validate": testing.AllocsPerRun(100, func() {
+			local := []Event{e}
+			_ = local[0].Validate()
+		}),
+		"Check": testing.AllocsPerRun(100, func() {
+			local := []Event{e}
+			_ = local[0].Check()
+		}),
+		"AppendViolations": testing.AllocsPerRun(100, func() {
+			local := []Event{e}
+			_ = local[0].AppendViolations(nil)
+		}),
+	} {
+		if n != 0 {
+			t.Errorf("%s: %v allocations, want 0 (the receiver escapes)", name, n)
+		}
+	}
+}
+
 // BenchmarkValidateTypical runs the full check (no remembered verdict).
 func BenchmarkValidateTypical(b *testing.B) {
 	e := typical()

@@ -1,0 +1,194 @@
+package jsonformat
+
+import "math/bits"
+
+// skipValue is the fast path of value: one function over local indices
+// that checks the syntax of the JSON value starting at i (white space
+// allowed before it) and returns the index after it, or ok=false on any
+// problem, leaving the diagnosis to valueDetailed. It accepts exactly what
+// valueDetailed accepts (TestSkipValueAgrees).
+//
+// Strings (member names too) and plain numbers are taken a word at a time
+// in the loop itself, which calls nothing on the common path; escapes,
+// non-ASCII bytes, rarer numbers and the last bytes of the input go to
+// scanString and scanNumber, the checks valueDetailed uses too.
+func skipValue(in []byte, i int) (end int, ok bool) {
+	var stack [maxDepth/64 + 1]uint64 // bit per level: 1 = object
+	depth := 0
+	inObject := false // the innermost container is an object
+	key := false      // at a member name, which a colon follows
+	for {
+		if i >= len(in) {
+			return 0, false
+		}
+		c := in[i]
+		if c <= ' ' {
+			if i = skipWS(in, i); i >= len(in) {
+				return 0, false
+			}
+			c = in[i]
+		}
+		if c == '"' {
+			// A string, a word at a time to the first special byte: the
+			// closing quote, or a byte for scanString to judge.
+			i++
+			for {
+				if i+8 > len(in) {
+					e, _ := scanString(in, i)
+					if e < 0 {
+						return 0, false
+					}
+					i = e + 1
+					break
+				}
+				w := load64At(in, i)
+				m := firstSpecial(w)
+				if m == 0 {
+					i += 8
+					continue
+				}
+				t := bits.TrailingZeros64(m)
+				if byte(w>>(t-7)) == '"' {
+					i += t>>3 + 1
+					break
+				}
+				// The bytes before the special one are plain, so the scan
+				// can start at it.
+				e, _ := scanString(in, i+t>>3)
+				if e < 0 {
+					return 0, false
+				}
+				i = e + 1
+				break
+			}
+			if key {
+				key = false
+				if i >= len(in) || in[i] != ':' {
+					if i = skipWS(in, i); i >= len(in) || in[i] != ':' {
+						return 0, false
+					}
+				}
+				i++
+				continue
+			}
+		} else if key {
+			return 0, false
+		} else {
+			switch c {
+			case '{', '[':
+				if depth >= maxDepth {
+					return 0, false
+				}
+				inObject = c == '{'
+				if inObject {
+					stack[depth>>6] |= 1 << (depth & 63)
+				} else {
+					stack[depth>>6] &^= 1 << (depth & 63)
+				}
+				depth++
+				i++
+				if i < len(in) && in[i] <= ' ' {
+					i = skipWS(in, i)
+				}
+				if i >= len(in) || in[i] != '}' && in[i] != ']' {
+					key = inObject
+					continue
+				}
+				// An empty container: the step below closes it, or refuses
+				// the wrong bracket.
+			case 't':
+				if len(in)-i < 4 || string(in[i:i+4]) != "true" {
+					return 0, false
+				}
+				i += 4
+			case 'f':
+				if len(in)-i < 5 || string(in[i:i+5]) != "false" {
+					return 0, false
+				}
+				i += 5
+			case 'n':
+				if len(in)-i < 4 || string(in[i:i+4]) != "null" {
+					return 0, false
+				}
+				i += 4
+			default:
+				// The common numbers, such as 0, 12345 or 19.99: fewer
+				// than eight digits more after the first, an optional
+				// fraction of one to seven digits, and no exponent.
+				// Anything else (a sign, an exponent, longer runs, the
+				// end of the input near) takes scanNumber.
+				if c-'0' < 10 && len(in)-i >= 18 {
+					j := i + 1
+					if c != '0' {
+						j += leadingDigits(load64At(in, j))
+					}
+					d := in[j]
+					if d == '.' {
+						if f := leadingDigits(load64At(in, j+1)); uint(f-1) < 7 {
+							j += 1 + f
+							d = in[j]
+						}
+					}
+					if d != '.' && d|0x20 != 'e' && d-'0' >= 10 {
+						i = j
+						break
+					}
+				}
+				e, _ := scanNumber(in, i)
+				if e < 0 {
+					return 0, false
+				}
+				i = e
+			}
+		}
+		// After a value: close containers or go on to the next element.
+		for {
+			if depth == 0 {
+				return i, true
+			}
+			if i < len(in) && in[i] <= ' ' {
+				i = skipWS(in, i)
+			}
+			if i >= len(in) {
+				return 0, false
+			}
+			c := in[i]
+			i++
+			if c == ',' {
+				key = inObject
+				break
+			}
+			if c != '}' && c != ']' || (c == '}') != inObject {
+				return 0, false
+			}
+			depth--
+			if depth > 0 {
+				inObject = stack[(depth-1)>>6]&(1<<((depth-1)&63)) != 0
+			}
+		}
+	}
+}
+
+// firstSpecial is specials for scans that need only the first special
+// byte: its lowest set bit marks the first byte of w that is '"', '\\', a
+// control byte (< 0x20) or non-ASCII (>= 0x80), and the bits above it may
+// be wrong (a borrow runs on past a hit), which saves a few operations.
+// No byte before the first special one borrows in any of the differences
+// or has its high bit set, so none of them is marked (TestFirstSpecial).
+func firstSpecial(w uint64) uint64 {
+	quote := (w ^ '"'*ones) - ones
+	backslash := (w ^ '\\'*ones) - ones
+	control := w - ' '*ones
+	return (quote | backslash | control | w) & highs
+}
+
+// leadingDigits returns how many of the eight bytes of w, from the first
+// (lowest), are ASCII digits before the first byte that is not; 8 if all
+// are.
+func leadingDigits(w uint64) int {
+	// On the low seven bits no sum carries into the next byte; the high
+	// bit of w itself rules out bytes >= 0x80.
+	t := w & (0x7f * ones)
+	digit := (t + (0x80-'0')*ones) &^ (t + (0x7f-'9')*ones) &^ w & highs
+	return bits.TrailingZeros64(^digit&highs) >> 3
+}

@@ -57,7 +57,12 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			return false
 		}
 		namePos := i
-		w, w2 := nameWords(in, i+1)
+		var w, w2 uint64
+		if len(in)-i > 16 {
+			w, w2 = load64At(in, i+1), load64At(in, i+9)
+		} else {
+			w, w2 = lastWords(in, i+1)
+		}
 		idx := -1
 		switch byte(w) {
 		case 's':
@@ -173,7 +178,28 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			if c != '"' || o.seen&(1<<idx) != 0 {
 				return false
 			}
-			end := plainString(in, i+1)
+			// The string, a word at a time to its first special byte;
+			// plainString decides everything else.
+			end := i + 1
+			for {
+				if end+8 > len(in) {
+					end = plainString(in, i+1)
+					break
+				}
+				w := load64At(in, end)
+				m := firstSpecial(w)
+				if m == 0 {
+					end += 8
+					continue
+				}
+				t := bits.TrailingZeros64(m)
+				if byte(w>>(t-7)) == '"' {
+					end += t >> 3
+				} else {
+					end = plainString(in, i+1)
+				}
+				break
+			}
 			if end < 0 {
 				return false
 			}
@@ -222,13 +248,10 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	}
 }
 
-// nameWords returns in[i:i+16] as two little-endian words, with zeros for
-// the bytes past the end of in. Every known name word ends in a quote, so
-// the zeros never complete a match.
-func nameWords(in []byte, i int) (w, w2 uint64) {
-	if len(in)-i >= 16 {
-		return load64At(in, i), load64At(in, i+8)
-	}
+// lastWords returns in[i:] (fewer than 16 bytes) as two little-endian
+// words, with zeros for the bytes past the end of in. Every known name
+// word ends in a quote, so the zeros never complete a match.
+func lastWords(in []byte, i int) (w, w2 uint64) {
 	var b [16]byte
 	copy(b[:], in[i:])
 	return load64At(b[:], 0), load64At(b[:], 8)
@@ -242,7 +265,7 @@ func plainString(in []byte, i int) int {
 	start := i
 	for i+8 <= len(in) {
 		w := load64At(in, i)
-		if m := specials(w); m != 0 {
+		if m := firstSpecial(w); m != 0 {
 			if t := bits.TrailingZeros64(m); byte(w>>(t-7)) == '"' {
 				return i + t>>3
 			}

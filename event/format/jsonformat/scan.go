@@ -38,15 +38,6 @@ func specials(w uint64) uint64 {
 	return (w | ^keep) & highs
 }
 
-// load64At reads in[i:i+8] as a little-endian word. The full slice
-// expression costs fewer bounds checks than binary.LittleEndian.Uint64(in[i:]),
-// and the compiler merges the eight loads into one.
-func load64At(in []byte, i int) uint64 {
-	b := in[i : i+8 : i+8]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
-
 // scanner walks a JSON text. Methods advance pos and return a *SyntaxError
 // (as error) on malformed input.
 type scanner struct {

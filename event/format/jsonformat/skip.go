@@ -2,17 +2,215 @@ package jsonformat
 
 import "math/bits"
 
-// skipValue is the fast path of value: one function over local indices
-// that checks the syntax of the JSON value starting at i (white space
-// allowed before it) and returns the index after it, or ok=false on any
-// problem, leaving the diagnosis to valueDetailed. It accepts exactly what
-// valueDetailed accepts (TestSkipValueAgrees).
-//
-// Strings (member names too) and plain numbers are taken a word at a time
-// in the loop itself, which calls nothing on the common path; escapes,
-// non-ASCII bytes, rarer numbers and the last bytes of the input go to
-// scanString and scanNumber, the checks valueDetailed uses too.
+// skipValue is the fast path of value: it checks the syntax of the JSON
+// value starting at i (white space allowed before it) and returns the
+// index after it, or ok=false on any problem, leaving the diagnosis to
+// valueDetailed. It accepts exactly what valueDetailed accepts
+// (TestSkipValueAgrees).
 func skipValue(in []byte, i int) (end int, ok bool) {
+	if end, ok := skipCommon(in, i); ok {
+		return end, true
+	}
+	return skipGeneral(in, i)
+}
+
+// isHex marks the hex digits of a \u escape.
+var isHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF" {
+		t[c] = true
+	}
+	return t
+}()
+
+// skipCommon is skipValue's first try, made for the data of almost every
+// event: ASCII strings (escapes included), nesting up to 64 levels, and no
+// string ending within the last eight bytes of the input. It calls
+// nothing, so that its few variables stay in registers. It returns
+// ok=false for malformed input and for input beyond its reach alike;
+// skipGeneral then decides.
+func skipCommon(in []byte, i int) (end int, ok bool) {
+	var nest uint64 // bit per open container, innermost lowest: 1 = object
+	depth := 0
+	key := false // at a member name, which a colon follows
+	for {
+		// A value or member name at i, white space before it allowed.
+		if i >= len(in) {
+			return 0, false
+		}
+		c := in[i]
+		if c <= ' ' {
+			for c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+				if i++; i >= len(in) {
+					return 0, false
+				}
+				c = in[i]
+			}
+			if c <= ' ' {
+				return 0, false
+			}
+		}
+		if c == '"' {
+			// A word at a time to the first special byte: the closing
+			// quote, an escape, or a byte left to skipGeneral.
+			i++
+			for {
+				if i+8 > len(in) {
+					return 0, false
+				}
+				w := load64At(in, i)
+				m := firstSpecial(w)
+				if m == 0 {
+					i += 8
+					continue
+				}
+				t := bits.TrailingZeros64(m)
+				i += t >> 3
+				if b := byte(w >> (t - 7)); b == '"' {
+					i++
+					break
+				} else if b != '\\' || i+6 > len(in) {
+					return 0, false
+				}
+				switch in[i+1] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					i += 2
+				case 'u':
+					if !isHex[in[i+2]] || !isHex[in[i+3]] || !isHex[in[i+4]] || !isHex[in[i+5]] {
+						return 0, false
+					}
+					i += 6
+				default:
+					return 0, false
+				}
+			}
+			if key {
+				key = false
+				if i < len(in) && in[i] == ':' { // compact JSON
+					i++
+					continue
+				}
+				for i < len(in) && in[i] != ':' {
+					if c := in[i]; c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+						return 0, false
+					}
+					i++
+				}
+				if i++; i > len(in) {
+					return 0, false
+				}
+				continue
+			}
+		} else if key {
+			return 0, false
+		} else {
+			switch c {
+			case '{', '[':
+				if depth == 64 {
+					return 0, false
+				}
+				nest <<= 1
+				if c == '{' {
+					nest |= 1
+				}
+				depth++
+				i++
+				for i < len(in) && in[i] <= ' ' {
+					if c := in[i]; c != ' ' && c != '\n' && c != '\t' && c != '\r' {
+						return 0, false
+					}
+					i++
+				}
+				if i >= len(in) || in[i] != '}' && in[i] != ']' {
+					key = c == '{'
+					continue
+				}
+				// An empty container: the step below closes it, or refuses
+				// the wrong bracket.
+			case 't':
+				if len(in)-i < 4 || string(in[i:i+4]) != "true" {
+					return 0, false
+				}
+				i += 4
+			case 'f':
+				if len(in)-i < 5 || string(in[i:i+5]) != "false" {
+					return 0, false
+				}
+				i += 5
+			case 'n':
+				if len(in)-i < 4 || string(in[i:i+4]) != "null" {
+					return 0, false
+				}
+				i += 4
+			default:
+				// A number (RFC 8259 §6), as scanNumber reads it.
+				if c == '-' {
+					i++
+				}
+				if i >= len(in) || in[i]-'0' >= 10 {
+					return 0, false
+				}
+				if in[i] == '0' {
+					i++
+				} else {
+					for i++; i < len(in) && in[i]-'0' < 10; i++ {
+					}
+				}
+				if i < len(in) && in[i] == '.' {
+					if i++; i >= len(in) || in[i]-'0' >= 10 {
+						return 0, false
+					}
+					for i++; i < len(in) && in[i]-'0' < 10; i++ {
+					}
+				}
+				if i < len(in) && in[i]|0x20 == 'e' {
+					if i++; i < len(in) && (in[i] == '+' || in[i] == '-') {
+						i++
+					}
+					if i >= len(in) || in[i]-'0' >= 10 {
+						return 0, false
+					}
+					for i++; i < len(in) && in[i]-'0' < 10; i++ {
+					}
+				}
+			}
+		}
+		// After a value: close containers or go on to the next element.
+		for {
+			if depth == 0 {
+				return i, true
+			}
+			if i >= len(in) {
+				return 0, false
+			}
+			c := in[i]
+			if c <= ' ' {
+				for c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+					if i++; i >= len(in) {
+						return 0, false
+					}
+					c = in[i]
+				}
+			}
+			i++
+			if c == ',' {
+				key = nest&1 != 0
+				break
+			}
+			if c != '}' && c != ']' || (c == '}') != (nest&1 != 0) {
+				return 0, false
+			}
+			nest >>= 1
+			depth--
+		}
+	}
+}
+
+// skipGeneral is skipValue for what skipCommon does not take. Strings
+// (member names too) and plain numbers are taken a word at a time in the
+// loop itself; escapes, non-ASCII bytes, rarer numbers and the last bytes
+// of the input go to scanString and scanNumber, the checks valueDetailed
+// uses too.
+func skipGeneral(in []byte, i int) (end int, ok bool) {
 	var stack [maxDepth/64 + 1]uint64 // bit per level: 1 = object
 	depth := 0
 	inObject := false // the innermost container is an object

@@ -48,6 +48,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	in := d.in
 	arena := unsafe.Pointer(unsafe.SliceData(d.arena)) // len(arena) == len(in)
 	i := d.pos
+	seen := uint16(0) // o.seen, kept here until the end
 	for {
 		// A member name.
 		if i < len(in) && in[i] <= ' ' {
@@ -57,11 +58,20 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			return false
 		}
 		namePos := i
-		var w, w2 uint64
+		var w, w2 uint64 // in[i+1:i+17] as little-endian words
 		if len(in)-i > 16 {
 			w, w2 = load64At(in, i+1), load64At(in, i+9)
 		} else {
-			w, w2 = lastWords(in, i+1)
+			// Near the end of the input: zeros for the missing bytes.
+			// Every known name word ends in a quote, so they never
+			// complete a match.
+			for k := i + 1; k < len(in); k++ {
+				if s := uint(k-i-1) * 8; s < 64 {
+					w |= uint64(in[k]) << s
+				} else {
+					w2 |= uint64(in[k]) << (s - 64)
+				}
+			}
 		}
 		idx := -1
 		switch byte(w) {
@@ -121,47 +131,8 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 		c := in[i]
 		switch {
 		case idx < 0:
-			// An extension. Its name is legal (plainName), so only a
-			// duplicate can be wrong with it, and the general path
-			// reports that.
-			name := unsafe.String((*byte)(unsafe.Add(arena, namePos+1)), nameEnd-namePos-1)
-			var v event.Value
-			switch {
-			case c == '"':
-				end := plainString(in, i+1)
-				if end < 0 {
-					return false
-				}
-				v = event.String(unsafe.String((*byte)(unsafe.Add(arena, i+1)), end-i-1))
-				i = end + 1
-			case c == 't' && len(in)-i >= 4 && string(in[i:i+4]) == "true":
-				v = event.Boolean(true)
-				i += 4
-			case c == 'f' && len(in)-i >= 5 && string(in[i:i+5]) == "false":
-				v = event.Boolean(false)
-				i += 5
-			default:
-				n, end := smallInteger(in, i)
-				if end < 0 {
-					return false
-				}
-				v = event.Integer(n)
-				i = end
-			}
-			at := len(ext)
-			for at > 0 && ext[at-1].Name > name {
-				at--
-			}
-			if at > 0 && ext[at-1].Name == name {
+			if i = d.fastExtension(&ext, namePos+1, nameEnd, i); i < 0 {
 				return false
-			}
-			x := event.Extension{Name: name, Value: v}
-			if at == len(ext) {
-				ext = append(ext, x)
-			} else {
-				ext = append(ext, event.Extension{})
-				copy(ext[at+1:], ext[at:])
-				ext[at] = x
 			}
 		case idx == memberData:
 			if o.seenMisc&seenData != 0 {
@@ -175,7 +146,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			o.data = span{valPos, end, true}
 			i = end
 		default:
-			if c != '"' || o.seen&(1<<idx) != 0 {
+			if c != '"' || seen&(1<<idx) != 0 {
 				return false
 			}
 			// The string, a word at a time to its first special byte;
@@ -203,7 +174,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			if end < 0 {
 				return false
 			}
-			o.seen |= 1 << idx
+			seen |= 1 << idx
 			o.offsets[idx] = valPos
 			v := unsafe.String((*byte)(unsafe.Add(arena, i+1)), end-i-1)
 			i = end + 1
@@ -239,6 +210,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			continue
 		case '}':
 			d.pos = i + 1
+			o.seen = seen
 			if len(ext) > 0 {
 				e.SetSortedExtensions(ext)
 			}
@@ -248,13 +220,56 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	}
 }
 
-// lastWords returns in[i:] (fewer than 16 bytes) as two little-endian
-// words, with zeros for the bytes past the end of in. Every known name
-// word ends in a quote, so the zeros never complete a match.
-func lastWords(in []byte, i int) (w, w2 uint64) {
-	var b [16]byte
-	copy(b[:], in[i:])
-	return load64At(b[:], 0), load64At(b[:], 8)
+// fastExtension is fastMembers for an extension whose legal plain name is
+// in[start:end] and whose value starts at in[i]: a string without escapes,
+// a boolean or a small integer. It inserts the extension into *ext, kept
+// sorted, and returns the index after the value, or -1 for any other
+// value or a duplicate name, which the general path reports. It is a
+// method of its own, apart from the loop over the members, to keep that
+// loop's variables in registers.
+func (d *decoder) fastExtension(ext *[]event.Extension, start, end, i int) int {
+	in := d.in
+	name := d.view(start, end)
+	var v event.Value
+	switch c := in[i]; {
+	case c == '"':
+		e := plainString(in, i+1)
+		if e < 0 {
+			return -1
+		}
+		v = event.String(d.view(i+1, e))
+		i = e + 1
+	case c == 't' && len(in)-i >= 4 && string(in[i:i+4]) == "true":
+		v = event.Boolean(true)
+		i += 4
+	case c == 'f' && len(in)-i >= 5 && string(in[i:i+5]) == "false":
+		v = event.Boolean(false)
+		i += 5
+	default:
+		n, e := smallInteger(in, i)
+		if e < 0 {
+			return -1
+		}
+		v = event.Integer(n)
+		i = e
+	}
+	x := *ext
+	at := len(x)
+	for at > 0 && x[at-1].Name > name {
+		at--
+	}
+	if at > 0 && x[at-1].Name == name {
+		return -1
+	}
+	if at == len(x) {
+		x = append(x, event.Extension{Name: name, Value: v})
+	} else {
+		x = append(x, event.Extension{})
+		copy(x[at+1:], x[at:])
+		x[at] = event.Extension{Name: name, Value: v}
+	}
+	*ext = x
+	return i
 }
 
 // plainString returns the index of the closing quote of the string whose

@@ -25,184 +25,208 @@ var isHex = func() (t [256]bool) {
 // skipCommon is skipValue's first try, made for the data of almost every
 // event: ASCII strings (escapes included), nesting up to 64 levels, and no
 // string ending within the last eight bytes of the input. It calls
-// nothing, so that its few variables stay in registers. It returns
-// ok=false for malformed input and for input beyond its reach alike;
-// skipGeneral then decides.
+// nothing, so that its few variables stay in registers, and it is a state
+// machine whose states are labels (a value, a member name, after a value),
+// so that each step goes straight to the next. It returns ok=false for
+// malformed input and for input beyond its reach alike; skipGeneral then
+// decides.
 func skipCommon(in []byte, i int) (end int, ok bool) {
-	var nest uint64 // bit per open container, innermost lowest: 1 = object
-	depth := 0
-	key := false // at a member name, which a colon follows
-	for {
-		// A value or member name at i, white space before it allowed.
-		if i >= len(in) {
-			return 0, false
-		}
-		c := in[i]
-		if c <= ' ' {
-			for c == ' ' || c == '\n' || c == '\t' || c == '\r' {
-				if i++; i >= len(in) {
-					return 0, false
-				}
-				c = in[i]
-			}
-			if c <= ' ' {
+	var (
+		nest  uint64 // bit per open container, innermost lowest: 1 = object
+		depth int
+		name  bool // the string being scanned is a member name
+		c     byte
+		w, m  uint64
+		t     int
+	)
+
+value: // A value at i, white space before it allowed.
+	if i >= len(in) {
+		return 0, false
+	}
+	c = in[i]
+	if c <= ' ' {
+		for c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+			if i++; i >= len(in) {
 				return 0, false
 			}
-		}
-		if c == '"' {
-			// A word at a time to the first special byte: the closing
-			// quote, an escape, or a byte left to skipGeneral.
-			i++
-			for {
-				if i+8 > len(in) {
-					return 0, false
-				}
-				w := load64At(in, i)
-				m := firstSpecial(w)
-				if m == 0 {
-					i += 8
-					continue
-				}
-				t := bits.TrailingZeros64(m)
-				i += t >> 3
-				if b := byte(w >> (t - 7)); b == '"' {
-					i++
-					break
-				} else if b != '\\' || i+6 > len(in) {
-					return 0, false
-				}
-				switch in[i+1] {
-				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-					i += 2
-				case 'u':
-					if !isHex[in[i+2]] || !isHex[in[i+3]] || !isHex[in[i+4]] || !isHex[in[i+5]] {
-						return 0, false
-					}
-					i += 6
-				default:
-					return 0, false
-				}
-			}
-			if key {
-				key = false
-				if i < len(in) && in[i] == ':' { // compact JSON
-					i++
-					continue
-				}
-				for i < len(in) && in[i] != ':' {
-					if c := in[i]; c != ' ' && c != '\n' && c != '\t' && c != '\r' {
-						return 0, false
-					}
-					i++
-				}
-				if i++; i > len(in) {
-					return 0, false
-				}
-				continue
-			}
-		} else if key {
-			return 0, false
-		} else {
-			switch c {
-			case '{', '[':
-				if depth == 64 {
-					return 0, false
-				}
-				nest <<= 1
-				if c == '{' {
-					nest |= 1
-				}
-				depth++
-				i++
-				for i < len(in) && in[i] <= ' ' {
-					if c := in[i]; c != ' ' && c != '\n' && c != '\t' && c != '\r' {
-						return 0, false
-					}
-					i++
-				}
-				if i >= len(in) || in[i] != '}' && in[i] != ']' {
-					key = c == '{'
-					continue
-				}
-				// An empty container: the step below closes it, or refuses
-				// the wrong bracket.
-			case 't':
-				if len(in)-i < 4 || string(in[i:i+4]) != "true" {
-					return 0, false
-				}
-				i += 4
-			case 'f':
-				if len(in)-i < 5 || string(in[i:i+5]) != "false" {
-					return 0, false
-				}
-				i += 5
-			case 'n':
-				if len(in)-i < 4 || string(in[i:i+4]) != "null" {
-					return 0, false
-				}
-				i += 4
-			default:
-				// A number (RFC 8259 §6), as scanNumber reads it.
-				if c == '-' {
-					i++
-				}
-				if i >= len(in) || in[i]-'0' >= 10 {
-					return 0, false
-				}
-				if in[i] == '0' {
-					i++
-				} else {
-					for i++; i < len(in) && in[i]-'0' < 10; i++ {
-					}
-				}
-				if i < len(in) && in[i] == '.' {
-					if i++; i >= len(in) || in[i]-'0' >= 10 {
-						return 0, false
-					}
-					for i++; i < len(in) && in[i]-'0' < 10; i++ {
-					}
-				}
-				if i < len(in) && in[i]|0x20 == 'e' {
-					if i++; i < len(in) && (in[i] == '+' || in[i] == '-') {
-						i++
-					}
-					if i >= len(in) || in[i]-'0' >= 10 {
-						return 0, false
-					}
-					for i++; i < len(in) && in[i]-'0' < 10; i++ {
-					}
-				}
-			}
-		}
-		// After a value: close containers or go on to the next element.
-		for {
-			if depth == 0 {
-				return i, true
-			}
-			if i >= len(in) {
-				return 0, false
-			}
-			c := in[i]
-			if c <= ' ' {
-				for c == ' ' || c == '\n' || c == '\t' || c == '\r' {
-					if i++; i >= len(in) {
-						return 0, false
-					}
-					c = in[i]
-				}
-			}
-			i++
-			if c == ',' {
-				key = nest&1 != 0
-				break
-			}
-			if c != '}' && c != ']' || (c == '}') != (nest&1 != 0) {
-				return 0, false
-			}
-			nest >>= 1
-			depth--
+			c = in[i]
 		}
 	}
+	switch c {
+	case '"':
+		i++
+		name = false
+		goto str
+	case '{', '[':
+		if depth == 64 {
+			return 0, false
+		}
+		nest <<= 1
+		if c == '{' {
+			nest |= 1
+		}
+		depth++
+		i++
+		if i < len(in) && in[i] <= ' ' {
+			i = skipWS(in, i)
+		}
+		if i < len(in) && (in[i] == '}' || in[i] == ']') {
+			goto after // closes it, or refuses the wrong bracket
+		}
+		if c == '{' {
+			goto key
+		}
+		goto value
+	case 't':
+		if len(in)-i < 4 || string(in[i:i+4]) != "true" {
+			return 0, false
+		}
+		i += 4
+	case 'f':
+		if len(in)-i < 5 || string(in[i:i+5]) != "false" {
+			return 0, false
+		}
+		i += 5
+	case 'n':
+		if len(in)-i < 4 || string(in[i:i+4]) != "null" {
+			return 0, false
+		}
+		i += 4
+	default:
+		// A number (RFC 8259 §6), as scanNumber reads it.
+		if c == '-' {
+			i++
+		}
+		if i >= len(in) || in[i]-'0' >= 10 {
+			return 0, false
+		}
+		if in[i] == '0' {
+			i++
+		} else {
+			for i++; i < len(in) && in[i]-'0' < 10; i++ {
+			}
+		}
+		if i < len(in) && in[i] == '.' {
+			if i++; i >= len(in) || in[i]-'0' >= 10 {
+				return 0, false
+			}
+			for i++; i < len(in) && in[i]-'0' < 10; i++ {
+			}
+		}
+		if i < len(in) && in[i]|0x20 == 'e' {
+			if i++; i < len(in) && (in[i] == '+' || in[i] == '-') {
+				i++
+			}
+			if i >= len(in) || in[i]-'0' >= 10 {
+				return 0, false
+			}
+			for i++; i < len(in) && in[i]-'0' < 10; i++ {
+			}
+		}
+	}
+	goto after
+
+key: // A member name at i, white space before it allowed.
+	if i+9 > len(in) {
+		return 0, false
+	}
+	if c = in[i]; c != '"' {
+		if c > ' ' {
+			return 0, false
+		}
+		if i = skipWS(in, i); i+9 > len(in) || in[i] != '"' {
+			return 0, false
+		}
+	}
+	// Most names end within the first word, a colon right after.
+	w = load64At(in, i+1)
+	if m = firstSpecial(w); m != 0 {
+		if t = bits.TrailingZeros64(m); byte(w>>(t-7)) == '"' {
+			i += t>>3 + 2
+			if i < len(in) && in[i] == ':' {
+				i++
+				goto value
+			}
+			goto colon
+		}
+	}
+	i++
+	name = true
+
+str: // Inside a string: a word at a time to the first special byte.
+	for {
+		if i+8 > len(in) {
+			return 0, false
+		}
+		w = load64At(in, i)
+		if m = firstSpecial(w); m != 0 {
+			break
+		}
+		i += 8
+	}
+	t = bits.TrailingZeros64(m)
+	i += t >> 3
+	switch byte(w >> (t - 7)) {
+	case '"':
+		i++
+		if name {
+			goto colon
+		}
+		goto after
+	case '\\':
+		if i+6 > len(in) {
+			return 0, false
+		}
+		switch in[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			if !isHex[in[i+2]] || !isHex[in[i+3]] || !isHex[in[i+4]] || !isHex[in[i+5]] {
+				return 0, false
+			}
+			i += 6
+		default:
+			return 0, false
+		}
+		goto str
+	}
+	return 0, false // a control or non-ASCII byte: skipGeneral judges it
+
+colon: // After a member name: white space, then its colon.
+	if i < len(in) && in[i] <= ' ' {
+		i = skipWS(in, i)
+	}
+	if i >= len(in) || in[i] != ':' {
+		return 0, false
+	}
+	i++
+	goto value
+
+after: // After a value: close containers or go on to the next element.
+	if depth == 0 {
+		return i, true
+	}
+	if i < len(in) && in[i] <= ' ' {
+		i = skipWS(in, i)
+	}
+	if i >= len(in) {
+		return 0, false
+	}
+	c = in[i]
+	i++
+	if c == ',' {
+		if nest&1 != 0 {
+			goto key
+		}
+		goto value
+	}
+	if c != '}' && c != ']' || (c == '}') != (nest&1 != 0) {
+		return 0, false
+	}
+	nest >>= 1
+	depth--
+	goto after
 }
 
 // skipGeneral is skipValue for what skipCommon does not take. Strings

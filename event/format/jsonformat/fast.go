@@ -51,11 +51,16 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	seen := uint16(0) // o.seen, kept here until the end
 	for {
 		// A member name.
-		if i < len(in) && in[i] <= ' ' {
-			i = skipWS(in, i)
-		}
-		if i >= len(in) || in[i] != '"' {
+		if i >= len(in) {
 			return false
+		}
+		if c := in[i]; c != '"' {
+			if c > ' ' {
+				return false
+			}
+			if i = skipWS(in, i); i >= len(in) || in[i] != '"' {
+				return false
+			}
 		}
 		namePos := i
 		var w, w2 uint64 // in[i+1:i+17] as little-endian words
@@ -121,14 +126,17 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 			i++
 		}
-		if i < len(in) && in[i] <= ' ' {
-			i = skipWS(in, i)
-		}
 		if i >= len(in) {
 			return false
 		}
-		valPos := i
 		c := in[i]
+		if c <= ' ' {
+			if i = skipWS(in, i); i >= len(in) {
+				return false
+			}
+			c = in[i]
+		}
+		valPos := i
 		switch {
 		case idx < 0:
 			if i = d.fastExtension(&ext, namePos+1, nameEnd, i); i < 0 {
@@ -198,13 +206,17 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 		}
 		// After the value: the next member or the end of the object.
-		if i < len(in) && in[i] <= ' ' {
-			i = skipWS(in, i)
-		}
 		if i >= len(in) {
 			return false
 		}
-		switch in[i] {
+		c = in[i]
+		if c <= ' ' {
+			if i = skipWS(in, i); i >= len(in) {
+				return false
+			}
+			c = in[i]
+		}
+		switch c {
 		case ',':
 			i++
 			continue

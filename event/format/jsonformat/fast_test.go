@@ -158,6 +158,8 @@ var skipValueDocs = []string{
 	`[0,-1,1.5e3,12345678,1234567.1234567,0.12345678,1E+2,-0.0,123456789012345678901234567890]`,
 	` { "a" : [ true , false , null , "x\"y\\z\u00e9" ] , "bb" : { } , "c" : [ ] , "dddddddddddddddd" : "é😀" } `,
 	`{"a":{"b":{"c":[[[[{"d":"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"}]]]]}}}`,
+	` { "a" : [ true , false , null , "x\"y\\z\u00e9\n" ] , "bb" : { } , "c" : [ ] } `,
+	`{"":0,"a":"1","ab":[2],"abc":{},"abcd":-4,"abcde":5.5,"abcdef":true,"abcdefg":"7","abcdefgh":8,"abcdefghi":{"j":null}}`,
 	`"a string that is longer than sixteen bytes"`,
 	`12345`, `"x"`, `null`, `true`,
 }
@@ -174,12 +176,32 @@ func valueEnd(in []byte) int {
 
 func skipValueAgrees(t *testing.T, in []byte) {
 	t.Helper()
+	want := valueEnd(in)
 	end, ok := skipValue(atAllocationEnd(string(in)), 0)
 	if !ok {
 		end = -1
 	}
-	if want := valueEnd(in); end != want {
+	if end != want {
 		t.Fatalf("skipValue(%q) = %d, the detailed scan %d", in, end, want)
+	}
+	// skipCommon may give up on what it cannot take, but what it takes it
+	// must take right.
+	if end, ok := skipCommon(atAllocationEnd(string(in)), 0); ok && end != want {
+		t.Fatalf("skipCommon(%q) = %d, the detailed scan %d", in, end, want)
+	}
+}
+
+// TestSkipCommonTaken checks that skipCommon takes the values it is made
+// for, so that TestSkipValueAgrees tests it and not only skipGeneral.
+func TestSkipCommonTaken(t *testing.T) {
+	for _, doc := range []string{
+		skipValueDocs[0], skipValueDocs[1], skipValueDocs[3], skipValueDocs[4], skipValueDocs[5],
+	} {
+		in := []byte(doc + `,"next":1}`)
+		want := len(strings.TrimRight(doc, " "))
+		if end, ok := skipCommon(in, 0); !ok || end != want {
+			t.Errorf("skipCommon(%q) = %d, %v; want %d, true", in, end, ok, want)
+		}
 	}
 }
 

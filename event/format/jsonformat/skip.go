@@ -45,6 +45,7 @@ value: // A value at i, white space before it allowed.
 		return 0, false
 	}
 	c = in[i]
+dispatch: // c is in[i]
 	if c <= ' ' {
 		for c == ' ' || c == '\n' || c == '\t' || c == '\r' {
 			if i++; i >= len(in) {
@@ -107,7 +108,10 @@ value: // A value at i, white space before it allowed.
 			for i++; i < len(in) && in[i]-'0' < 10; i++ {
 			}
 		}
-		if i < len(in) && in[i] == '.' {
+		if i >= len(in) || in[i] != '.' && in[i]|0x20 != 'e' {
+			goto after // an integer, the common case
+		}
+		if in[i] == '.' {
 			if i++; i >= len(in) || in[i]-'0' >= 10 {
 				return 0, false
 			}
@@ -139,10 +143,18 @@ key: // A member name at i, white space before it allowed.
 			return 0, false
 		}
 	}
-	// Most names end within the first word, a colon right after.
+	// Most names end within the first word, a colon right after, and the
+	// first byte of the value often in the same word.
 	w = load64At(in, i+1)
 	if m = firstSpecial(w); m != 0 {
 		if t = bits.TrailingZeros64(m); byte(w>>(t-7)) == '"' {
+			// The closing quote is byte t>>3 of w; the colon would be the
+			// next, and the value's first byte the one after.
+			if t < 48 && byte(w>>(t+1)) == ':' {
+				i += t>>3 + 3
+				c = byte(w >> (t + 9))
+				goto dispatch
+			}
 			i += t>>3 + 2
 			if i < len(in) && in[i] == ':' {
 				i++

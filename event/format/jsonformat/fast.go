@@ -161,18 +161,26 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			// plainString decides everything else.
 			end := i + 1
 			for {
-				if end+8 > len(in) {
+				if end+16 > len(in) {
 					end = plainString(in, i+1)
 					break
 				}
+				// Two words a step: values are mostly longer than eight
+				// bytes.
 				w := load64At(in, end)
 				m := firstSpecial(w)
-				if m == 0 {
-					end += 8
+				w2 := load64At(in, end+8)
+				m2 := firstSpecial(w2)
+				if m|m2 == 0 {
+					end += 16
 					continue
 				}
+				if m == 0 {
+					w, m = w2, m2
+					end += 8
+				}
 				t := bits.TrailingZeros64(m)
-				if byte(w>>(t-7)) == '"' {
+				if byte(w>>(uint(t)-7)) == '"' {
 					end += t >> 3
 				} else {
 					end = plainString(in, i+1)
@@ -290,18 +298,40 @@ func (d *decoder) fastExtension(ext *[]event.Extension, start, end, i int) int {
 // it, UTF-8 included.
 func plainString(in []byte, i int) int {
 	start := i
+	for i+16 <= len(in) {
+		w := load64At(in, i)
+		m := firstSpecial(w)
+		w2 := load64At(in, i+8)
+		m2 := firstSpecial(w2)
+		if m|m2 == 0 {
+			i += 16
+			continue
+		}
+		if m == 0 {
+			w, m = w2, m2
+			i += 8
+		}
+		if t := bits.TrailingZeros64(m); byte(w>>(uint(t)-7)) == '"' {
+			return i + t>>3
+		}
+		return scanEnd(in, start)
+	}
 	for i+8 <= len(in) {
 		w := load64At(in, i)
 		if m := firstSpecial(w); m != 0 {
-			if t := bits.TrailingZeros64(m); byte(w>>(t-7)) == '"' {
+			if t := bits.TrailingZeros64(m); byte(w>>(uint(t)-7)) == '"' {
 				return i + t>>3
 			}
 			break
 		}
 		i += 8
 	}
-	// Non-ASCII, an escape, a control byte or the end of the input near:
-	// the general scan decides, and an escape takes the general path.
+	return scanEnd(in, start)
+}
+
+// scanEnd is plainString's general case: scanString decides, and an
+// escape takes the general path.
+func scanEnd(in []byte, start int) int {
 	end, escaped := scanString(in, start)
 	if escaped {
 		return -1
@@ -324,7 +354,7 @@ func plainName(in []byte, i int) int {
 		if other := ^(letter | digit) & highs; other != 0 || w&highs != 0 {
 			other |= w & highs
 			k := bits.TrailingZeros64(other)
-			if end := j + k>>3; byte(w>>(k-7)) == '"' && end > i {
+			if end := j + k>>3; byte(w>>(uint(k)-7)) == '"' && end > i {
 				return end
 			}
 			return -1

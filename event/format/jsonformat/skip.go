@@ -147,12 +147,12 @@ key: // A member name at i, white space before it allowed.
 	// first byte of the value often in the same word.
 	w = load64At(in, i+1)
 	if m = firstSpecial(w); m != 0 {
-		if t = bits.TrailingZeros64(m); byte(w>>(t-7)) == '"' {
+		if t = bits.TrailingZeros64(m); byte(w>>(uint(t)-7)) == '"' {
 			// The closing quote is byte t>>3 of w; the colon would be the
 			// next, and the value's first byte the one after.
-			if t < 48 && byte(w>>(t+1)) == ':' {
+			if t < 48 && byte(w>>(uint(t)+1)) == ':' {
 				i += t>>3 + 3
-				c = byte(w >> (t + 9))
+				c = byte(w >> (uint(t) + 9))
 				goto dispatch
 			}
 			i += t>>3 + 2
@@ -179,7 +179,7 @@ str: // Inside a string: a word at a time to the first special byte.
 	}
 	t = bits.TrailingZeros64(m)
 	i += t >> 3
-	switch byte(w >> (t - 7)) {
+	switch byte(w >> (uint(t) - 7)) {
 	case '"':
 		i++
 		if name {
@@ -282,7 +282,7 @@ func skipGeneral(in []byte, i int) (end int, ok bool) {
 					continue
 				}
 				t := bits.TrailingZeros64(m)
-				if byte(w>>(t-7)) == '"' {
+				if byte(w>>(uint(t)-7)) == '"' {
 					i += t>>3 + 1
 					break
 				}

@@ -50,11 +50,13 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	i := d.pos
 	seen := uint16(0) // o.seen, kept here until the end
 	for {
+		var c byte     // the byte at i
+		var valPos int // where the value starts
 		// A member name.
 		if i >= len(in) {
 			return false
 		}
-		if c := in[i]; c != '"' {
+		if c = in[i]; c != '"' {
 			if c > ' ' {
 				return false
 			}
@@ -62,7 +64,6 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 				return false
 			}
 		}
-		namePos := i
 		var w, w2 uint64 // in[i+1:i+17] as little-endian words
 		if len(in)-i > 16 {
 			w, w2 = load64At(in, i+1), load64At(in, i+9)
@@ -110,12 +111,11 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 				idx, i = 5, i+12
 			}
 		}
-		nameEnd := -1 // the closing quote of an extension name
 		if idx < 0 {
-			if nameEnd = plainName(in, i+1); nameEnd < 0 {
+			if i = d.fastExtension(&ext, i); i < 0 {
 				return false
 			}
-			i = nameEnd + 1
+			goto next
 		}
 		// The colon and the value's first byte.
 		if i < len(in) && in[i] == ':' {
@@ -129,19 +129,15 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 		if i >= len(in) {
 			return false
 		}
-		c := in[i]
+		c = in[i]
 		if c <= ' ' {
 			if i = skipWS(in, i); i >= len(in) {
 				return false
 			}
 			c = in[i]
 		}
-		valPos := i
+		valPos = i
 		switch {
-		case idx < 0:
-			if i = d.fastExtension(&ext, namePos+1, nameEnd, i); i < 0 {
-				return false
-			}
 		case idx == memberData:
 			if o.seenMisc&seenData != 0 {
 				return false
@@ -214,6 +210,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 		}
 		// After the value: the next member or the end of the object.
+	next:
 		if i >= len(in) {
 			return false
 		}
@@ -240,16 +237,32 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	}
 }
 
-// fastExtension is fastMembers for an extension whose legal plain name is
-// in[start:end] and whose value starts at in[i]: a string without escapes,
-// a boolean or a small integer. It inserts the extension into *ext, kept
-// sorted, and returns the index after the value, or -1 for any other
-// value or a duplicate name, which the general path reports. It is a
-// method of its own, apart from the loop over the members, to keep that
-// loop's variables in registers.
-func (d *decoder) fastExtension(ext *[]event.Extension, start, end, i int) int {
+// fastExtension is fastMembers for the extension member whose name's
+// opening quote is in[i]: a legal plain name (plainName), a colon, and a
+// string without escapes, a boolean or a small integer. It inserts the
+// extension into *ext, kept sorted, and returns the index after the value,
+// or -1 for any other name or value or a duplicate name, which the
+// general path reports. It is a method of its own, apart from the loop
+// over the members, to keep that loop's variables in registers.
+func (d *decoder) fastExtension(ext *[]event.Extension, i int) int {
 	in := d.in
+	start := i + 1
+	end := plainName(in, start)
+	if end < 0 {
+		return -1
+	}
 	name := d.view(start, end)
+	if i = end + 1; i >= len(in) || in[i] != ':' {
+		if i = skipWS(in, i); i >= len(in) || in[i] != ':' {
+			return -1
+		}
+	}
+	if i++; i < len(in) && in[i] <= ' ' {
+		i = skipWS(in, i)
+	}
+	if i >= len(in) {
+		return -1
+	}
 	var v event.Value
 	switch c := in[i]; {
 	case c == '"':

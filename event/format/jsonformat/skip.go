@@ -219,13 +219,16 @@ after: // After a value: close containers or go on to the next element.
 	if depth == 0 {
 		return i, true
 	}
-	if i < len(in) && in[i] <= ' ' {
-		i = skipWS(in, i)
-	}
 	if i >= len(in) {
 		return 0, false
 	}
 	c = in[i]
+	if c <= ' ' {
+		if i = skipWS(in, i); i >= len(in) {
+			return 0, false
+		}
+		c = in[i]
+	}
 	i++
 	if c == ',' {
 		if nest&1 != 0 {

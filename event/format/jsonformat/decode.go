@@ -244,7 +244,9 @@ type object struct {
 // event decodes one JSON object into e; ext is the slice extensions are
 // appended to.
 func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error {
-	if err := d.expect('{', "'{' (an event is a JSON object)"); err != nil {
+	if d.pos < len(d.in) && d.in[d.pos] == '{' { // compact JSON
+		d.pos++
+	} else if err := d.expect('{', "'{' (an event is a JSON object)"); err != nil {
 		return err
 	}
 	o := object{index: index}

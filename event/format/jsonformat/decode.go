@@ -19,6 +19,10 @@ import (
 // and data, and an extension slice unless e already has the capacity.
 func Decode(b []byte, e *event.Event) error {
 	var d decoder
+	return d.decode(b, e)
+}
+
+func (d *decoder) decode(b []byte, e *event.Event) error {
 	d.init(b)
 	e.Reset()
 	ext := e.Extensions()[:0]
@@ -43,6 +47,10 @@ func Decode(b []byte, e *event.Event) error {
 // is capped, so appending to one never touches another).
 func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
+	return d.decodeBatch(b, dst)
+}
+
+func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	d.init(b)
 	if d.peek() != '[' {
 		return dst, d.errAt(d.pos, "JSON-BATCH-3", "a batch must be a JSON array of events")
@@ -107,6 +115,9 @@ type decoder struct {
 	// string or slice points into it, and regions never overlap.
 	arena []byte
 	vs    []event.Violation
+	// general turns fastMembers off, for the tests that compare it with
+	// the general path.
+	general bool
 }
 
 func (d *decoder) init(b []byte) {
@@ -233,10 +244,23 @@ type object struct {
 // event decodes one JSON object into e; ext is the slice extensions are
 // appended to.
 func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error {
-	if err := d.expect('{', "'{' (an event is a JSON object)"); err != nil {
+	if d.pos < len(d.in) && d.in[d.pos] == '{' { // compact JSON
+		d.pos++
+	} else if err := d.expect('{', "'{' (an event is a JSON object)"); err != nil {
 		return err
 	}
 	o := object{index: index}
+	if !d.general {
+		start := d.pos
+		if d.fastMembers(e, ext, &o) {
+			return d.finish(e, &o)
+		}
+		// Not the common shape: start the object again, by the general
+		// path, from a clean event.
+		e.Reset()
+		o = object{index: index}
+		d.pos = start
+	}
 	if d.peek() == '}' {
 		d.pos++
 	} else {

@@ -30,6 +30,12 @@
 // Decoders never retain the input: the strings and data of a decoded event
 // live in one buffer allocated per call (per batch for [DecodeBatch]).
 //
+// Events of the common shape (core attributes and data under their plain
+// names, string values without escapes, extensions with plain names and
+// string, boolean or small integer values, each member once) take a faster
+// path; anything else, and every error, goes through the general decoder,
+// so the result and every error are the same either way.
+//
 // # Encoding
 //
 // [Append] and [AppendBatch] follow the append pattern and allocate nothing

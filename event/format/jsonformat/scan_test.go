@@ -33,3 +33,62 @@ func TestSpecials(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstSpecial checks firstSpecial against the byte-wise definition:
+// its lowest set bit marks the first special byte, every byte value at
+// every position among random neighbours.
+func TestFirstSpecial(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+	for c := range 256 {
+		for pos := range 8 {
+			for range 64 {
+				var b [8]byte
+				for k := range b {
+					b[k] = byte(r.IntN(256))
+					if r.IntN(2) == 0 {
+						b[k] = byte(0x20 + r.IntN(0x60)) // runs of plain bytes
+					}
+				}
+				b[pos] = byte(c)
+				first := 8
+				for k, x := range b {
+					if stop(x) {
+						first = k
+						break
+					}
+				}
+				m := firstSpecial(binary.LittleEndian.Uint64(b[:]))
+				if got := bits.TrailingZeros64(m) >> 3; got != first || m&^highs != 0 || m != 0 && m&(0x80<<(8*got)) == 0 {
+					t.Fatalf("firstSpecial(%q) = %#x: first special byte %d, want %d", b, m, got, first)
+				}
+			}
+		}
+	}
+}
+
+// TestLeadingDigits checks leadingDigits against a byte loop.
+func TestLeadingDigits(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for c := range 256 {
+		for pos := range 8 {
+			for range 32 {
+				var b [8]byte
+				for k := range b {
+					b[k] = byte('0' + r.IntN(10))
+					if r.IntN(8) == 0 {
+						b[k] = byte(r.IntN(256))
+					}
+				}
+				b[pos] = byte(c)
+				want := 0
+				for want < 8 && b[want]-'0' < 10 {
+					want++
+				}
+				if got := leadingDigits(binary.LittleEndian.Uint64(b[:])); got != want {
+					t.Fatalf("leadingDigits(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}

@@ -46,7 +46,7 @@ const (
 // the same offsets in o (TestFastPathAgrees).
 func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) bool {
 	in := d.in
-	arena := unsafe.Pointer(unsafe.SliceData(d.arena)) // len(arena) == len(in)
+	arena := d.arena // a copy of in, same length: strings point into it
 	i := d.pos
 	seen := uint16(0) // o.seen, kept here until the end
 	for {
@@ -137,8 +137,8 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			c = in[i]
 		}
 		valPos = i
-		switch {
-		case idx == memberData:
+		switch idx {
+		case memberData:
 			if o.seenMisc&seenData != 0 {
 				return false
 			}
@@ -188,7 +188,8 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 			seen |= 1 << idx
 			o.offsets[idx] = valPos
-			v := unsafe.String((*byte)(unsafe.Add(arena, i+1)), end-i-1)
+			raw := arena[i+1 : end]
+			v := unsafe.String(unsafe.SliceData(raw), len(raw))
 			i = end + 1
 			switch idx {
 			case 0:

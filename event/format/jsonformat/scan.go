@@ -452,30 +452,6 @@ func (s *scanner) valueDetailed() error {
 	}
 }
 
-// skipKey checks `"name" :` (with white space) from i and returns the index
-// after the colon, or -1.
-func skipKey(in []byte, i int) int {
-	if i < len(in) && in[i] <= ' ' {
-		i = skipWS(in, i)
-	}
-	if i >= len(in) || in[i] != '"' {
-		return -1
-	}
-	e, _ := scanString(in, i+1)
-	if e < 0 {
-		return -1
-	}
-	i = e + 1
-	if i < len(in) && in[i] == ':' { // compact JSON
-		return i + 1
-	}
-	i = skipWS(in, i)
-	if i >= len(in) || in[i] != ':' {
-		return -1
-	}
-	return i + 1
-}
-
 // skipWS returns the index of the first byte at or after i that is not
 // JSON white space.
 func skipWS(in []byte, i int) int {

@@ -105,7 +105,9 @@ dispatch: // c is in[i]
 		if in[i] == '0' {
 			i++
 		} else {
-			for i++; i < len(in) && in[i]-'0' < 10; i++ {
+			i++
+			for i < len(in) && in[i]-'0' < 10 {
+				i++
 			}
 		}
 		if i >= len(in) || in[i] != '.' && in[i]|0x20 != 'e' {
@@ -115,7 +117,9 @@ dispatch: // c is in[i]
 			if i++; i >= len(in) || in[i]-'0' >= 10 {
 				return 0, false
 			}
-			for i++; i < len(in) && in[i]-'0' < 10; i++ {
+			i++
+			for i < len(in) && in[i]-'0' < 10 {
+				i++
 			}
 		}
 		if i < len(in) && in[i]|0x20 == 'e' {
@@ -125,7 +129,9 @@ dispatch: // c is in[i]
 			if i >= len(in) || in[i]-'0' >= 10 {
 				return 0, false
 			}
-			for i++; i < len(in) && in[i]-'0' < 10; i++ {
+			i++
+			for i < len(in) && in[i]-'0' < 10 {
+				i++
 			}
 		}
 	}

@@ -191,24 +191,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			raw := arena[i+1 : end]
 			v := unsafe.String(unsafe.SliceData(raw), len(raw))
 			i = end + 1
-			switch idx {
-			case 0:
-				e.SetSpecVersion(v)
-			case 1:
-				e.SetID(v)
-			case 2:
-				e.SetSource(v)
-			case 3:
-				e.SetType(v)
-			case 4:
-				e.SetDataContentType(v)
-			case 5:
-				e.SetDataSchema(v)
-			case 6:
-				e.SetSubject(v)
-			case 7:
-				e.SetTime(v)
-			}
+			setCore(e, idx, v)
 		}
 		// After the value: the next member or the end of the object.
 	next:

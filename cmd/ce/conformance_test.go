@@ -110,12 +110,48 @@ func TestConformanceHelp(t *testing.T) {
 // against the URL it holds, in a process of its own.
 const conformanceChildEnv = "OPENEVENTS_CE_CONFORMANCE_TARGET"
 
+// With the value "ce-listen" the child tests its own `ce listen --http
+// 127.0.0.1:0 --reply`, every case; with a URL, the receiver cases at URL.
 func TestConformanceChild(t *testing.T) {
 	target := os.Getenv(conformanceChildEnv)
 	if target == "" {
 		return
 	}
-	os.Exit(run([]string{"conformance", "run", "--http", target, "--label-filter", "receiver"}, strings.NewReader(""), os.Stdout, os.Stderr))
+	args := []string{"conformance", "run", "--http", target, "--label-filter", "receiver"}
+	if target == "ce-listen" {
+		addr, _ := startListenTLS(t, "--http", "127.0.0.1:0", "--reply")
+		args = []string{"conformance", "run", "--http", "http://" + addr + "/"}
+	}
+	// os.Exit ends the listener too: this process exists for the one run.
+	os.Exit(run(args, strings.NewReader(""), os.Stdout, os.Stderr))
+}
+
+// runConformanceChild runs TestConformanceChild in a child process with
+// target and returns its exit status and output.
+func runConformanceChild(t *testing.T, target string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestConformanceChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), conformanceChildEnv+"="+target)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return 0, string(out)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	return ee.ExitCode(), string(out)
+}
+
+// TestConformanceListenReply: the echo receiver of `ce listen --reply`
+// passes every case, as the README promises of it.
+func TestConformanceListenReply(t *testing.T) {
+	code, out := runConformanceChild(t, "ce-listen")
+	if code != exitOK || !strings.Contains(out, "verdict: PASS") || strings.Contains(out, "\nFAIL") {
+		t.Fatalf("exit %d, want %d and no FAIL:\n%s", code, exitOK, out)
+	}
 }
 
 // TestConformanceExitOne: a provider that accepts everything fails MUST
@@ -132,17 +168,12 @@ func TestConformanceExitOne(t *testing.T) {
 	}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() { _ = srv.Close() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestConformanceChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), conformanceChildEnv+"=http://"+ln.Addr().String()+"/")
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitFailure {
-		t.Fatalf("exit: %v, want status %d\n%s", err, exitFailure, out)
+	code, out := runConformanceChild(t, "http://"+ln.Addr().String()+"/")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailure, out)
 	}
 	for _, want := range []string{"FAIL", "CORE-ATTR-ID-1", "verdict: FAIL"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output does not mention %q:\n%s", want, out)
 		}
 	}

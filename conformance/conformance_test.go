@@ -8,13 +8,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/spec"
+	cehttp "github.com/openevents/openevents/transports/http"
 )
 
 // Ginkgo allows one RunSpecs per process, so every suite run of these tests
@@ -29,6 +33,30 @@ const (
 // the URL and a stop function.
 var childProviders = map[string]func() (string, func(), error){
 	"sdk-go": startSDKGo,
+	"reference-structured": func() (string, func(), error) {
+		// The reference handler with structured-mode replies, to exercise
+		// the suite's reading of structured replies.
+		echo := cehttp.ReplierFunc(func(_ context.Context, e, reply *event.Event) (bool, error) {
+			*reply = e.Clone()
+			return true, nil
+		})
+		srv, err := cehttp.NewServer(echo, cehttp.WithReplyMode(binding.ModeStructured))
+		if err != nil {
+			return "", nil, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		done := make(chan struct{})
+		go func() { _ = srv.Serve(ln); close(done) }()
+		return "http://" + ln.Addr().String() + "/", func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(ctx)
+			<-done
+		}, nil
+	},
 	"reference": func() (string, func(), error) {
 		r, err := StartReference()
 		if err != nil {
@@ -87,10 +115,16 @@ func writeReports(t *testing.T, res *Result, dir string) {
 	}
 }
 
+// children bounds the child processes running at once: each is a
+// race-instrumented copy of the test binary.
+var children = make(chan struct{}, max(2, min(runtime.NumCPU(), 8)))
+
 // runChild runs the suite against the named provider in a child process
 // and returns its result and the directory holding its reports.
 func runChild(t *testing.T, provider string) (*Result, string) {
 	t.Helper()
+	children <- struct{}{}
+	defer func() { <-children }()
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -129,6 +163,30 @@ func TestReference(t *testing.T) {
 		t.Logf("%s", txt)
 	}
 	checkReports(t, res, dir)
+}
+
+// TestReferenceStructuredReplies: with structured-mode replies every case
+// passes, except the two that check binary-mode header encoding, which
+// cannot apply and are not tested.
+func TestReferenceStructuredReplies(t *testing.T) {
+	t.Parallel()
+	res, _ := runChild(t, "reference-structured")
+	notTested := 0
+	for _, c := range res.Cases {
+		switch c.Verdict {
+		case Pass:
+		case NotTested:
+			notTested++
+			if !strings.Contains(c.Message, "structured mode") {
+				t.Errorf("%s: not tested: %s", c.Name, c.Message)
+			}
+		default:
+			t.Errorf("%s: %s %s", c.Name, c.Verdict, c.Message)
+		}
+	}
+	if notTested != 2 || !res.Passed {
+		t.Errorf("%d cases not tested, passed %v; want 2 and true", notTested, res.Passed)
+	}
 }
 
 // checkReports checks that the reports of a run parse and cover every

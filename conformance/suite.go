@@ -114,11 +114,11 @@ type configError struct{ err error }
 func (e *configError) Error() string { return e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
-// t is the GinkgoTestingT that Run hands to RunSpecs: the verdict is read
-// from the report, so it only records that Ginkgo saw a failure.
-type t struct{ failed bool }
+// testingT is the GinkgoTestingT that Run hands to RunSpecs: the verdict
+// is read from the report, so it only records that Ginkgo saw a failure.
+type testingT struct{ failed bool }
 
-func (x *t) Fail() { x.failed = true }
+func (x *testingT) Fail() { x.failed = true }
 
 // Run tests the provider at cfg.Target with every embedded case the
 // filters select and returns the result. It can be called once per process
@@ -169,7 +169,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Progress != nil {
 		formatter.ColorableStdOut = cfg.Progress
 	}
-	ginkgo.RunSpecs(&t{}, "CloudEvents conformance", suite, rep)
+	ginkgo.RunSpecs(&testingT{}, "CloudEvents conformance", suite, rep)
 	if !got {
 		return nil, errors.New("conformance: Ginkgo produced no report")
 	}

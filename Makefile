@@ -93,6 +93,11 @@ build: ## Build the ce command into bin/ce
 validate-example: ## Validate examples/event.json with ce
 	$(GO) run ./cmd/ce validate examples/event.json
 
+.PHONY: conformance
+conformance: ## The conformance suite against the embedded reference provider (reports in reports/)
+	@mkdir -p reports
+	$(GO) run ./cmd/ce conformance run --junit reports/conformance-junit.xml --json reports/conformance.json --html reports/conformance.html
+
 .PHONY: tools
 tools: ## Install the pinned golangci-lint into .tools (only if missing or another version)
 	@if [ -x "$(GOLANGCI_LINT)" ] && "$(GOLANGCI_LINT)" version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) "; then \

@@ -96,6 +96,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	// given the streams it needs. Help lists them alphabetically.
 	root.AddCommand(
 		newBenchCommand(stdout, stderr),
+		newConformanceCommand(stdout, stderr),
 		newConvertCommand(stdin, stdout, stderr),
 		newListenCommand(stdout, stderr),
 		newSendCommand(stdin, stdout),

@@ -175,6 +175,11 @@ func (h *Handler) writeReply(w http.ResponseWriter, st *state) {
 		}
 		if e.Has("datacontenttype") {
 			hdr.Set("Content-Type", e.DataContentType())
+		} else {
+			// No datacontenttype means no Content-Type (HTTP-BINARY-1,
+			// JSON-DATA-18); a nil entry stops net/http from sniffing one
+			// from the body, as FastServer never does.
+			hdr["Content-Type"] = nil
 		}
 		body = e.Data()
 	}

@@ -399,6 +399,40 @@ func TestReply(t *testing.T) {
 	}
 }
 
+// TestReplyWithoutDataContentType: a binary-mode reply whose event has
+// data but no datacontenttype carries no Content-Type, on both servers;
+// net/http would otherwise sniff one from the body (found by the
+// conformance suite, JSON-DATA-18).
+func TestReplyWithoutDataContentType(t *testing.T) {
+	echo := cehttp.ReplierFunc(func(_ context.Context, e, reply *event.Event) (bool, error) {
+		*reply = e.Clone()
+		return true, nil
+	})
+	for _, srv := range servers {
+		t.Run(srv.name, func(t *testing.T) {
+			url := srv.start(t, echo)
+			req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"a":1}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range map[string]string{"ce-specversion": "1.0", "ce-id": "1", "ce-source": "/s", "ce-type": "t"} {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Ce-Id") != "1" {
+				t.Fatalf("status %d, headers %v; want 200 and a reply", resp.StatusCode, resp.Header)
+			}
+			if ct, ok := resp.Header["Content-Type"]; ok {
+				t.Errorf("the reply has Content-Type %q; the event has no datacontenttype", ct)
+			}
+		})
+	}
+}
+
 func TestSenderRetries(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -106,6 +106,8 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 // decoder holds the state of one Decode or DecodeBatch call.
 type decoder struct {
 	scanner
+	// batchVersion is the specversion of the first event of a batch.
+	batchVersion string
 	// arena is a copy of the input that holds every string and data of
 	// the decoded events: a value without escapes is a view of its own
 	// bytes in the copy, and an escaped string or base64 text is decoded
@@ -580,6 +582,18 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, e
 
 // finish maps 0.3 input, resolves data, and validates.
 func (d *decoder) finish(e *event.Event, o *object) error {
+	if o.index >= 0 {
+		// In a batch, before 0.3 input is mapped to 1.0 and the
+		// difference is lost: one specversion for all (CORE-BATCH-1).
+		switch sv := e.SpecVersion(); {
+		case sv == "":
+		case d.batchVersion == "":
+			d.batchVersion = sv
+		case sv != d.batchVersion:
+			d.violate("CORE-BATCH-1", "specversion", o.pointer("specversion"), -1,
+				"every event of a batch has the same specversion; the first has "+d.batchVersion)
+		}
+	}
 	base64Text := false // data is a base64 string (0.3 datacontentencoding)
 	if e.SpecVersion() == "0.3" {
 		base64Text = d.mapV03(e, o)

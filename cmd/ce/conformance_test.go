@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConformanceRun runs the suite in-process against the embedded
+// reference provider, the one run Ginkgo allows this test process.
+func TestConformanceRun(t *testing.T) {
+	dir := t.TempDir()
+	jsonFile, htmlFile, junitFile := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html"), filepath.Join(dir, "junit.xml")
+	code, stdout, stderr := runCE(t, "conformance", "run", "--json", jsonFile, "--html", htmlFile, "--junit", junitFile)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"PASS", "HTTP-HEADER-VALUE-6", "verdict: PASS"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the summary does not mention %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "reference provider at http://127.0.0.1:") {
+		t.Errorf("stderr does not name the reference provider: %q", stderr)
+	}
+	var res struct {
+		Passed       bool `json:"passed"`
+		Requirements []struct {
+			ID      string `json:"id"`
+			Verdict string `json:"verdict"`
+		} `json:"requirements"`
+	}
+	b, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !res.Passed || len(res.Requirements) == 0 {
+		t.Errorf("JSON report: passed %v with %d requirements", res.Passed, len(res.Requirements))
+	}
+	html, err := os.ReadFile(htmlFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.Requirements {
+		if !strings.Contains(string(html), r.ID) {
+			t.Errorf("the HTML report does not mention %s", r.ID)
+		}
+	}
+	b, err = os.ReadFile(junitFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var junit struct {
+		XMLName  xml.Name `xml:"testsuites"`
+		Failures int      `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal(b, &junit); err != nil || junit.Failures != 0 {
+		t.Errorf("JUnit report: %v, %d failures", err, junit.Failures)
+	}
+}
+
+func TestConformanceUsage(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"argument", []string{"conformance", "run", "extra"}, "unknown command"},
+		{"bad URL", []string{"conformance", "run", "--http", "ftp://example.com/"}, "not an absolute http"},
+		{"bad label filter", []string{"conformance", "run", "--label-filter", "MUST &&"}, "label filter"},
+		{"bad focus", []string{"conformance", "run", "--focus", "("}, "focus or skip"},
+		{"bad timeout", []string{"conformance", "run", "--timeout", "-1s"}, "--timeout"},
+		{"unknown flag", []string{"conformance", "run", "--grpc", "x"}, "unknown flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCE(t, tt.args...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, exitUsage, tt.want)
+			}
+		})
+	}
+}
+
+func TestConformanceHelp(t *testing.T) {
+	code, stdout, _ := runCE(t, "conformance", "run", "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"--http", "--junit", "--label-filter", "--focus", "--skip", "--timeout", "reference provider", "Exit status"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("help does not mention %q", want)
+		}
+	}
+}
+
+// conformanceChildEnv makes TestConformanceChild run ce conformance run
+// against the URL it holds, in a process of its own.
+const conformanceChildEnv = "OPENEVENTS_CE_CONFORMANCE_TARGET"
+
+// With the value "ce-listen" the child tests its own `ce listen --http
+// 127.0.0.1:0 --reply`, every case; with a URL, the receiver cases at URL.
+func TestConformanceChild(t *testing.T) {
+	target := os.Getenv(conformanceChildEnv)
+	if target == "" {
+		return
+	}
+	args := []string{"conformance", "run", "--http", target, "--label-filter", "receiver"}
+	if target == "ce-listen" {
+		addr, _ := startListenTLS(t, "--http", "127.0.0.1:0", "--reply")
+		args = []string{"conformance", "run", "--http", "http://" + addr + "/"}
+	}
+	// os.Exit ends the listener too: this process exists for the one run.
+	os.Exit(run(args, strings.NewReader(""), os.Stdout, os.Stderr))
+}
+
+// runConformanceChild runs TestConformanceChild in a child process with
+// target and returns its exit status and output.
+func runConformanceChild(t *testing.T, target string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestConformanceChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), conformanceChildEnv+"="+target)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return 0, string(out)
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	return ee.ExitCode(), string(out)
+}
+
+// TestConformanceListenReply: the echo receiver of `ce listen --reply`
+// passes every case, as the README promises of it.
+func TestConformanceListenReply(t *testing.T) {
+	code, out := runConformanceChild(t, "ce-listen")
+	if code != exitOK || !strings.Contains(out, "verdict: PASS") || strings.Contains(out, "\nFAIL") {
+		t.Fatalf("exit %d, want %d and no FAIL:\n%s", code, exitOK, out)
+	}
+}
+
+// TestConformanceExitOne: a provider that accepts everything fails MUST
+// requirements, and ce exits 1. It runs in a child process, as Ginkgo runs
+// once per process.
+func TestConformanceExitOne(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() { _ = srv.Close() }()
+	code, out := runConformanceChild(t, "http://"+ln.Addr().String()+"/")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailure, out)
+	}
+	for _, want := range []string{"FAIL", "CORE-ATTR-ID-1", "verdict: FAIL"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not mention %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package conformance
+
+import (
+	"bytes"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/openevents/openevents/spec"
+)
+
+//go:embed testdata/*.json
+var caseFiles embed.FS
+
+// Role is the part a provider plays in a case.
+type Role string
+
+// The roles of this slice of the suite.
+const (
+	// RoleReceiver: the provider takes deliveries; the verdict is the HTTP
+	// status (and, for a handshake, response headers).
+	RoleReceiver Role = "receiver"
+	// RoleEcho: the provider answers each event with a reply event equal
+	// to it, which shows what it decoded.
+	RoleEcho Role = "echo"
+)
+
+// Mode is the content mode of a case's request, or "webhook" for the
+// abuse-protection handshake, which carries no event.
+type Mode string
+
+// The modes a case can name.
+const (
+	ModeBinary     Mode = "binary"
+	ModeStructured Mode = "structured"
+	ModeBatch      Mode = "batch"
+	ModeWebhook    Mode = "webhook"
+)
+
+// BindingHTTP is the protocol binding a case speaks; the only one in this
+// slice of the suite.
+const BindingHTTP = "http"
+
+// Case is one conformance check, as data: the requirements it checks, whom
+// it tests, the request to send and the rule that judges the answer. Cases
+// live in testdata/*.json (one array per file) and are loaded by Cases.
+type Case struct {
+	// Name is a short sentence, unique across the suite.
+	Name string `json:"name"`
+	// Requirements are catalog IDs (spec package) the case checks. All of
+	// them have the same level class (see Class); the case's level is taken
+	// from the catalog, never written here.
+	Requirements []string `json:"requirements"`
+	Role         Role     `json:"role"`
+	Binding      string   `json:"binding"`
+	Mode         Mode     `json:"mode"`
+	Request      Request  `json:"request"`
+	Expect       Rule     `json:"expect"`
+}
+
+// Request is the HTTP request a case sends.
+type Request struct {
+	// Method defaults to POST.
+	Method string `json:"method"`
+	// Headers are name/value pairs sent as written: order, repetitions
+	// and the case of names are kept.
+	Headers [][2]string `json:"headers"`
+	// Body is the body as text; BodyJSON a JSON value sent compactly;
+	// BodyBase64 the body as Base64, for bytes that are not UTF-8. At most
+	// one is set.
+	Body       string          `json:"body"`
+	BodyJSON   json.RawMessage `json:"bodyJSON"`
+	BodyBase64 string          `json:"bodyBase64"`
+}
+
+// Rule is the verdict rule of a case.
+type Rule struct {
+	// Status lists the acceptable statuses, separated by '|': a code
+	// ("415") or a class ("2xx").
+	Status string `json:"status"`
+	// Headers maps response header names to the values accepted, exactly
+	// (one of them, the header given once).
+	Headers map[string][]string `json:"headers"`
+	// HeaderContains maps response header names to a substring their
+	// value must contain, compared without regard to case.
+	HeaderContains map[string]string `json:"headerContains"`
+	// Event is the reply event an echo case expects.
+	Event *ExpectedEvent `json:"event"`
+	// ReplyHeaders maps ce- headers of a binary-mode reply to their exact
+	// wire value; it checks how the provider encodes. A case with it is
+	// not tested when the reply comes in structured mode.
+	ReplyHeaders map[string]string `json:"replyHeaders"`
+	// ReplyEncoded checks that every ce- header value of a binary-mode
+	// reply is percent-encoded as a producer must: only characters
+	// U+0021-U+007E other than '"', and '%' only to start an escape
+	// (HTTP-HEADER-VALUE-9, HTTP-HEADER-VALUE-10, HTTP-HEADER-VALUE-11).
+	ReplyEncoded bool `json:"replyEncoded"`
+}
+
+// ExpectedEvent is the event a reply must equal.
+type ExpectedEvent struct {
+	// Attributes are every attribute of the reply, with JSON strings,
+	// numbers and booleans for the String-like, Integer and Boolean types.
+	// The reply must carry exactly these.
+	Attributes map[string]json.RawMessage `json:"attributes"`
+	// Optional attributes may be absent from the reply; when present they
+	// must have the given value (e.g. a datacontenttype a binding may make
+	// explicit, CORE-ATTR-DATACONTENTTYPE-4).
+	Optional map[string]json.RawMessage `json:"optional"`
+	// At most one of Data (bytes as text), DataJSON (a JSON value, compared
+	// as JSON) and DataBase64 is set; none means the reply has no data.
+	Data       *string         `json:"data"`
+	DataJSON   json.RawMessage `json:"dataJSON"`
+	DataBase64 *string         `json:"dataBase64"`
+}
+
+// Class is the level class of a requirement: what a violation means for
+// the verdict.
+type Class string
+
+// The three classes; only a MUST failure fails a run.
+const (
+	ClassMust   Class = "MUST"   // MUST, MUST NOT, REQUIRED
+	ClassShould Class = "SHOULD" // SHOULD, SHOULD NOT, RECOMMENDED
+	ClassMay    Class = "MAY"    // MAY, OPTIONAL
+)
+
+// ClassOf returns the class of a catalog level.
+func ClassOf(l spec.Level) Class {
+	switch {
+	case l.IsMust():
+		return ClassMust
+	case l.IsShould():
+		return ClassShould
+	default:
+		return ClassMay
+	}
+}
+
+// Class returns the level class of the case's requirements, looked up in
+// cat. Validate has checked that they agree.
+func (c *Case) Class(cat *spec.Catalog) Class {
+	r, _ := cat.Lookup(c.Requirements[0])
+	return ClassOf(r.Level)
+}
+
+// Title is the text of the case's Ginkgo It: its requirement IDs, then its
+// name, so --focus can select by either.
+func (c *Case) Title() string {
+	return "[" + strings.Join(c.Requirements, " ") + "] " + c.Name
+}
+
+// body returns the request body.
+func (r *Request) body() ([]byte, error) {
+	switch {
+	case r.BodyBase64 != "":
+		return base64.StdEncoding.DecodeString(r.BodyBase64)
+	case len(r.BodyJSON) > 0:
+		var b bytes.Buffer
+		if err := json.Compact(&b, r.BodyJSON); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	default:
+		return []byte(r.Body), nil
+	}
+}
+
+// Cases returns the embedded cases, validated against cat, in file and
+// then array order.
+func Cases(cat *spec.Catalog) ([]Case, error) {
+	return loadCases(caseFiles, cat)
+}
+
+func loadCases(fsys fs.FS, cat *spec.Catalog) ([]Case, error) {
+	names, err := fs.Glob(fsys, "testdata/*.json")
+	if err != nil {
+		return nil, err
+	}
+	var all []Case
+	var errs []error
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var cs []Case
+		if err := dec.Decode(&cs); err != nil {
+			errs = append(errs, fmt.Errorf("conformance: %s: %w", path.Base(name), err))
+			continue
+		}
+		all = append(all, cs...)
+	}
+	seen := make(map[string]bool)
+	for i := range all {
+		c := &all[i]
+		if err := c.validate(cat); err != nil {
+			errs = append(errs, fmt.Errorf("conformance: case %q: %w", c.Name, err))
+		}
+		if seen[c.Name] {
+			errs = append(errs, fmt.Errorf("conformance: case %q: name used twice", c.Name))
+		}
+		seen[c.Name] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// validate checks a case against the catalog and its own rules.
+func (c *Case) validate(cat *spec.Catalog) error {
+	var errs []error
+	if c.Name == "" {
+		errs = append(errs, errors.New("no name"))
+	}
+	if len(c.Requirements) == 0 {
+		errs = append(errs, errors.New("cites no requirement"))
+	}
+	var class Class
+	for i, id := range c.Requirements {
+		r, ok := cat.Lookup(id)
+		if !ok {
+			errs = append(errs, fmt.Errorf("requirement %s is not in the catalog", id))
+			continue
+		}
+		if r.Check != spec.CheckWire {
+			errs = append(errs, fmt.Errorf("requirement %s cannot be checked over the wire (check %q)", id, r.Check))
+		}
+		if i == 0 {
+			class = ClassOf(r.Level)
+		} else if ClassOf(r.Level) != class {
+			errs = append(errs, fmt.Errorf("requirement %s is %s but %s is %s: split the case", id, r.Level, c.Requirements[0], class))
+		}
+	}
+	if c.Binding != BindingHTTP {
+		errs = append(errs, fmt.Errorf("binding %q: only %q exists", c.Binding, BindingHTTP))
+	}
+	if !slices.Contains([]Mode{ModeBinary, ModeStructured, ModeBatch, ModeWebhook}, c.Mode) {
+		errs = append(errs, fmt.Errorf("unknown mode %q", c.Mode))
+	}
+	switch c.Role {
+	case RoleReceiver:
+		if c.Expect.Event != nil || c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded {
+			errs = append(errs, errors.New("a receiver case expects no reply event"))
+		}
+	case RoleEcho:
+		if c.Expect.Event == nil {
+			errs = append(errs, errors.New("an echo case needs expect.event"))
+		} else if err := c.Expect.Event.validate(); err != nil {
+			errs = append(errs, err)
+		}
+	default:
+		errs = append(errs, fmt.Errorf("unknown role %q", c.Role))
+	}
+	if _, err := parseStatus(c.Expect.Status); err != nil {
+		errs = append(errs, err)
+	}
+	set := 0
+	for _, ok := range []bool{c.Request.Body != "", len(c.Request.BodyJSON) > 0, c.Request.BodyBase64 != ""} {
+		if ok {
+			set++
+		}
+	}
+	if set > 1 {
+		errs = append(errs, errors.New("request sets more than one of body, bodyJSON, bodyBase64"))
+	}
+	if _, err := c.Request.body(); err != nil {
+		errs = append(errs, fmt.Errorf("request body: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+func (x *ExpectedEvent) validate() error {
+	set := 0
+	for _, ok := range []bool{x.Data != nil, len(x.DataJSON) > 0, x.DataBase64 != nil} {
+		if ok {
+			set++
+		}
+	}
+	if set > 1 {
+		return errors.New("expect.event sets more than one of data, dataJSON, dataBase64")
+	}
+	for name, v := range x.Attributes {
+		if _, _, err := attrValue(v); err != nil {
+			return fmt.Errorf("expect.event attribute %s: %w", name, err)
+		}
+	}
+	for name, v := range x.Optional {
+		if _, _, err := attrValue(v); err != nil {
+			return fmt.Errorf("expect.event optional attribute %s: %w", name, err)
+		}
+	}
+	if x.DataBase64 != nil {
+		if _, err := base64.StdEncoding.DecodeString(*x.DataBase64); err != nil {
+			return fmt.Errorf("expect.event dataBase64: %w", err)
+		}
+	}
+	return nil
+}
+
+// jsonKind is the JSON type an attribute value was written with.
+type jsonKind uint8
+
+const (
+	kindUnknown jsonKind = iota // a binary-mode header: every value is text
+	kindString
+	kindNumber
+	kindBool
+)
+
+func (k jsonKind) String() string {
+	switch k {
+	case kindString:
+		return "JSON string"
+	case kindNumber:
+		return "JSON number"
+	case kindBool:
+		return "JSON boolean"
+	}
+	return "header text"
+}
+
+// attrValue returns the canonical string form of a JSON attribute value
+// and its JSON kind (CORE-TYPE-3: every type has a canonical string).
+func attrValue(v json.RawMessage) (string, jsonKind, error) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 {
+		return "", kindUnknown, errors.New("empty value")
+	}
+	switch v[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", kindUnknown, err
+		}
+		return s, kindString, nil
+	case 't', 'f':
+		var b bool
+		if err := json.Unmarshal(v, &b); err != nil {
+			return "", kindUnknown, err
+		}
+		return strconv.FormatBool(b), kindBool, nil
+	default:
+		var n json.Number
+		if err := json.Unmarshal(v, &n); err != nil {
+			return "", kindUnknown, fmt.Errorf("want a JSON string, number or boolean: %w", err)
+		}
+		return n.String(), kindNumber, nil
+	}
+}
+
+// statusRule is a parsed Expect.Status.
+type statusRule []string
+
+func parseStatus(s string) (statusRule, error) {
+	if s == "" {
+		return nil, errors.New("expect.status is empty")
+	}
+	var r statusRule
+	for alt := range strings.SplitSeq(s, "|") {
+		ok := len(alt) == 3 && alt[0] >= '1' && alt[0] <= '5'
+		if ok && alt[1:] != "xx" {
+			_, err := strconv.Atoi(alt)
+			ok = err == nil
+		}
+		if !ok {
+			return nil, fmt.Errorf("expect.status %q: %q is neither a status code nor a class like 2xx", s, alt)
+		}
+		r = append(r, alt)
+	}
+	return r, nil
+}
+
+func (r statusRule) match(code int) bool {
+	c := strconv.Itoa(code)
+	for _, alt := range r {
+		if alt == c || (alt[1:] == "xx" && alt[0] == c[0]) {
+			return true
+		}
+	}
+	return false
+}

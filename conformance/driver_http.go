@@ -1,0 +1,389 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/openevents/openevents/event/binding"
+)
+
+// replyLimit bounds the response body the driver reads.
+const replyLimit = 4 << 20
+
+// errNotApplicable marks a check that does not apply to what the provider
+// answered (a binary-mode wire check on a structured reply): the case is
+// reported as not tested rather than passed or failed.
+var errNotApplicable = errors.New("not applicable")
+
+// httpDriver speaks the HTTP binding to one target URL. It sends requests
+// exactly as a case writes them, so it can send what no encoder would.
+type httpDriver struct {
+	target string
+	client *http.Client
+}
+
+// response is what the driver saw.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends the case's request and reads the whole answer.
+func (d *httpDriver) do(ctx context.Context, r *Request) (*response, error) {
+	body, err := r.body()
+	if err != nil {
+		return nil, err
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.target, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range r.Headers {
+		// Assigning the map keeps the name as written; Header.Add would
+		// canonicalise it and hide HTTP-HEADER-NAME-2 cases.
+		req.Header[h[0]] = append(req.Header[h[0]], h[1])
+	}
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("no answer from %s: %w", d.target, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, replyLimit))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// judge applies the case's verdict rule to resp; nil means the provider
+// conforms. An errNotApplicable error means the case could not be judged.
+func judge(c *Case, resp *response) error {
+	rule, err := parseStatus(c.Expect.Status)
+	if err != nil {
+		return err
+	}
+	if !rule.match(resp.status) {
+		return fmt.Errorf("status %d, want %s%s", resp.status, c.Expect.Status, bodyHint(resp))
+	}
+	var errs []error
+	for name, want := range sortedMap(c.Expect.Headers) {
+		if got := resp.header.Values(name); len(got) != 1 || !slices.Contains(want, got[0]) {
+			errs = append(errs, fmt.Errorf("response header %s is %q, want one of %q", name, got, want))
+		}
+	}
+	for name, want := range sortedMap(c.Expect.HeaderContains) {
+		got := strings.Join(resp.header.Values(name), ", ")
+		if !strings.Contains(strings.ToLower(got), strings.ToLower(want)) {
+			errs = append(errs, fmt.Errorf("response header %s is %q, want it to contain %q", name, got, want))
+		}
+	}
+	if c.Role == RoleEcho {
+		errs = append(errs, judgeReply(c, resp))
+	}
+	return errors.Join(errs...)
+}
+
+// bodyHint quotes the start of a refusal's body, which often names the
+// rule the provider applied.
+func bodyHint(resp *response) string {
+	if len(resp.body) == 0 {
+		return ""
+	}
+	b := resp.body
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	return fmt.Sprintf(" (body: %q)", strings.TrimSpace(string(b)))
+}
+
+// judgeReply compares the reply event of an echo case with the expected
+// one.
+func judgeReply(c *Case, resp *response) error {
+	if c.Expect.ReplyEncoded && len(resp.header.Values("Ce-Specversion")) > 0 {
+		// Before decoding, which would fail on the first raw character
+		// with a less precise message.
+		if err := checkEncoded(resp.header); err != nil {
+			return err
+		}
+	}
+	got, err := readReply(resp)
+	if err != nil {
+		return err
+	}
+	if c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded {
+		if !got.binary {
+			return fmt.Errorf("%w: the reply came in structured mode; this case checks binary-mode header encoding", errNotApplicable)
+		}
+		for name, want := range sortedMap(c.Expect.ReplyHeaders) {
+			if v := resp.header.Values(name); len(v) != 1 || v[0] != want {
+				return fmt.Errorf("reply header %s is %q, want %q", name, v, want)
+			}
+		}
+	}
+	return compareEvent(c.Expect.Event, got)
+}
+
+// observed is a reply event as the driver decoded it, without validating:
+// the point is to see what the provider made of the request.
+type observed struct {
+	binary bool
+	attrs  map[string]string
+	kinds  map[string]jsonKind
+	data   []byte // nil: no data
+}
+
+// readReply decodes the event an echo provider answered with: a
+// structured application/cloudevents+json body or a binary-mode message.
+func readReply(resp *response) (*observed, error) {
+	ct := resp.header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case strings.EqualFold(mt, "application/cloudevents+json"):
+		return readStructuredReply(resp.body)
+	case strings.HasPrefix(strings.ToLower(mt), "application/cloudevents"):
+		return nil, fmt.Errorf("the reply has Content-Type %q; one JSON event was expected", ct)
+	}
+	o := &observed{binary: true, attrs: map[string]string{}, kinds: map[string]jsonKind{}}
+	for name, vs := range resp.header {
+		lower := strings.ToLower(name)
+		attr, ok := strings.CutPrefix(lower, "ce-")
+		if !ok {
+			continue
+		}
+		if len(vs) != 1 {
+			return nil, fmt.Errorf("reply header %s appears %d times", name, len(vs))
+		}
+		v, err := binding.DecodeHeaderValue(vs[0])
+		if err != nil {
+			return nil, fmt.Errorf("reply header %s: %q cannot be decoded: %w", name, vs[0], err)
+		}
+		o.attrs[attr] = v
+		o.kinds[attr] = kindUnknown
+	}
+	if len(o.attrs) == 0 {
+		return nil, fmt.Errorf("no reply event: status %d, Content-Type %q, no ce- headers", resp.status, ct)
+	}
+	if ct != "" {
+		o.attrs["datacontenttype"] = ct
+		o.kinds["datacontenttype"] = kindUnknown
+	}
+	if len(resp.body) > 0 {
+		o.data = resp.body
+	}
+	return o, nil
+}
+
+func readStructuredReply(body []byte) (*observed, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return nil, fmt.Errorf("the structured reply is not a JSON object: %w", err)
+	}
+	o := &observed{attrs: map[string]string{}, kinds: map[string]jsonKind{}}
+	for name, v := range members {
+		if name == "data" || name == "data_base64" || string(v) == "null" {
+			continue
+		}
+		s, k, err := attrValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("reply attribute %s: %w", name, err)
+		}
+		o.attrs[name] = s
+		o.kinds[name] = k
+	}
+	if b64, ok := members["data_base64"]; ok {
+		var s string
+		if err := json.Unmarshal(b64, &s); err != nil {
+			return nil, fmt.Errorf("reply data_base64: %w", err)
+		}
+		d, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return nil, fmt.Errorf("reply data_base64: %w", err)
+		}
+		o.data = d
+	}
+	if raw, ok := members["data"]; ok {
+		o.data = raw
+		ct, hasCT := o.attrs["datacontenttype"]
+		if hasCT && !isJSONType(ct) && len(raw) > 0 && raw[0] == '"' {
+			// JSON-DATA-8: a non-JSON payload travels as a JSON string.
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, fmt.Errorf("reply data: %w", err)
+			}
+			o.data = []byte(s)
+		}
+	}
+	return o, nil
+}
+
+// isJSONType reports whether a media type is JSON: application/json or a
+// +json suffix, compared without regard to case.
+func isJSONType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+// compareEvent reports every difference between the expected event and
+// the reply.
+func compareEvent(want *ExpectedEvent, got *observed) error {
+	var diffs []string
+	for name, raw := range sortedMap(want.Attributes) {
+		diffs = appendAttrDiff(diffs, name, raw, got, false)
+	}
+	for name, raw := range sortedMap(want.Optional) {
+		diffs = appendAttrDiff(diffs, name, raw, got, true)
+	}
+	for name, v := range sortedMap(got.attrs) {
+		_, a := want.Attributes[name]
+		_, b := want.Optional[name]
+		if !a && !b {
+			diffs = append(diffs, fmt.Sprintf("unexpected attribute %s=%q", name, v))
+		}
+	}
+	if d := compareData(want, got.data); d != "" {
+		diffs = append(diffs, d)
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	mode := "structured"
+	if got.binary {
+		mode = "binary"
+	}
+	return fmt.Errorf("the reply event (%s mode) differs: %s", mode, strings.Join(diffs, "; "))
+}
+
+func appendAttrDiff(diffs []string, name string, raw json.RawMessage, got *observed, optional bool) []string {
+	wantS, wantK, _ := attrValue(raw) // validated when the case was loaded
+	gotS, ok := got.attrs[name]
+	switch {
+	case !ok && optional:
+	case !ok:
+		diffs = append(diffs, fmt.Sprintf("attribute %s is missing, want %q", name, wantS))
+	case name == "datacontenttype" && got.binary:
+		// Content-Type is a media type: its type and parameter names
+		// compare without regard to case (CORE-ATTR-DATACONTENTTYPE-6).
+		if !sameMediaType(gotS, wantS) {
+			diffs = append(diffs, fmt.Sprintf("attribute %s is %q, want %q", name, gotS, wantS))
+		}
+	case gotS != wantS:
+		diffs = append(diffs, fmt.Sprintf("attribute %s is %q, want %q", name, gotS, wantS))
+	case got.kinds[name] != kindUnknown && got.kinds[name] != wantK:
+		diffs = append(diffs, fmt.Sprintf("attribute %s is a %s, want a %s", name, got.kinds[name], wantK))
+	}
+	return diffs
+}
+
+func sameMediaType(a, b string) bool {
+	ma, pa, errA := mime.ParseMediaType(a)
+	mb, pb, errB := mime.ParseMediaType(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	return ma == mb && reflect.DeepEqual(pa, pb)
+}
+
+func compareData(want *ExpectedEvent, got []byte) string {
+	switch {
+	case want.Data != nil:
+		if !bytes.Equal(got, []byte(*want.Data)) {
+			return fmt.Sprintf("data is %s, want %q", quoteData(got), *want.Data)
+		}
+	case want.DataBase64 != nil:
+		w, _ := base64.StdEncoding.DecodeString(*want.DataBase64) // validated on load
+		if !bytes.Equal(got, w) {
+			return fmt.Sprintf("data is %s, want the bytes %q", quoteData(got), w)
+		}
+	case len(want.DataJSON) > 0:
+		var a, b any
+		if got == nil {
+			return "data is missing, want the JSON value " + string(want.DataJSON)
+		}
+		if err := json.Unmarshal(got, &a); err != nil {
+			return fmt.Sprintf("data %s is not JSON, want the JSON value %s", quoteData(got), want.DataJSON)
+		}
+		_ = json.Unmarshal(want.DataJSON, &b) // validated on load
+		if !reflect.DeepEqual(a, b) {
+			return fmt.Sprintf("data is the JSON value %s, want %s", got, want.DataJSON)
+		}
+	default:
+		if got != nil {
+			return fmt.Sprintf("data is %s, want no data", quoteData(got))
+		}
+	}
+	return ""
+}
+
+func quoteData(b []byte) string {
+	if b == nil {
+		return "missing"
+	}
+	if len(b) > 120 {
+		return fmt.Sprintf("%q… (%d bytes)", b[:120], len(b))
+	}
+	return fmt.Sprintf("%q", b)
+}
+
+// sortedMap yields a map's entries in key order, so messages are stable.
+func sortedMap[V any](m map[string]V) func(func(string, V) bool) {
+	return func(yield func(string, V) bool) {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
+}
+
+// checkEncoded reports a ce- header value that a producer did not
+// percent-encode: a character outside U+0021-U+007E (HTTP-HEADER-VALUE-11,
+// which covers space, HTTP-HEADER-VALUE-9), a raw '"' (HTTP-HEADER-VALUE-9)
+// or a '%' that starts no escape (HTTP-HEADER-VALUE-10).
+func checkEncoded(h http.Header) error {
+	for name, vs := range sortedMap(h) {
+		if !strings.HasPrefix(strings.ToLower(name), "ce-") {
+			continue
+		}
+		for _, v := range vs {
+			for i := 0; i < len(v); i++ {
+				b := v[i]
+				switch {
+				case b < 0x21 || b > 0x7e:
+					return fmt.Errorf("reply header %s: %q has the byte 0x%02X at %d, which must be percent-encoded", name, v, b, i)
+				case b == '"':
+					return fmt.Errorf("reply header %s: %q has a raw '\"' at %d, which must be percent-encoded", name, v, i)
+				case b == '%' && (i+2 >= len(v) || !isHex(v[i+1]) || !isHex(v[i+2])):
+					return fmt.Errorf("reply header %s: %q has a raw '%%' at %d, which must be percent-encoded", name, v, i)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func isHex(b byte) bool {
+	return '0' <= b && b <= '9' || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F'
+}

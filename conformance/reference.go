@@ -1,0 +1,67 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/openevents/openevents/event"
+	cehttp "github.com/openevents/openevents/transports/http"
+)
+
+// Reference is the embedded reference provider: OpenEvents' FastServer on
+// 127.0.0.1 with an echo Replier, the provider `ce conformance run` tests
+// when no target is given. It answers each single event with itself in
+// binary mode, as `ce listen --http ADDR --reply` does, and accepts
+// batches without a reply.
+type Reference struct {
+	// URL is the provider's address, http://127.0.0.1:PORT/.
+	URL  string
+	srv  *cehttp.FastServer
+	ln   net.Listener
+	done chan error
+}
+
+// StartReference starts the reference provider on 127.0.0.1 and a free
+// port. Call Close to stop it.
+func StartReference() (*Reference, error) {
+	echo := cehttp.ReplierFunc(func(_ context.Context, e, reply *event.Event) (bool, error) {
+		*reply = e.Clone()
+		return true, nil
+	})
+	srv, err := cehttp.NewFastServer(echo)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &Reference{URL: "http://" + ln.Addr().String() + "/", srv: srv, ln: ln, done: make(chan error, 1)}
+	go func() { r.done <- srv.Serve(ln) }()
+	return r, nil
+}
+
+// Close stops the provider, waiting up to five seconds for requests in
+// flight, and returns the server's error, if any.
+func (r *Reference) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := r.srv.Shutdown(ctx)
+	// A Shutdown that comes before Serve has registered the listener does
+	// not stop it (fasthttp), so close the listener too: Serve then
+	// returns whichever came first.
+	if cerr := r.ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		err = errors.Join(err, cerr)
+	}
+	select {
+	case serr := <-r.done:
+		if serr != nil && !errors.Is(serr, net.ErrClosed) {
+			err = errors.Join(err, serr)
+		}
+	case <-ctx.Done():
+		err = errors.Join(err, errors.New("conformance: the reference provider did not stop"))
+	}
+	return err
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/valyala/fasthttp"
 
@@ -22,6 +23,10 @@ import (
 type FastServer struct {
 	r   *receiver
 	srv *fasthttp.Server
+
+	mu       sync.Mutex
+	shutdown bool           // Shutdown was called
+	lns      []net.Listener // listeners Serve was given, closed by Shutdown
 }
 
 // NewFastServer returns a FastServer passing events to h. It returns an
@@ -52,19 +57,43 @@ func NewFastServer(h binding.Handler, opts ...Option) (*FastServer, error) {
 }
 
 // Serve accepts connections on ln until [FastServer.Shutdown] is called,
-// and then returns nil. With [WithTLSConfig] it speaks HTTPS. It takes
-// ownership of ln.
+// and then returns nil, at once if Shutdown came first. With
+// [WithTLSConfig] it speaks HTTPS. It takes ownership of ln.
 func (s *FastServer) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		_ = ln.Close()
+		return nil
+	}
+	s.lns = append(s.lns, ln)
+	s.mu.Unlock()
 	if s.srv.TLSConfig != nil {
 		ln = tls.NewListener(ln, s.srv.TLSConfig)
 	}
-	return s.srv.Serve(ln)
+	err := s.srv.Serve(ln)
+	s.mu.Lock()
+	stopped := s.shutdown
+	s.mu.Unlock()
+	if stopped {
+		return nil // the listener was closed by Shutdown, not broken
+	}
+	return err
 }
 
 // Shutdown stops accepting connections and waits for the requests in
 // flight to finish or for ctx to end. fasthttp's idle-worker sweeper, a
 // goroutine of its own, notices the stop within ten seconds.
 func (s *FastServer) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	lns := s.lns
+	s.mu.Unlock()
+	// fasthttp closes only the listener its Serve has reached; closing
+	// ours too ends a Serve that started just before Shutdown.
+	for _, ln := range lns {
+		_ = ln.Close()
+	}
 	return s.srv.ShutdownWithContext(ctx)
 }
 

@@ -95,3 +95,45 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestShutdownBeforeServe: a server shut down before Serve starts does not
+// serve; Serve returns at once, on both servers.
+func TestShutdownBeforeServe(t *testing.T) {
+	std, err := cehttp.NewServer(&collector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := cehttp.NewFastServer(&collector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		serve    func(net.Listener) error
+		shutdown func(context.Context) error
+	}{
+		{"net/http", std.Serve, std.Shutdown},
+		{"fasthttp", fast.Serve, fast.Shutdown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- tc.serve(ln) }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Serve after Shutdown: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				_ = ln.Close()
+				t.Fatal("Serve after Shutdown did not return")
+			}
+		})
+	}
+}

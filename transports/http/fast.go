@@ -89,12 +89,14 @@ func (s *FastServer) Shutdown(ctx context.Context) error {
 	s.shutdown = true
 	lns := s.lns
 	s.mu.Unlock()
-	// fasthttp closes only the listener its Serve has reached; closing
-	// ours too ends a Serve that started just before Shutdown.
+	err := s.srv.ShutdownWithContext(ctx)
+	// fasthttp closes only the listeners its Serve has reached; closing
+	// them all ends a Serve that started just before Shutdown (the others
+	// are closed already, hence the ignored errors).
 	for _, ln := range lns {
 		_ = ln.Close()
 	}
-	return s.srv.ShutdownWithContext(ctx)
+	return err
 }
 
 func (s *FastServer) serve(ctx *fasthttp.RequestCtx) {

@@ -314,3 +314,25 @@ func TestSDKGo(t *testing.T) {
 	txt, _ := os.ReadFile(filepath.Join(dir, "result.txt"))
 	t.Logf("sdk-go's receiver:\n%s", txt)
 }
+
+// TestUnreachable: a provider that is not there is one clear error, found
+// before Ginkgo runs (so the process's one run is not used up), not a
+// failure of every requirement.
+func TestUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wasRun := ran.Load()
+	res, err := Run(context.Background(), Config{Target: url, RequestTimeout: 2 * time.Second})
+	if err == nil || res != nil || !strings.Contains(err.Error(), "cannot reach the provider at "+url) || IsConfigError(err) {
+		t.Fatalf("Run = %v, %v; want the unreachable-provider error", res, err)
+	}
+	if ran.Load() != wasRun {
+		t.Error("an unreachable provider used up the process's run")
+	}
+}

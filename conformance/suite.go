@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -122,9 +123,10 @@ func (x *testingT) Fail() { x.failed = true }
 
 // Run tests the provider at cfg.Target with every embedded case the
 // filters select and returns the result. It can be called once per process
-// (ErrAlreadyRun). Errors are a bad Config (IsConfigError) or a suite that
-// could not run; a provider that fails requirements is a Result, not an
-// error. Run is not safe for concurrent use with anything else that drives
+// (ErrAlreadyRun). Errors are a bad Config (IsConfigError), a provider
+// that cannot be reached at all (checked with one connection first), or a
+// suite that could not run; a provider that fails requirements is a
+// Result, not an error. Run is not safe for concurrent use with anything else that drives
 // Ginkgo, and it sets Ginkgo's console output (formatter.ColorableStdOut)
 // to cfg.Progress for the rest of the process.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
@@ -137,6 +139,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cases, err := Cases(cat)
 	if err != nil {
+		return nil, err
+	}
+	if err := reachable(ctx, cfg.Target, cfg.RequestTimeout); err != nil {
 		return nil, err
 	}
 	if !ran.CompareAndSwap(false, true) {
@@ -174,6 +179,30 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, errors.New("conformance: Ginkgo produced no report")
 	}
 	return newResult(cat, cases, cfg.Target, report), nil
+}
+
+// reachable connects once to target's host and port, so that a provider
+// that is not there is reported as such instead of as a failure of every
+// requirement.
+func reachable(ctx context.Context, target string, timeout time.Duration) error {
+	u, err := url.Parse(target) // validated already
+	if err != nil {
+		return err
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("conformance: cannot reach the provider at %s: %w", target, err)
+	}
+	return conn.Close()
 }
 
 // defineIt declares the Ginkgo spec of one case.

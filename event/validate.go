@@ -223,7 +223,7 @@ func (e *Event) checkExtension(vs *violations, i int, x *Extension) {
 			checkString(vs, x.Name, v.s)
 		}
 	case extSequence:
-		if documentedType(vs, x.Name, "EXT-SEQUENCE-1", v.kind == KindString) {
+		if documentedType(vs, x.Name, "EXT-SEQUENCE-1", v.kind == KindString && v.s != "") {
 			checkString(vs, x.Name, v.s)
 		}
 	default:

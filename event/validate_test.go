@@ -77,6 +77,7 @@ func TestValidate(t *testing.T) {
 			e.SetExtension("traceparent", String("00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"))
 		}, []string{"EXT-DISTTRACE-2"}},
 		{"partitionkey empty", func(e *Event) { e.SetExtension("partitionkey", String("")) }, []string{"EXT-PARTITION-1"}},
+		{"sequence empty", func(e *Event) { e.SetExtension("sequence", String("")) }, []string{"EXT-SEQUENCE-1"}},
 		{"two problems", func(e *Event) { e.SetID(""); e.SetSubject("") }, []string{"CORE-ATTR-ID-2", "CORE-ATTR-SUBJECT-1"}},
 		{"empty event", func(e *Event) { *e = Event{} }, []string{"CORE-ATTR-ID-1", "CORE-ATTR-SOURCE-1", "CORE-ATTR-SPECVERSION-1", "CORE-ATTR-TYPE-1"}},
 		{"unsorted extensions", func(e *Event) {

@@ -57,13 +57,10 @@ func (t *tlsFlags) addListenFlags(cmd *cobra.Command) {
 // clientFlag returns the first client-side TLS flag given, or "" when
 // there is none.
 func (t *tlsFlags) clientFlag() string {
+	if f := t.clientOnlyFlag(); f != "" {
+		return f
+	}
 	switch {
-	case t.enable:
-		return "--tls"
-	case t.ca != "":
-		return "--tls-ca"
-	case t.serverName != "":
-		return "--tls-server-name"
 	case t.cert != "":
 		return "--tls-cert"
 	case t.key != "":

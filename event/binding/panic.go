@@ -28,10 +28,16 @@ func (e *PanicError) Error() string {
 // Call runs h.Handle(ctx, e) and returns a *PanicError if it panics.
 // Transports call handlers through it.
 func Call(ctx context.Context, h Handler, e *event.Event) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
+	defer Recover(&err)
 	return h.Handle(ctx, e)
+}
+
+// Recover turns a panic into a *PanicError in *err when it is deferred,
+// as [Call] does, by a function that calls a handler of another shape (a
+// replier, say): defer binding.Recover(&err).
+func Recover(err *error) {
+	if v := recover(); v != nil { //nolint:revive // Recover is the deferred function itself
+
+		*err = &PanicError{Value: v, Stack: debug.Stack()}
+	}
 }

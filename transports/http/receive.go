@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -380,10 +379,6 @@ func firstNonSpace(b []byte) int {
 
 // callReplier is [binding.Call] for a [Replier].
 func callReplier(ctx context.Context, rep Replier, e, reply *event.Event) (ok bool, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			ok, err = false, &binding.PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
+	defer binding.Recover(&err)
 	return rep.HandleReply(ctx, e, reply)
 }

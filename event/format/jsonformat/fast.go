@@ -153,36 +153,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			if c != '"' || seen&(1<<idx) != 0 {
 				return false
 			}
-			// The string, a word at a time to its first special byte;
-			// plainString decides everything else.
-			end := i + 1
-			for {
-				if end+16 > len(in) {
-					end = plainString(in, i+1)
-					break
-				}
-				// Two words a step: values are mostly longer than eight
-				// bytes.
-				w := load64At(in, end)
-				m := firstSpecial(w)
-				w2 := load64At(in, end+8)
-				m2 := firstSpecial(w2)
-				if m|m2 == 0 {
-					end += 16
-					continue
-				}
-				if m == 0 {
-					w, m = w2, m2
-					end += 8
-				}
-				t := bits.TrailingZeros64(m)
-				if byte(w>>(uint(t)-7)) == '"' {
-					end += t >> 3
-				} else {
-					end = plainString(in, i+1)
-				}
-				break
-			}
+			end := plainString(in, i+1)
 			if end < 0 {
 				return false
 			}

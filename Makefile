@@ -167,7 +167,7 @@ bench-http: ## HTTP receivers vs sdk-go and bare net/http and fasthttp (table; J
 
 # The MQTT binding's user-property decoder joins the fuzz smoke.
 FUZZ_TARGETS += ./transports/mqtt:FuzzDecodeUserProperties
-FUZZ_TARGETS += ./event/format/jsonformat:FuzzFastPathAgrees ./event/format/jsonformat:FuzzSkipValueAgrees
+FUZZ_TARGETS += ./event/format/jsonformat:FuzzFastPathAgrees ./event/format/jsonformat:FuzzSkipValueAgrees ./event/format/jsonformat:FuzzStops
 
 .PHONY: bench-grpc
 bench-grpc: ## gRPC Stream throughput between two processes vs a bare gRPC stream

@@ -19,11 +19,12 @@ import (
 // and data, and an extension slice unless e already has the capacity.
 func Decode(b []byte, e *event.Event) error {
 	var d decoder
+	d.init(b)
 	return d.decode(b, e)
 }
 
+// decode is Decode on an initialised decoder.
 func (d *decoder) decode(b []byte, e *event.Event) error {
-	d.init(b)
 	e.Reset()
 	ext := e.Extensions()[:0]
 	if err := d.event(e, ext, -1); err != nil {
@@ -47,11 +48,12 @@ func (d *decoder) decode(b []byte, e *event.Event) error {
 // is capped, so appending to one never touches another).
 func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
+	d.init(b)
 	return d.decodeBatch(b, dst)
 }
 
+// decodeBatch is DecodeBatch on an initialised decoder.
 func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
-	d.init(b)
 	if d.peek() != '[' {
 		return dst, d.errAt(d.pos, "JSON-BATCH-3", "a batch must be a JSON array of events")
 	}
@@ -116,17 +118,39 @@ type decoder struct {
 	// value; the arena is never reallocated, no region is written after a
 	// string or slice points into it, and regions never overlap.
 	arena []byte
-	vs    []event.Violation
+	// The input's stop index (stops.go) is stopBuf[:nStops] when it
+	// fits there, else bigStops.
+	stopBuf  [64]uint64
+	nStops   int
+	bigStops []uint64
+	vs       []event.Violation
 	// general turns fastMembers off, for the tests that compare it with
 	// the general path.
 	general bool
 }
 
+// init prepares d for input b.
 func (d *decoder) init(b []byte) {
 	d.in = b
 	arena := make([]byte, len(b)) // with the copy below: no zeroing
 	copy(arena, b)
 	d.arena = arena
+	n := stopWords(len(b))
+	d.nStops, d.bigStops = n, nil
+	if n > len(d.stopBuf) {
+		d.bigStops = make([]uint64, n)
+	}
+	buildStops(b, d.stops())
+}
+
+// stops returns the input's stop index. Kept in the decoder rather than
+// in a slice field pointing into it, so that a decoder stays on its
+// caller's stack (the index of inputs up to 4 KiB costs no allocation).
+func (d *decoder) stops() []uint64 {
+	if d.bigStops != nil {
+		return d.bigStops
+	}
+	return d.stopBuf[:d.nStops]
 }
 
 func (d *decoder) result() error {

@@ -47,6 +47,7 @@ const (
 func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) bool {
 	in := d.in
 	arena := d.arena // a copy of in, same length: strings point into it
+	stops := d.stops()
 	i := d.pos
 	seen := uint16(0) // o.seen, kept here until the end
 	for {
@@ -153,7 +154,10 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			if c != '"' || seen&(1<<idx) != 0 {
 				return false
 			}
-			end := plainString(in, i+1)
+			end := stopInWord(stops, i+1)
+			if end < 0 || in[end] != '"' {
+				end = plainString(in, stops, i+1)
+			}
 			if end < 0 {
 				return false
 			}
@@ -221,7 +225,11 @@ func (d *decoder) fastExtension(ext *[]event.Extension, i int) int {
 	var v event.Value
 	switch c := in[i]; {
 	case c == '"':
-		e := plainString(in, i+1)
+		stops := d.stops()
+		e := stopInWord(stops, i+1)
+		if e < 0 || in[e] != '"' {
+			e = plainString(in, stops, i+1)
+		}
 		if e < 0 {
 			return -1
 		}
@@ -261,40 +269,31 @@ func (d *decoder) fastExtension(ext *[]event.Extension, i int) int {
 }
 
 // plainString returns the index of the closing quote of the string whose
-// contents start at in[i], or -1 if the string is malformed, holds an
-// escape. A string without escapes is taken exactly as scanString takes
-// it, UTF-8 included.
-func plainString(in []byte, i int) int {
-	start := i
-	for i+16 <= len(in) {
-		w := load64At(in, i)
-		m := firstSpecial(w)
-		w2 := load64At(in, i+8)
-		m2 := firstSpecial(w2)
-		if m|m2 == 0 {
-			i += 16
-			continue
-		}
-		if m == 0 {
-			w, m = w2, m2
-			i += 8
-		}
-		if t := bits.TrailingZeros64(m); byte(w>>(uint(t)-7)) == '"' {
-			return i + t>>3
-		}
-		return scanEnd(in, start)
+// contents start at in[i], or -1 if the string is malformed or holds an
+// escape; stops is in's stop index. A string without escapes is taken
+// exactly as scanString takes it, UTF-8 included: the first stop byte is
+// the closing quote, or scanString decides. Callers try stopInWord first,
+// which finds most closing quotes without a call.
+func plainString(in []byte, stops []uint64, i int) int {
+	j := stopInWord(stops, i)
+	if j < 0 {
+		j = nextStopFrom(stops, i>>6+1)
 	}
-	for i+8 <= len(in) {
-		w := load64At(in, i)
-		if m := firstSpecial(w); m != 0 {
-			if t := bits.TrailingZeros64(m); byte(w>>(uint(t)-7)) == '"' {
-				return i + t>>3
-			}
-			break
-		}
-		i += 8
+	if j >= 0 && in[j] == '"' {
+		return j
 	}
-	return scanEnd(in, start)
+	return scanEnd(in, i)
+}
+
+// stopInWord returns the index of the first stop byte at or after i in
+// i's word of the stop index, or -1 if there is none.
+func stopInWord(stops []uint64, i int) int {
+	if k := i >> 6; k < len(stops) {
+		if w := stops[k] >> (i & 63); w != 0 {
+			return i + bits.TrailingZeros64(w)
+		}
+	}
+	return -1
 }
 
 // scanEnd is plainString's general case: scanString decides, and an

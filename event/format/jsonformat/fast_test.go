@@ -73,6 +73,7 @@ func decodeBoth(t *testing.T, in string) {
 	general.SetExtension("stale", event.Integer(1))
 	errFast := Decode(atAllocationEnd(in), &fast)
 	g := decoder{general: true}
+	g.init([]byte(in))
 	errGeneral := g.decode([]byte(in), &general)
 	if !reflect.DeepEqual(errFast, errGeneral) {
 		t.Fatalf("%q:\n fast path error    %v\n general path error %v", in, errFast, errGeneral)
@@ -85,6 +86,7 @@ func decodeBoth(t *testing.T, in string) {
 	batch := "[" + eventtest.Typical + "," + in + "," + typicalEvent + "]"
 	fastEvents, errFast := DecodeBatch(atAllocationEnd(batch), nil)
 	g = decoder{general: true}
+	g.init([]byte(batch))
 	generalEvents, errGeneral := g.decodeBatch([]byte(batch), nil)
 	if !reflect.DeepEqual(errFast, errGeneral) || len(fastEvents) != len(generalEvents) {
 		t.Fatalf("batch with %q:\n fast path    %d events, %v\n general path %d events, %v",

@@ -17,10 +17,11 @@ import (
 // attributes, a traceparent extension and a small JSON object as data.
 const typical = eventtest.Typical
 
-func batchOf(n int) []byte {
+// batchOf returns a batch of n copies of doc, each with an id of its own.
+func batchOf(doc string, n int) []byte {
 	parts := make([]string, n)
 	for i := range parts {
-		parts[i] = strings.Replace(typical, "7f6c9f2e", strconv.Itoa(10000000+i), 1)
+		parts[i] = strings.Replace(doc, "7f6c9f2e", strconv.Itoa(10000000+i), 1)
 	}
 	return []byte("[" + strings.Join(parts, ",") + "]")
 }
@@ -126,9 +127,16 @@ func BenchmarkValidate(b *testing.B) {
 	})
 }
 
-func BenchmarkDecodeBatch(b *testing.B) {
+// BenchmarkDecodeBatch decodes a batch of 100 typical events.
+func BenchmarkDecodeBatch(b *testing.B) { benchmarkDecodeBatch(b, typical) }
+
+// BenchmarkDecodeBatchLarge decodes a batch of 100 events with the larger
+// data of eventtest.Large.
+func BenchmarkDecodeBatchLarge(b *testing.B) { benchmarkDecodeBatch(b, eventtest.Large) }
+
+func benchmarkDecodeBatch(b *testing.B, doc string) {
 	const n = 100
-	in := batchOf(n)
+	in := batchOf(doc, n)
 	b.Run("openevents", func(b *testing.B) {
 		dst := make([]event.Event, 0, n)
 		b.ReportAllocs()

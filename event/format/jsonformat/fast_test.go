@@ -40,6 +40,7 @@ func mutations(docs ...string) []string {
 // refuse, besides the test corpus.
 var fastPathDocs = []string{
 	eventtest.Typical,
+	eventtest.Large,
 	typicalEvent,
 	`{"specversion":"1.0","id":"1","source":"/s","type":"t","dataschema":"https://x/s","zz":-123456789,"ab":true,"m":false,"data":"x"}`,
 	`{ "specversion" : "1.0" , "id" : "é" , "source" : "/s" , "type" : "t" , "b" : 0 , "a" : "x" , "data" : [ 1 , 2 ] }`,

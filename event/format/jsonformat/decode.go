@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/openevents/openevents/event"
@@ -20,7 +21,9 @@ import (
 func Decode(b []byte, e *event.Event) error {
 	var d decoder
 	d.init(b)
-	return d.decode(b, e)
+	err := d.decode(b, e)
+	d.release()
+	return err
 }
 
 // decode is Decode on an initialised decoder.
@@ -49,7 +52,9 @@ func (d *decoder) decode(b []byte, e *event.Event) error {
 func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
 	d.init(b)
-	return d.decodeBatch(b, dst)
+	dst, err := d.decodeBatch(b, dst)
+	d.release()
+	return dst, err
 }
 
 // decodeBatch is DecodeBatch on an initialised decoder.
@@ -119,10 +124,11 @@ type decoder struct {
 	// string or slice points into it, and regions never overlap.
 	arena []byte
 	// The input's stop index (stops.go) is stopBuf[:nStops] when it
-	// fits there, else bigStops.
-	stopBuf  [64]uint64
+	// fits there, else bigStops, from stopsPool (*pooled).
+	stopBuf  [32]uint64
 	nStops   int
 	bigStops []uint64
+	pooled   *[]uint64
 	vs       []event.Violation
 	// general turns fastMembers off, for the tests that compare it with
 	// the general path.
@@ -138,14 +144,32 @@ func (d *decoder) init(b []byte) {
 	n := stopWords(len(b))
 	d.nStops, d.bigStops = n, nil
 	if n > len(d.stopBuf) {
-		d.bigStops = make([]uint64, n)
+		p, _ := stopsPool.Get().(*[]uint64)
+		if p == nil || cap(*p) < n {
+			s := make([]uint64, n)
+			p = &s
+		}
+		d.pooled, d.bigStops = p, (*p)[:n]
 	}
 	buildStops(b, d.stops())
 }
 
+// stopsPool recycles the stop indexes of inputs too large for a decoder's
+// stopBuf: no decoded event points into an index, so it can serve the
+// next decode. Indexes of inputs over 4 MiB are left to the collector.
+var stopsPool sync.Pool // of *[]uint64
+
+// release returns d's stop index to stopsPool; d is done.
+func (d *decoder) release() {
+	if p := d.pooled; p != nil && cap(*p) <= 1<<16 {
+		d.pooled, d.bigStops = nil, nil
+		stopsPool.Put(p)
+	}
+}
+
 // stops returns the input's stop index. Kept in the decoder rather than
 // in a slice field pointing into it, so that a decoder stays on its
-// caller's stack (the index of inputs up to 4 KiB costs no allocation).
+// caller's stack (the index of inputs up to 2 KiB costs no allocation).
 func (d *decoder) stops() []uint64 {
 	if d.bigStops != nil {
 		return d.bigStops

@@ -39,17 +39,22 @@ const (
 // the closing '}' and returns true.
 //
 // For anything else it returns false, having changed nothing but e's
-// attributes and the unused capacity of ext: the caller resets e and
+// extensions and the unused capacity of ext: the caller resets e and
 // decodes the object again by the general path, which finds and reports
 // whatever made this one give up. So this path never reports an error,
 // and an event it accepts is the event the general path would build, with
 // the same offsets in o (TestFastPathAgrees).
 func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) bool {
-	in := d.in
-	arena := d.arena // a copy of in, same length: strings point into it
+	// The fast path reads the arena rather than the input: the strings
+	// it keeps point into the arena, and one slice fewer leaves more
+	// registers for the loop. The arena equals the input from this
+	// object on, as nothing writes an arena region before its value is
+	// decoded (d.arena), and this path writes nothing.
+	in := d.arena
 	stops := d.stops()
 	i := d.pos
 	seen := uint16(0) // o.seen, kept here until the end
+	var core [8]string // the values of the core attributes in seen
 	for {
 		var c byte     // the byte at i
 		var valPos int // where the value starts
@@ -67,7 +72,8 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 		}
 		var w, w2 uint64 // in[i+1:i+17] as little-endian words
 		if len(in)-i > 16 {
-			w, w2 = load64At(in, i+1), load64At(in, i+9)
+			b := in[i+1 : i+17 : i+17] // one bounds check for both words
+			w, w2 = load64At(b, 0), load64At(b, 8)
 		} else {
 			// Near the end of the input: zeros for the missing bytes.
 			// Every known name word ends in a quote, so they never
@@ -163,10 +169,17 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 			seen |= 1 << idx
 			o.offsets[idx] = valPos
-			raw := arena[i+1 : end]
-			v := unsafe.String(unsafe.SliceData(raw), len(raw))
+			// in[i+1:end] as a string; &in[i+1] is in bounds even for ""
+			// (it is the closing quote's byte).
+			core[idx] = unsafe.String(&in[i+1], end-i-1)
 			i = end + 1
-			setCore(e, idx, v)
+			// The common next step, a comma, taken here too: this path
+			// then loops back without passing the calls above, and the
+			// compiler keeps the loop's values in registers on it.
+			if i < len(in) && in[i] == ',' {
+				i++
+				continue
+			}
 		}
 		// After the value: the next member or the end of the object.
 	next:
@@ -187,12 +200,43 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 		case '}':
 			d.pos = i + 1
 			o.seen = seen
+			setCores(e, &core, seen)
 			if len(ext) > 0 {
 				e.SetSortedExtensions(ext)
 			}
 			return true
 		}
 		return false
+	}
+}
+
+// setCores sets e's core attributes whose bits (coreIndex) are in seen to
+// their values in core: straight-line code, cheaper than a setCore call
+// per attribute.
+func setCores(e *event.Event, core *[8]string, seen uint16) {
+	if seen&(1<<0) != 0 {
+		e.SetSpecVersion(core[0])
+	}
+	if seen&(1<<1) != 0 {
+		e.SetID(core[1])
+	}
+	if seen&(1<<2) != 0 {
+		e.SetSource(core[2])
+	}
+	if seen&(1<<3) != 0 {
+		e.SetType(core[3])
+	}
+	if seen&(1<<4) != 0 {
+		e.SetDataContentType(core[4])
+	}
+	if seen&(1<<5) != 0 {
+		e.SetDataSchema(core[5])
+	}
+	if seen&(1<<6) != 0 {
+		e.SetSubject(core[6])
+	}
+	if seen&(1<<7) != 0 {
+		e.SetTime(core[7])
 	}
 }
 
@@ -204,7 +248,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 // general path reports. It is a method of its own, apart from the loop
 // over the members, to keep that loop's variables in registers.
 func (d *decoder) fastExtension(ext *[]event.Extension, i int) int {
-	in := d.in
+	in := d.arena // as in fastMembers
 	start := i + 1
 	end := plainName(in, start)
 	if end < 0 {

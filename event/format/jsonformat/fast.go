@@ -53,7 +53,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	in := d.arena
 	stops := d.stops()
 	i := d.pos
-	seen := uint16(0) // o.seen, kept here until the end
+	seen := uint16(0)  // o.seen, kept here until the end
 	var core [8]string // the values of the core attributes in seen
 	for {
 		var c byte     // the byte at i

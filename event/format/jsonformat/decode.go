@@ -75,14 +75,16 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 				}
 				d.violate("JSON-BATCH-3", "", "/"+strconv.Itoa(i), start, "a batch element must be a JSON object (an event)")
 			} else {
-				dst = append(dst, event.Event{})
-				e := &dst[len(dst)-1]
+				// The event is built on the stack and copied into dst
+				// whole: while the collector marks, one bulk write
+				// barrier costs less than one per pointer written.
+				var e event.Event
 				if len(pool) == cap(pool) {
 					pool = make([]event.Extension, 0, 64)
 				}
 				base := len(pool)
-				if err := d.event(e, pool[base:base], i); err != nil {
-					return dst, err
+				if err := d.event(&e, pool[base:base], i); err != nil {
+					return append(dst, e), err
 				}
 				// d.event appended into pool's backing array when it
 				// fitted; otherwise it grew its own slice.
@@ -90,6 +92,7 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 					pool = pool[:base+len(x)]
 					e.SetSortedExtensions(pool[base : base+len(x) : base+len(x)])
 				}
+				dst = append(dst, e)
 			}
 			switch d.peek() {
 			case ',':

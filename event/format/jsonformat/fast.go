@@ -22,6 +22,8 @@ const (
 	wordEnttype = 'e' | 'n'<<8 | 't'<<16 | 't'<<24 | 'y'<<32 | 'p'<<40 | 'e'<<48 | '"'<<56
 	wordDatasch = 'd' | 'a'<<8 | 't'<<16 | 'a'<<24 | 's'<<32 | 'c'<<40 | 'h'<<48 | 'e'<<56 // + "ma\""
 	wordMa      = 'm' | 'a'<<8 | '"'<<16
+	wordTracepa = 't' | 'r'<<8 | 'a'<<16 | 'c'<<24 | 'e'<<32 | 'p'<<40 | 'a'<<48 | 'r'<<56 // + "ent\""
+	wordEnt     = 'e' | 'n'<<8 | 't'<<16 | '"'<<24
 
 	mask3 = 1<<24 - 1
 	mask4 = 1<<32 - 1
@@ -102,11 +104,17 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 				idx, i = 1, i+4
 			}
 		case 't':
-			switch w & mask5 {
-			case wordType:
+			switch {
+			case w&mask5 == wordType:
 				idx, i = 3, i+6
-			case wordTime:
+			case w&mask5 == wordTime:
 				idx, i = 7, i+6
+			case w == wordTracepa && w2&mask4 == wordEnt:
+				// The most common extension: its name needs no check.
+				if i = d.fastExtension(&ext, i, i+12); i < 0 {
+					return false
+				}
+				goto next
 			}
 		case 'd':
 			switch {
@@ -119,7 +127,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 		}
 		if idx < 0 {
-			if i = d.fastExtension(&ext, i); i < 0 {
+			if i = d.fastExtension(&ext, i, -1); i < 0 {
 				return false
 			}
 			goto next
@@ -157,7 +165,8 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			o.data = span{valPos, end, true}
 			i = end
 		default:
-			if c != '"' || seen&(1<<idx) != 0 {
+			bit := uint16(1) << (idx & 7) // idx < 8 here; the mask spares checks
+			if c != '"' || seen&bit != 0 {
 				return false
 			}
 			end := stopInWord(stops, i+1)
@@ -167,11 +176,11 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			if end < 0 {
 				return false
 			}
-			seen |= 1 << idx
-			o.offsets[idx] = valPos
+			seen |= bit
+			o.offsets[idx&7] = valPos
 			// in[i+1:end] as a string; &in[i+1] is in bounds even for ""
 			// (it is the closing quote's byte).
-			core[idx] = unsafe.String(&in[i+1], end-i-1)
+			core[idx&7] = unsafe.String(&in[i+1], end-i-1)
 			i = end + 1
 			// The common next step, a comma, taken here too: this path
 			// then loops back without passing the calls above, and the
@@ -241,18 +250,20 @@ func setCores(e *event.Event, core *[8]string, seen uint16) {
 }
 
 // fastExtension is fastMembers for the extension member whose name's
-// opening quote is in[i]: a legal plain name (plainName), a colon, and a
-// string without escapes, a boolean or a small integer. It inserts the
-// extension into *ext, kept sorted, and returns the index after the value,
-// or -1 for any other name or value or a duplicate name, which the
-// general path reports. It is a method of its own, apart from the loop
-// over the members, to keep that loop's variables in registers.
-func (d *decoder) fastExtension(ext *[]event.Extension, i int) int {
+// opening quote is in[i]: a legal plain name (plainName; end is the index
+// of its closing quote when the caller has matched the name, else -1), a
+// colon, and a string without escapes, a boolean or a small integer. It
+// inserts the extension into *ext, kept sorted, and returns the index
+// after the value, or -1 for any other name or value or a duplicate name,
+// which the general path reports. It is a method of its own, apart from
+// the loop over the members, to keep that loop's variables in registers.
+func (d *decoder) fastExtension(ext *[]event.Extension, i, end int) int {
 	in := d.arena // as in fastMembers
 	start := i + 1
-	end := plainName(in, start)
 	if end < 0 {
-		return -1
+		if end = plainName(in, start); end < 0 {
+			return -1
+		}
 	}
 	name := d.view(start, end)
 	if i = end + 1; i >= len(in) || in[i] != ':' {

@@ -6,14 +6,8 @@ import "math/bits"
 // scan must stop at that byte: '"', '\\', a control byte (< 0x20) or a
 // non-ASCII byte (>= 0x80), the bytes firstSpecial and specials mark. Bit
 // k&63 of word k>>6 stands for byte k; bits past the end of the input are
-// clear. The decoder builds it before it decodes, 64 bytes at a time, so finding the end of a plain string is a word
-// lookup rather than a scan.
-
-// isStop is the definition of a stop byte, for the tail of an input and
-// for tests.
-func isStop(c byte) bool {
-	return c == '"' || c == '\\' || c < 0x20 || c >= 0x80
-}
+// clear. The decoder builds it before it decodes, 64 bytes at a time, so
+// finding the end of a plain string is a word lookup rather than a scan.
 
 // stopWords returns how many index words an input of n bytes needs.
 func stopWords(n int) int { return (n + 63) >> 6 }

@@ -6,6 +6,12 @@ import (
 	"testing"
 )
 
+// isStop is the definition of a stop byte, which every implementation of
+// the stop index is tested against.
+func isStop(c byte) bool {
+	return c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+}
+
 // wantStops is the stop index of in by the definition, a byte at a time.
 func wantStops(in []byte) []uint64 {
 	out := make([]uint64, stopWords(len(in)))

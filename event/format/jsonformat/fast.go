@@ -40,8 +40,8 @@ const (
 // It then sets e's attributes and extensions, fills o, leaves d.pos after
 // the closing '}' and returns true.
 //
-// For anything else it returns false, having changed nothing but e's
-// extensions and the unused capacity of ext: the caller resets e and
+// For anything else it returns false, having changed nothing but the
+// unused capacity of ext: the caller resets e and
 // decodes the object again by the general path, which finds and reports
 // whatever made this one give up. So this path never reports an error,
 // and an event it accepts is the event the general path would build, with
@@ -182,13 +182,6 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			// (it is the closing quote's byte).
 			core[idx&7] = unsafe.String(&in[i+1], end-i-1)
 			i = end + 1
-			// The common next step, a comma, taken here too: this path
-			// then loops back without passing the calls above, and the
-			// compiler keeps the loop's values in registers on it.
-			if i < len(in) && in[i] == ',' {
-				i++
-				continue
-			}
 		}
 		// After the value: the next member or the end of the object.
 	next:

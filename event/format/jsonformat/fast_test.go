@@ -119,6 +119,14 @@ func TestFastPathAgrees(t *testing.T) {
 	for _, in := range docs {
 		decodeBoth(t, in)
 	}
+	// The common documents at every offset from the stop index's 64-byte
+	// words, so that each string ends in the word it starts in and in a
+	// later one.
+	for pad := range 64 {
+		for _, doc := range fastPathDocs[:3] {
+			decodeBoth(t, strings.Repeat(" ", pad)+doc)
+		}
+	}
 	// Extension names and values at the edges of the fast path's word
 	// loads, and integers at the edges of its digit count.
 	for n := 0; n <= 18; n++ {

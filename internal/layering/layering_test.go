@@ -74,8 +74,8 @@ var rules = []rule{
 	{
 		pkgs:   []string{"event/format/..."},
 		except: []string{"event/format/protoformat/..."},
-		allow:  concat(eventCore, "event/format/...", "golang.org/x/sys/cpu"),
-		why:    "imports must point down: a format imports only event, spec, the standard library and golang.org/x/sys/cpu (protobuf only in protoformat), see DESIGN.md Layout",
+		allow:  concat(eventCore, "event/format/..."),
+		why:    "imports must point down: a format imports only event, spec and the standard library (protobuf only in protoformat), see DESIGN.md Layout",
 	},
 	{
 		pkgs:  []string{"event/format/protoformat/..."},

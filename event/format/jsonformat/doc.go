@@ -37,7 +37,7 @@
 // so the result and every error are the same either way. Before decoding,
 // the input gets a stop index, one bit per byte marking the bytes a string
 // scan stops at (quote, backslash, control, non-ASCII), built 64 bytes at
-// a time (AVX2 or SSE2 assembly on amd64, portable Go elsewhere, all three
+// a time (SSE2 assembly on amd64, portable Go elsewhere, both
 // tested against the byte-wise definition); the fast path finds the end of
 // a plain string by looking at one word of it. The index of an input over
 // 2 KiB comes from a sync.Pool and goes back to it when the call returns.

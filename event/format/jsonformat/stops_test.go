@@ -2,8 +2,12 @@ package jsonformat
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/openevents/openevents/event/eventtest"
 )
 
 // isStop is the definition of a stop byte, which every implementation of
@@ -151,5 +155,47 @@ func BenchmarkBuildStops(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	for b.Loop() {
 		buildStops(in, stops)
+	}
+}
+
+// TestPooledStopsConcurrent decodes batches large enough to take their
+// stop index from stopsPool, from several goroutines at once, each batch
+// with ids of its own: an index handed to two decoders at once, or
+// returned while still in use, would mix up their events (and -race
+// would report it).
+func TestPooledStopsConcurrent(t *testing.T) {
+	const workers, rounds, n = 4, 20, 30
+	done := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for r := range rounds {
+				parts := make([]string, n)
+				for i := range parts {
+					parts[i] = strings.Replace(eventtest.Typical, "7f6c9f2e", fmt.Sprintf("%02d%02d%04d", w, r, i), 1)
+				}
+				batch := []byte("[" + strings.Join(parts, ",") + "]")
+				if len(batch) <= 64*len(decoder{}.stopBuf) {
+					done <- fmt.Errorf("batch of %d bytes fits the decoder's own index; the test needs the pool", len(batch))
+					return
+				}
+				events, err := DecodeBatch(batch, nil)
+				if err != nil || len(events) != n {
+					done <- fmt.Errorf("worker %d round %d: %d events, %v", w, r, len(events), err)
+					return
+				}
+				for i := range events {
+					if want := fmt.Sprintf("%02d%02d%04d", w, r, i); !strings.HasPrefix(events[i].ID(), want) {
+						done <- fmt.Errorf("worker %d round %d event %d: id %q, want prefix %q", w, r, i, events[i].ID(), want)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range workers {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }

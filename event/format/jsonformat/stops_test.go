@@ -180,7 +180,7 @@ func TestPooledStopsConcurrent(t *testing.T) {
 				}
 				events, err := DecodeBatch(batch, nil)
 				if err != nil || len(events) != n {
-					done <- fmt.Errorf("worker %d round %d: %d events, %v", w, r, len(events), err)
+					done <- fmt.Errorf("worker %d round %d: %d events, %w", w, r, len(events), err)
 					return
 				}
 				for i := range events {

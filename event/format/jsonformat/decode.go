@@ -63,7 +63,7 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 		return dst, d.errAt(d.pos, "JSON-BATCH-3", "a batch must be a JSON array of events")
 	}
 	d.pos++
-	var pool []event.Extension
+	pool := d.extPool[:0]
 	if d.peek() == ']' {
 		d.pos++
 	} else {
@@ -91,6 +91,7 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 				if x := e.Extensions(); len(x) > 0 && cap(pool)-base >= len(x) && &pool[:base+1][base] == &x[0] {
 					pool = pool[:base+len(x)]
 					e.SetSortedExtensions(pool[base : base+len(x) : base+len(x)])
+					d.extUsed += len(x)
 				}
 				dst = append(dst, e)
 			}
@@ -121,11 +122,18 @@ type decoder struct {
 	// arena is a copy of the input that holds every string and data of
 	// the decoded events: a value without escapes is a view of its own
 	// bytes in the copy, and an escaped string or base64 text is decoded
-	// over its own raw bytes there, which it never outgrows (the decoder
-	// reads from in, never from the arena). One copy replaces a copy per
-	// value; the arena is never reallocated, no region is written after a
-	// string or slice points into it, and regions never overlap.
+	// over its own raw bytes there, which it never outgrows (the general
+	// path reads from in; the fast path reads the arena, but only ahead
+	// of anything written). One copy replaces a copy per value; the arena
+	// is never reallocated during a call, no region is written after a
+	// string or slice points into it, and regions never overlap. A
+	// [Decoder] sets arena to its kept buffer before init, which reuses
+	// it when it is large enough.
 	arena []byte
+	// extPool is the first chunk of a batch's extensions (a Decoder's
+	// kept one, else none); extUsed counts the extensions put in chunks.
+	extPool []event.Extension
+	extUsed int
 	// The input's stop index (stops.go) is stopBuf[:nStops] when it
 	// fits there, else bigStops, from stopsPool (*pooled).
 	stopBuf  [32]uint64
@@ -141,9 +149,14 @@ type decoder struct {
 // init prepares d for input b.
 func (d *decoder) init(b []byte) {
 	d.in = b
-	arena := make([]byte, len(b)) // with the copy below: no zeroing
-	copy(arena, b)
-	d.arena = arena
+	if cap(d.arena) >= len(b) { // a Decoder's buffer
+		d.arena = d.arena[:len(b)]
+		copy(d.arena, b)
+	} else {
+		arena := make([]byte, len(b)) // with the copy below: no zeroing
+		copy(arena, b)
+		d.arena = arena
+	}
 	n := stopWords(len(b))
 	d.nStops, d.bigStops = n, nil
 	if n > len(d.stopBuf) {

@@ -2,6 +2,8 @@ package jsonformat
 
 import (
 	"encoding/json"
+	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/openevents/openevents/event"
@@ -56,8 +58,21 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`[` + obj("") + `,` + obj(`"a":1`) + `]`))
 	f.Add([]byte(`[1,` + obj("") + `]`))
+	var dec Decoder // reused across inputs, as a receive loop would
+	var mu sync.Mutex
 	f.Fuzz(func(t *testing.T, in []byte) {
 		events, err := DecodeBatch(in, nil)
+		mu.Lock()
+		reused, rerr := dec.DecodeBatch(in, nil)
+		if !reflect.DeepEqual(rerr, err) || len(reused) != len(events) {
+			t.Fatalf("%q: Decoder gave %d events, %v; DecodeBatch %d, %v", in, len(reused), rerr, len(events), err)
+		}
+		for i := range events {
+			if !reused[i].Equal(&events[i]) {
+				t.Fatalf("%q: Decoder's event %d differs", in, i)
+			}
+		}
+		mu.Unlock()
 		if err != nil {
 			return
 		}

@@ -28,7 +28,11 @@
 // into binary data (V03-SCHEMAURL-1, V03-DATACONTENTENCODING-1).
 //
 // Decoders never retain the input: the strings and data of a decoded event
-// live in one buffer allocated per call (per batch for [DecodeBatch]).
+// live in one buffer allocated per call (per batch for [DecodeBatch]). A
+// [Decoder] keeps that buffer and reuses it from call to call, so a warm
+// one decodes without allocating; what it decodes lives until its next
+// call, so it suits receive loops that are done with each event (or
+// Clone it) before decoding the next.
 //
 // Events of the common shape (core attributes and data under their plain
 // names, string values without escapes, extensions with plain names and

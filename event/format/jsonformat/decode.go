@@ -75,16 +75,14 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 				}
 				d.violate("JSON-BATCH-3", "", "/"+strconv.Itoa(i), start, "a batch element must be a JSON object (an event)")
 			} else {
-				// The event is built on the stack and copied into dst
-				// whole: while the collector marks, one bulk write
-				// barrier costs less than one per pointer written.
-				var e event.Event
+				dst = append(dst, event.Event{})
+				e := &dst[len(dst)-1]
 				if len(pool) == cap(pool) {
 					pool = make([]event.Extension, 0, 64)
 				}
 				base := len(pool)
-				if err := d.event(&e, pool[base:base], i); err != nil {
-					return append(dst, e), err
+				if err := d.event(e, pool[base:base], i); err != nil {
+					return dst, err
 				}
 				// d.event appended into pool's backing array when it
 				// fitted; otherwise it grew its own slice.
@@ -93,7 +91,6 @@ func (d *decoder) decodeBatch(b []byte, dst []event.Event) ([]event.Event, error
 					e.SetSortedExtensions(pool[base : base+len(x) : base+len(x)])
 					d.extUsed += len(x)
 				}
-				dst = append(dst, e)
 			}
 			switch d.peek() {
 			case ',':

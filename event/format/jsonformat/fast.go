@@ -41,11 +41,11 @@ const (
 // the closing '}' and returns true.
 //
 // For anything else it returns false, having changed nothing but the
-// unused capacity of ext: the caller resets e and
-// decodes the object again by the general path, which finds and reports
-// whatever made this one give up. So this path never reports an error,
-// and an event it accepts is the event the general path would build, with
-// the same offsets in o (TestFastPathAgrees).
+// unused capacity of ext: the caller resets e and decodes the object again
+// by the general path, which finds and reports whatever made this one give
+// up. So this path never reports an error, and an event it accepts is the
+// event the general path would build, with the same offsets in o
+// (TestFastPathAgrees).
 func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) bool {
 	// The fast path reads the arena rather than the input: the strings
 	// it keeps point into the arena, and one slice fewer leaves more

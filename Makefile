@@ -82,8 +82,14 @@ fuzz: ## Fuzz each of FUZZ_TARGETS for FUZZTIME (a smoke test, default 100000 ex
 	done
 
 .PHONY: bench
-bench: bench-http bench-grpc bench-mqtt ## Every benchmark: codecs (bench.out), then HTTP, gRPC and MQTT against their baselines
+bench: bench-json bench-http bench-grpc bench-mqtt ## Every benchmark: codecs (bench.out), then HTTP, gRPC and MQTT against their baselines
 	$(GO) test -run='^$$' -bench=. -benchmem ./event/... | tee bench.out
+
+.PHONY: bench-json
+bench-json: ## The JSON codecs vs sdk-go's, interleaved rounds on one core (table; JSON in reports/)
+	$(GO) build -o bin/ce ./cmd/ce
+	@mkdir -p reports
+	bin/ce bench json --json reports/bench-json.json
 
 .PHONY: build
 build: ## Build the ce command into bin/ce

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,22 +13,23 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const benchLong = `Bench measures a binding end to end on this machine, always beside a
-baseline measured in the same run, and prints events/s, latency
-percentiles and the ratio to the baseline. Every load targets loopback
+const benchLong = `Bench measures the JSON codecs, or a binding end to end, on this machine,
+always beside a baseline measured in the same run, and prints events/s
+(or ns/op) and the ratio to the baseline. Every load targets loopback
 and is bounded in count and time.`
 
-// newBenchCommand groups the per-binding benchmarks; each binding adds
-// its subcommand through newBenchXCommand in its transport_X.go file
-// (nil while the binding is not in this build).
+// newBenchCommand groups the benchmarks: the JSON codecs (bench_json.go)
+// and one per binding, which each binding adds through newBenchXCommand
+// in its transport_X.go file (nil while the binding is not in this build).
 func newBenchCommand(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure a binding's throughput against a baseline (loopback only)",
+		Short: "Measure the codecs or a binding against a baseline (loopback only)",
 		Long:  benchLong,
 		Args:  cobra.NoArgs,
 	}
 	for _, sub := range []*cobra.Command{
+		newBenchJSONCommand(stdout, stderr),
 		newBenchHTTPCommand(stdout, stderr),
 		newBenchGRPCCommand(stdout, stderr),
 		newBenchMQTTCommand(stdout, stderr),
@@ -73,4 +75,13 @@ func startBenchChild(ctx context.Context, bindingName, kind string) (string, fun
 		return "", nil, fmt.Errorf("the %s %s child did not report its address (%q): %w", bindingName, kind, line, err)
 	}
 	return addr, stop, nil
+}
+
+// writeBenchJSON writes a bench report to path as indented JSON.
+func writeBenchJSON(path string, report any) error {
+	b, err := json.MarshalIndent(report, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }

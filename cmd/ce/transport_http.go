@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -348,11 +346,7 @@ func runBenchHTTP(ctx context.Context, stdout, stderr io.Writer, o *benchHTTPOpt
 		}
 	}
 	if o.jsonOut != "" {
-		b, err := json.MarshalIndent(&rep, "", "  ")
-		if err != nil {
-			return failure(err)
-		}
-		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+		if err := writeBenchJSON(o.jsonOut, &rep); err != nil {
 			return failure(err)
 		}
 		fmt.Fprintf(&out, "\nwrote %s\n", o.jsonOut)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -245,11 +244,7 @@ func runBenchMQTT(ctx context.Context, stdout io.Writer, o *benchMQTTOptions) er
 		}
 	}
 	if o.jsonOut != "" {
-		b, err := json.MarshalIndent(report, "", "  ")
-		if err != nil {
-			return failure(err)
-		}
-		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+		if err := writeBenchJSON(o.jsonOut, report); err != nil {
 			return failure(err)
 		}
 	}

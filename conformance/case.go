@@ -78,7 +78,15 @@ type Request struct {
 	Body       string          `json:"body"`
 	BodyJSON   json.RawMessage `json:"bodyJSON"`
 	BodyBase64 string          `json:"bodyBase64"`
+	// PadTo, when set, makes the body exactly that many bytes long: the
+	// body holds padMark once, which is replaced by as many 'x' as it
+	// takes (for the size-limit cases, whose bodies are too long to write
+	// out).
+	PadTo int `json:"padTo"`
 }
+
+// padMark is the place of the padding in a body with Request.PadTo.
+const padMark = "{{pad}}"
 
 // Rule is the verdict rule of a case.
 type Rule struct {
@@ -159,6 +167,22 @@ func (c *Case) Title() string {
 
 // body returns the request body.
 func (r *Request) body() ([]byte, error) {
+	b, err := r.rawBody()
+	if err != nil || r.PadTo == 0 {
+		return b, err
+	}
+	if bytes.Count(b, []byte(padMark)) != 1 {
+		return nil, fmt.Errorf("padTo %d: the body must hold %s exactly once", r.PadTo, padMark)
+	}
+	n := r.PadTo - (len(b) - len(padMark))
+	if n < 0 {
+		return nil, fmt.Errorf("padTo %d: the body is already %d bytes without %s", r.PadTo, len(b)-len(padMark), padMark)
+	}
+	return bytes.Replace(b, []byte(padMark), bytes.Repeat([]byte{'x'}, n), 1), nil
+}
+
+// rawBody returns the request body as written in the case.
+func (r *Request) rawBody() ([]byte, error) {
 	switch {
 	case r.BodyBase64 != "":
 		return base64.StdEncoding.DecodeString(r.BodyBase64)

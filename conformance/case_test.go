@@ -71,6 +71,8 @@ func TestLoadCasesRejects(t *testing.T) {
 		{"bad binding", `[{"name":"a","requirements":["HTTP-MODE-2"],"role":"receiver","binding":"mqtt","mode":"binary","request":{},"expect":{"status":"2xx"}}]`, "only \"http\""},
 		{"echo without event", `[{"name":"a","requirements":["HTTP-MODE-2"],"role":"echo","binding":"http","mode":"binary","request":{},"expect":{"status":"2xx"}}]`, "needs expect.event"},
 		{"two bodies", `[{"name":"a","requirements":["HTTP-MODE-2"],"role":"receiver","binding":"http","mode":"binary","request":{"body":"x","bodyBase64":"eA=="},"expect":{"status":"2xx"}}]`, "more than one of body"},
+		{"padTo without mark", `[{"name":"a","requirements":["HTTP-MODE-2"],"role":"receiver","binding":"http","mode":"binary","request":{"body":"x","padTo":10},"expect":{"status":"2xx"}}]`, "exactly once"},
+		{"padTo too small", `[{"name":"a","requirements":["HTTP-MODE-2"],"role":"receiver","binding":"http","mode":"binary","request":{"body":"abc{{pad}}","padTo":2},"expect":{"status":"2xx"}}]`, "already 3 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +82,19 @@ func TestLoadCasesRejects(t *testing.T) {
 				t.Fatalf("loadCases = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestPadTo checks that a padded body comes out exactly padTo bytes long,
+// with the padding where the mark was.
+func TestPadTo(t *testing.T) {
+	r := Request{Body: `{"data":"` + padMark + `"}`, PadTo: 100}
+	b, err := r.body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) != 100 || !strings.HasPrefix(string(b), `{"data":"xxx`) || !strings.HasSuffix(string(b), `xx"}`) {
+		t.Fatalf("padded body %q (%d bytes), want 100 bytes of {\"data\":\"x...\"}", b, len(b))
 	}
 }
 

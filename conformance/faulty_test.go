@@ -36,6 +36,13 @@ type fault struct {
 // faults are the seeded violations, one per switch of the faulty
 // provider.
 var faults = []fault{
+	{name: "body-limit-32k", want: "CORE-SIZE-3", request: func(w http.ResponseWriter, r *http.Request) bool {
+		if r.ContentLength > 32<<10 {
+			w.WriteHeader(http.StatusRequestEntityTooLarge) // a 32 KiB limit, below the 64 KiB a consumer should take
+			return true
+		}
+		return false
+	}},
 	{name: "fill-missing-id", want: "CORE-ATTR-ID-1", request: func(_ http.ResponseWriter, r *http.Request) bool {
 		if cehttp.DetectMode(r.Header.Get("Content-Type")) == binding.ModeBinary && r.Header.Get("Ce-Id") == "" {
 			r.Header.Set("Ce-Id", "generated") // accepts an event without id

@@ -1,6 +1,10 @@
 package jsonformat
 
-import "github.com/openevents/openevents/event"
+import (
+	"unsafe"
+
+	"github.com/openevents/openevents/event"
+)
 
 // A Decoder decodes as [Decode] and [DecodeBatch] do, with the same
 // results and errors, but keeps its buffers from one call to the next, so
@@ -14,7 +18,9 @@ import "github.com/openevents/openevents/event"
 //
 // The zero value is ready to use. A Decoder must not be used by two
 // goroutines at once. It keeps buffers of up to 1 MiB of input; larger
-// inputs get buffers of their own, as with DecodeBatch.
+// inputs get buffers of their own, as with DecodeBatch, and so does an
+// input that lies in the Decoder's buffer (the data of an event it has
+// decoded, say), which reusing the buffer would overwrite.
 type Decoder struct {
 	arena []byte
 	ext   []event.Extension
@@ -30,7 +36,7 @@ const (
 // until dec's next call.
 func (dec *Decoder) Decode(b []byte, e *event.Event) error {
 	var d decoder
-	d.arena = dec.arena
+	d.arena = dec.reusable(b)
 	d.init(b)
 	err := d.decode(b, e)
 	d.release()
@@ -42,12 +48,27 @@ func (dec *Decoder) Decode(b []byte, e *event.Event) error {
 // data and extensions are valid until dec's next call.
 func (dec *Decoder) DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
-	d.arena, d.extPool = dec.arena, dec.ext
+	d.arena, d.extPool = dec.reusable(b), dec.ext
 	d.init(b)
 	dst, err := d.decodeBatch(b, dst)
 	d.release()
 	dec.keep(&d)
 	return dst, err
+}
+
+// reusable returns dec's kept arena, or nil when b lies in it (the data of
+// an event dec decoded, say): copying b into the arena would overwrite b
+// as it is read, so such an input gets an arena of its own.
+func (dec *Decoder) reusable(b []byte) []byte {
+	a := dec.arena[:cap(dec.arena)]
+	if len(a) == 0 || len(b) == 0 {
+		return dec.arena
+	}
+	aStart, bStart := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	if bStart < aStart+uintptr(len(a)) && aStart < bStart+uintptr(len(b)) {
+		return nil
+	}
+	return dec.arena
 }
 
 // keep takes d's buffers for the next call, unless they are too large.

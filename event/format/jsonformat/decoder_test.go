@@ -101,3 +101,31 @@ func TestDecoderKeepsItsBuffers(t *testing.T) {
 		t.Errorf("Decoder.Decode into a reused event: %v allocs, want 0", n)
 	}
 }
+
+// TestDecoderInputInItsBuffer decodes, with the same Decoder, an event
+// that is the data of an event it has just decoded, so that the input
+// lies in the Decoder's own buffer; the result must be Decode's.
+func TestDecoderInputInItsBuffer(t *testing.T) {
+	// The inner event is longer than the outer envelope before it, so
+	// that copying it to the front of the buffer would overwrite it.
+	outer := []byte(`{"specversion":"1.0","id":"o","source":"/","type":"t","data":` +
+		`{"specversion":"1.0","id":"in\\ner","source":"/inner/source/long/enough","type":"t","subject":"caf\u00e9"}}`)
+	var dec Decoder
+	var e event.Event
+	if err := dec.Decode(outer, &e); err != nil {
+		t.Fatal(err)
+	}
+	inner := e.Data()
+	var want event.Event
+	if err := Decode(inner, &want); err != nil {
+		t.Fatal(err)
+	}
+	var got event.Event
+	if err := dec.Decode(inner, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(&want) || got.ID() != `in\ner` || got.Subject() != "café" {
+		t.Fatalf("inner event: id %q subject %q, want %q %q", got.ID(), got.Subject(), want.ID(), want.Subject())
+	}
+}
+

@@ -128,4 +128,3 @@ func TestDecoderInputInItsBuffer(t *testing.T) {
 		t.Fatalf("inner event: id %q subject %q, want %q %q", got.ID(), got.Subject(), want.ID(), want.Subject())
 	}
 }
-

@@ -1,16 +1,10 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openevents/openevents/internal/testtls"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )
 
-// testPKI is throw-away TLS material written as PEM files to a test's
-// temporary directory: a CA, a server certificate it signed for 127.0.0.1
-// and localhost, a client certificate it signed, and a client certificate
-// signed by another CA that nobody trusts.
+// testPKI is throw-away TLS material (package testtls) written as PEM
+// files to a test's temporary directory: a CA, a server certificate it
+// signed for 127.0.0.1 and localhost, a client certificate it signed, and
+// a client certificate signed by another CA that nobody trusts.
 type testPKI struct {
 	ca                    string // PEM file of the CA certificate
 	serverCert, serverKey string
@@ -32,93 +27,32 @@ type testPKI struct {
 	rogueCert, rogueKey   string // a client certificate from an untrusted CA
 	server                tls.Certificate
 	pool                  *x509.CertPool // trusts the CA
-
-	dir                 string
-	serial              int64
-	caCert, otherCACert *x509.Certificate
-	caKey, otherCAKey   *ecdsa.PrivateKey
-	notBefore, notAfter time.Time
-	serverIPs           []net.IP
-	serverDNS           []string
+	dir                   string
 }
 
 func newTestPKI(t *testing.T) *testPKI {
 	t.Helper()
-	p := &testPKI{
-		dir:       t.TempDir(),
-		notBefore: time.Now().Add(-time.Hour),
-		notAfter:  time.Now().Add(time.Hour),
-		serverIPs: []net.IP{net.IPv4(127, 0, 0, 1)},
-		serverDNS: []string{"localhost"},
-	}
-	p.caCert, p.caKey = p.issue(t, "openevents test CA", true, nil, nil, nil)
-	p.otherCACert, p.otherCAKey = p.issue(t, "untrusted test CA", true, nil, nil, nil)
-	p.ca = p.writeCert(t, "ca.pem", p.caCert)
-
-	srv, srvKey := p.issue(t, "openevents test server", false, p.caCert, p.caKey, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth})
-	p.serverCert, p.serverKey = p.writeCert(t, "server.pem", srv), p.writeKey(t, "server-key.pem", srvKey)
-	p.server = tls.Certificate{Certificate: [][]byte{srv.Raw}, PrivateKey: srvKey, Leaf: srv}
-
-	cl, clKey := p.issue(t, "openevents test client", false, p.caCert, p.caKey, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
-	p.clientCert, p.clientKey = p.writeCert(t, "client.pem", cl), p.writeKey(t, "client-key.pem", clKey)
-
-	rogue, rogueKey := p.issue(t, "rogue client", false, p.otherCACert, p.otherCAKey, []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth})
-	p.rogueCert, p.rogueKey = p.writeCert(t, "rogue.pem", rogue), p.writeKey(t, "rogue-key.pem", rogueKey)
-
-	p.pool = x509.NewCertPool()
-	p.pool.AddCert(p.caCert)
+	p := &testPKI{dir: t.TempDir()}
+	ca, other := testtls.CA(t, "openevents test CA"), testtls.CA(t, "untrusted test CA")
+	srv := testtls.Server(t, ca, "openevents test server")
+	cl := testtls.Client(t, ca, "openevents test client")
+	rogue := testtls.Client(t, other, "rogue client")
+	p.ca = p.writeCert(t, "ca.pem", ca)
+	p.serverCert, p.serverKey = p.writeCert(t, "server.pem", srv), p.writeKey(t, "server-key.pem", srv)
+	p.clientCert, p.clientKey = p.writeCert(t, "client.pem", cl), p.writeKey(t, "client-key.pem", cl)
+	p.rogueCert, p.rogueKey = p.writeCert(t, "rogue.pem", rogue), p.writeKey(t, "rogue-key.pem", rogue)
+	p.server, p.pool = srv.TLS(), ca.Pool()
 	return p
 }
 
-// issue makes a certificate: a self-signed CA when parent is nil,
-// otherwise a leaf signed by parent (a server leaf names 127.0.0.1 and
-// localhost).
-func (p *testPKI) issue(t *testing.T, name string, isCA bool, parent *x509.Certificate, parentKey *ecdsa.PrivateKey, usage []x509.ExtKeyUsage) (*x509.Certificate, *ecdsa.PrivateKey) {
+func (p *testPKI) writeCert(t *testing.T, name string, c testtls.Cert) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.serial++
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(p.serial),
-		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             p.notBefore,
-		NotAfter:              p.notAfter,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           usage,
-		BasicConstraintsValid: true,
-		IsCA:                  isCA,
-	}
-	if isCA {
-		tmpl.KeyUsage |= x509.KeyUsageCertSign
-	}
-	if len(usage) == 1 && usage[0] == x509.ExtKeyUsageServerAuth {
-		tmpl.IPAddresses, tmpl.DNSNames = p.serverIPs, p.serverDNS
-	}
-	signer, signerKey := parent, parentKey
-	if parent == nil {
-		signer, signerKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, key
+	return p.writeFile(t, name, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.X509.Raw}))
 }
 
-func (p *testPKI) writeCert(t *testing.T, name string, c *x509.Certificate) string {
+func (p *testPKI) writeKey(t *testing.T, name string, c testtls.Cert) string {
 	t.Helper()
-	return p.writeFile(t, name, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
-}
-
-func (p *testPKI) writeKey(t *testing.T, name string, k *ecdsa.PrivateKey) string {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(k)
+	der, err := x509.MarshalPKCS8PrivateKey(c.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/openevents/openevents/internal/testtls"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
-	"github.com/openevents/openevents/transports/internal/testtls"
 )
 
 func TestTLS(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openevents/openevents/internal/testtls"
 	cehttp "github.com/openevents/openevents/transports/http"
-	"github.com/openevents/openevents/transports/internal/testtls"
 )
 
 func TestHeaderLimit(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/openevents/openevents/event/binding"
-	"github.com/openevents/openevents/transports/internal/testtls"
+	"github.com/openevents/openevents/internal/testtls"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )

@@ -116,18 +116,24 @@ func TestPlainHierURIImpliesGeneral(t *testing.T) {
 		for range n {
 			b.WriteString(parts[r.IntN(len(parts))])
 		}
-		s := b.String()
-		for _, frag := range []bool{true, false} {
-			if !plainHierURI(s, frag) {
-				continue
-			}
-			general := false
-			if n := schemeLen(s); n > 0 {
-				general = validAfterScheme(s[n+1:], frag)
-			}
-			if !general {
-				t.Fatalf("plainHierURI(%q, %v) accepts what the general check refuses", s, frag)
-			}
+		plainHierURIAgrees(t, b.String())
+	}
+}
+
+// plainHierURIAgrees fails t if plainHierURI accepts s, as a URI or a
+// URI-reference, where the general check refuses it.
+func plainHierURIAgrees(t *testing.T, s string) {
+	t.Helper()
+	for _, frag := range []bool{true, false} {
+		if !plainHierURI(s, frag) {
+			continue
+		}
+		general := false
+		if n := schemeLen(s); n > 0 {
+			general = validAfterScheme(s[n+1:], frag)
+		}
+		if !general {
+			t.Fatalf("plainHierURI(%q, %v) accepts what the general check refuses", s, frag)
 		}
 	}
 }
@@ -157,19 +163,7 @@ func TestPlainHierURIFastPaths(t *testing.T) {
 		for range r.IntN(12) {
 			b.WriteString(parts[r.IntN(len(parts))])
 		}
-		s := b.String()
-		for _, frag := range []bool{true, false} {
-			if !plainHierURI(s, frag) {
-				continue
-			}
-			general := false
-			if n := schemeLen(s); n > 0 {
-				general = validAfterScheme(s[n+1:], frag)
-			}
-			if !general {
-				t.Fatalf("plainHierURI(%q, %v) accepts what the general check refuses", s, frag)
-			}
-		}
+		plainHierURIAgrees(t, b.String())
 	}
 	for _, s := range []string{"https://example.com/orders", "http://example.com/a/b-c.d", "https://12345678", "https://example.com:8080/x"} {
 		if !plainHierURI(s, false) {

@@ -132,12 +132,11 @@ type decoder struct {
 	extPool []event.Extension
 	extUsed int
 	// The input's stop index (stops.go) is stopBuf[:nStops] when it
-	// fits there, else bigStops, from stopsPool (*pooled).
-	stopBuf  [32]uint64
-	nStops   int
-	bigStops []uint64
-	pooled   *[]uint64
-	vs       []event.Violation
+	// fits there, else (*pooled)[:nStops], from stopsPool.
+	stopBuf [32]uint64
+	nStops  int
+	pooled  *[]uint64
+	vs      []event.Violation
 	// general turns fastMembers off, for the tests that compare it with
 	// the general path.
 	general bool
@@ -155,14 +154,14 @@ func (d *decoder) init(b []byte) {
 		d.arena = arena
 	}
 	n := stopWords(len(b))
-	d.nStops, d.bigStops = n, nil
+	d.nStops, d.pooled = n, nil
 	if n > len(d.stopBuf) {
 		p, _ := stopsPool.Get().(*[]uint64)
 		if p == nil || cap(*p) < n {
 			s := make([]uint64, n)
 			p = &s
 		}
-		d.pooled, d.bigStops = p, (*p)[:n]
+		d.pooled = p
 	}
 	buildStops(b, d.stops())
 }
@@ -175,7 +174,7 @@ var stopsPool sync.Pool // of *[]uint64
 // release returns d's stop index to stopsPool; d is done.
 func (d *decoder) release() {
 	if p := d.pooled; p != nil && cap(*p) <= 1<<16 {
-		d.pooled, d.bigStops = nil, nil
+		d.pooled = nil
 		stopsPool.Put(p)
 	}
 }
@@ -184,8 +183,8 @@ func (d *decoder) release() {
 // in a slice field pointing into it, so that a decoder stays on its
 // caller's stack (the index of inputs up to 2 KiB costs no allocation).
 func (d *decoder) stops() []uint64 {
-	if d.bigStops != nil {
-		return d.bigStops
+	if d.pooled != nil {
+		return (*d.pooled)[:d.nStops]
 	}
 	return d.stopBuf[:d.nStops]
 }

@@ -69,10 +69,10 @@ func TestDecoderAgrees(t *testing.T) {
 	}
 }
 
-// TestDecoderKeepsItsBuffers checks the point of a Decoder: once warm, it
+// TestDecoderAllocs checks the point of a Decoder: once warm, it
 // decodes a batch of 100 events, and one event into a reused Event,
 // without allocating.
-func TestDecoderKeepsItsBuffers(t *testing.T) {
+func TestDecoderAllocs(t *testing.T) {
 	if testing.CoverMode() != "" || raceEnabled {
 		t.Skip("allocation counts differ under coverage and race instrumentation")
 	}

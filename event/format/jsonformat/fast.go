@@ -2,7 +2,6 @@ package jsonformat
 
 import (
 	"math/bits"
-	"unsafe"
 
 	"github.com/openevents/openevents/event"
 )
@@ -40,12 +39,12 @@ const (
 // It then sets e's attributes and extensions, fills o, leaves d.pos after
 // the closing '}' and returns true.
 //
-// For anything else it returns false, having changed nothing but the
-// unused capacity of ext: the caller resets e and decodes the object again
-// by the general path, which finds and reports whatever made this one give
-// up. So this path never reports an error, and an event it accepts is the
-// event the general path would build, with the same offsets in o
-// (TestFastPathAgrees).
+// For anything else it returns false, having changed nothing but e's
+// attributes and the unused capacity of ext: the caller resets e and
+// decodes the object again by the general path, which finds and reports
+// whatever made this one give up. So this path never reports an error,
+// and an event it accepts is the event the general path would build, with
+// the same offsets in o (TestFastPathAgrees).
 func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) bool {
 	// The fast path reads the arena rather than the input: the strings
 	// it keeps point into the arena, and one slice fewer leaves more
@@ -55,8 +54,7 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 	in := d.arena
 	stops := d.stops()
 	i := d.pos
-	seen := uint16(0)  // o.seen, kept here until the end
-	var core [8]string // the values of the core attributes in seen
+	seen := uint16(0) // o.seen, kept here until the end
 	for {
 		var c byte     // the byte at i
 		var valPos int // where the value starts
@@ -171,16 +169,14 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 			}
 			end := stopInWord(stops, i+1)
 			if end < 0 || in[end] != '"' {
-				end = plainString(in, stops, i+1)
+				end = plainString(in, stops, i+1, end)
 			}
 			if end < 0 {
 				return false
 			}
 			seen |= bit
 			o.offsets[idx&7] = valPos
-			// in[i+1:end] as a string; &in[i+1] is in bounds even for ""
-			// (it is the closing quote's byte).
-			core[idx&7] = unsafe.String(&in[i+1], end-i-1)
+			setCore(e, idx, d.view(i+1, end))
 			i = end + 1
 		}
 		// After the value: the next member or the end of the object.
@@ -202,43 +198,12 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 		case '}':
 			d.pos = i + 1
 			o.seen = seen
-			setCores(e, &core, seen)
 			if len(ext) > 0 {
 				e.SetSortedExtensions(ext)
 			}
 			return true
 		}
 		return false
-	}
-}
-
-// setCores sets e's core attributes whose bits (coreIndex) are in seen to
-// their values in core: straight-line code, cheaper than a setCore call
-// per attribute.
-func setCores(e *event.Event, core *[8]string, seen uint16) {
-	if seen&(1<<0) != 0 {
-		e.SetSpecVersion(core[0])
-	}
-	if seen&(1<<1) != 0 {
-		e.SetID(core[1])
-	}
-	if seen&(1<<2) != 0 {
-		e.SetSource(core[2])
-	}
-	if seen&(1<<3) != 0 {
-		e.SetType(core[3])
-	}
-	if seen&(1<<4) != 0 {
-		e.SetDataContentType(core[4])
-	}
-	if seen&(1<<5) != 0 {
-		e.SetDataSchema(core[5])
-	}
-	if seen&(1<<6) != 0 {
-		e.SetSubject(core[6])
-	}
-	if seen&(1<<7) != 0 {
-		e.SetTime(core[7])
 	}
 }
 
@@ -271,24 +236,28 @@ func (d *decoder) fastExtension(ext *[]event.Extension, i, end int) int {
 		return -1
 	}
 	var v event.Value
-	switch c := in[i]; {
-	case c == '"':
+	switch c := in[i]; c {
+	case '"':
 		stops := d.stops()
 		e := stopInWord(stops, i+1)
 		if e < 0 || in[e] != '"' {
-			e = plainString(in, stops, i+1)
+			e = plainString(in, stops, i+1, e)
 		}
 		if e < 0 {
 			return -1
 		}
 		v = event.String(d.view(i+1, e))
 		i = e + 1
-	case c == 't' && len(in)-i >= 4 && string(in[i:i+4]) == "true":
+	case 't':
+		if i = literalEnd(in, i, "true"); i < 0 {
+			return -1
+		}
 		v = event.Boolean(true)
-		i += 4
-	case c == 'f' && len(in)-i >= 5 && string(in[i:i+5]) == "false":
+	case 'f':
+		if i = literalEnd(in, i, "false"); i < 0 {
+			return -1
+		}
 		v = event.Boolean(false)
-		i += 5
 	default:
 		n, e := smallInteger(in, i)
 		if e < 0 {
@@ -318,12 +287,12 @@ func (d *decoder) fastExtension(ext *[]event.Extension, i, end int) int {
 
 // plainString returns the index of the closing quote of the string whose
 // contents start at in[i], or -1 if the string is malformed or holds an
-// escape; stops is in's stop index. A string without escapes is taken
-// exactly as scanString takes it, UTF-8 included: the first stop byte is
-// the closing quote, or scanString decides. Callers try stopInWord first,
-// which finds most closing quotes without a call.
-func plainString(in []byte, stops []uint64, i int) int {
-	j := stopInWord(stops, i)
+// escape; stops is in's stop index, and j is stopInWord(stops, i), which
+// the caller has tried first (it finds most closing quotes without a
+// call). A string without escapes is taken exactly as scanString takes
+// it, UTF-8 included: the first stop byte is the closing quote, or
+// scanString decides.
+func plainString(in []byte, stops []uint64, i, j int) int {
 	if j < 0 {
 		j = nextStopFrom(stops, i>>6+1)
 	}

@@ -7,88 +7,82 @@ import (
 	"testing"
 )
 
-// TestSpecials checks the word-at-a-time stop test against its byte-wise
-// definition, every byte value at every position among random neighbours.
-func TestSpecials(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+// forEachWord calls check on eight-byte words holding every byte value at
+// every position, n words for each, the other bytes drawn by neighbour.
+func forEachWord(n int, neighbour func() byte, check func(b [8]byte)) {
 	for c := range 256 {
 		for pos := range 8 {
-			for range 64 {
+			for range n {
 				var b [8]byte
 				for k := range b {
-					b[k] = byte(r.IntN(256))
+					b[k] = neighbour()
 				}
 				b[pos] = byte(c)
-				m := specials(binary.LittleEndian.Uint64(b[:]))
-				for k, x := range b {
-					if got := m&(0x80<<(8*k)) != 0; got != stop(x) {
-						t.Fatalf("specials(%q): byte %d (%#x) flagged %v", b, k, x, got)
-					}
-				}
-				if m != 0 && !stop(b[bits.TrailingZeros64(m)>>3]) {
-					t.Fatalf("specials(%q): first flag on a plain byte", b)
-				}
+				check(b)
 			}
 		}
 	}
 }
 
-// TestFirstSpecial checks firstSpecial against the byte-wise definition:
-// its lowest set bit marks the first special byte, every byte value at
-// every position among random neighbours.
-func TestFirstSpecial(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
-	for c := range 256 {
-		for pos := range 8 {
-			for range 64 {
-				var b [8]byte
-				for k := range b {
-					b[k] = byte(r.IntN(256))
-					if r.IntN(2) == 0 {
-						b[k] = byte(0x20 + r.IntN(0x60)) // runs of plain bytes
-					}
-				}
-				b[pos] = byte(c)
-				first := 8
-				for k, x := range b {
-					if stop(x) {
-						first = k
-						break
-					}
-				}
-				m := firstSpecial(binary.LittleEndian.Uint64(b[:]))
-				if got := bits.TrailingZeros64(m) >> 3; got != first || m&^highs != 0 || m != 0 && m&(0x80<<(8*got)) == 0 {
-					t.Fatalf("firstSpecial(%q) = %#x: first special byte %d, want %d", b, m, got, first)
-				}
+// TestSpecials checks the word-at-a-time stop test against its byte-wise
+// definition, every byte value at every position among random neighbours.
+func TestSpecials(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	forEachWord(64, func() byte { return byte(r.IntN(256)) }, func(b [8]byte) {
+		m := specials(binary.LittleEndian.Uint64(b[:]))
+		for k, x := range b {
+			if got := m&(0x80<<(8*k)) != 0; got != isStop(x) {
+				t.Fatalf("specials(%q): byte %d (%#x) flagged %v", b, k, x, got)
 			}
 		}
+		if m != 0 && !isStop(b[bits.TrailingZeros64(m)>>3]) {
+			t.Fatalf("specials(%q): first flag on a plain byte", b)
+		}
+	})
+}
+
+// TestFirstSpecial checks firstSpecial against the byte-wise definition:
+// its lowest set bit marks the first special byte, every byte value at
+// every position among random neighbours, often runs of plain bytes.
+func TestFirstSpecial(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	neighbour := func() byte {
+		if r.IntN(2) == 0 {
+			return byte(0x20 + r.IntN(0x60)) // runs of plain bytes
+		}
+		return byte(r.IntN(256))
 	}
+	forEachWord(64, neighbour, func(b [8]byte) {
+		first := 8
+		for k, x := range b {
+			if isStop(x) {
+				first = k
+				break
+			}
+		}
+		m := firstSpecial(binary.LittleEndian.Uint64(b[:]))
+		if got := bits.TrailingZeros64(m) >> 3; got != first || m&^highs != 0 || m != 0 && m&(0x80<<(8*got)) == 0 {
+			t.Fatalf("firstSpecial(%q) = %#x: first special byte %d, want %d", b, m, got, first)
+		}
+	})
 }
 
 // TestLeadingDigits checks leadingDigits against a byte loop.
 func TestLeadingDigits(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for c := range 256 {
-		for pos := range 8 {
-			for range 32 {
-				var b [8]byte
-				for k := range b {
-					b[k] = byte('0' + r.IntN(10))
-					if r.IntN(8) == 0 {
-						b[k] = byte(r.IntN(256))
-					}
-				}
-				b[pos] = byte(c)
-				want := 0
-				for want < 8 && b[want]-'0' < 10 {
-					want++
-				}
-				if got := leadingDigits(binary.LittleEndian.Uint64(b[:])); got != want {
-					t.Fatalf("leadingDigits(%q) = %d, want %d", b, got, want)
-				}
-			}
+	neighbour := func() byte {
+		if r.IntN(8) == 0 {
+			return byte(r.IntN(256))
 		}
+		return byte('0' + r.IntN(10))
 	}
+	forEachWord(32, neighbour, func(b [8]byte) {
+		want := 0
+		for want < 8 && b[want]-'0' < 10 {
+			want++
+		}
+		if got := leadingDigits(binary.LittleEndian.Uint64(b[:])); got != want {
+			t.Fatalf("leadingDigits(%q) = %d, want %d", b, got, want)
+		}
+	})
 }

@@ -80,20 +80,17 @@ dispatch: // c is in[i]
 		}
 		goto value
 	case 't':
-		if len(in)-i < 4 || string(in[i:i+4]) != "true" {
+		if i = literalEnd(in, i, "true"); i < 0 {
 			return 0, false
 		}
-		i += 4
 	case 'f':
-		if len(in)-i < 5 || string(in[i:i+5]) != "false" {
+		if i = literalEnd(in, i, "false"); i < 0 {
 			return 0, false
 		}
-		i += 5
 	case 'n':
-		if len(in)-i < 4 || string(in[i:i+4]) != "null" {
+		if i = literalEnd(in, i, "null"); i < 0 {
 			return 0, false
 		}
-		i += 4
 	default:
 		// A number (RFC 8259 §6), as scanNumber reads it.
 		if c == '-' {
@@ -340,20 +337,17 @@ func skipGeneral(in []byte, i int) (end int, ok bool) {
 				// An empty container: the step below closes it, or refuses
 				// the wrong bracket.
 			case 't':
-				if len(in)-i < 4 || string(in[i:i+4]) != "true" {
+				if i = literalEnd(in, i, "true"); i < 0 {
 					return 0, false
 				}
-				i += 4
 			case 'f':
-				if len(in)-i < 5 || string(in[i:i+5]) != "false" {
+				if i = literalEnd(in, i, "false"); i < 0 {
 					return 0, false
 				}
-				i += 5
 			case 'n':
-				if len(in)-i < 4 || string(in[i:i+4]) != "null" {
+				if i = literalEnd(in, i, "null"); i < 0 {
 					return 0, false
 				}
-				i += 4
 			default:
 				// The common numbers, such as 0, 12345 or 19.99: fewer
 				// than eight digits more after the first, an optional
@@ -410,6 +404,15 @@ func skipGeneral(in []byte, i int) (end int, ok bool) {
 			}
 		}
 	}
+}
+
+// literalEnd returns the index after word (true, false or null) if the
+// input holds it at i, else -1.
+func literalEnd(in []byte, i int, word string) int {
+	if len(in)-i < len(word) || string(in[i:i+len(word)]) != word {
+		return -1
+	}
+	return i + len(word)
 }
 
 // firstSpecial is specials for scans that need only the first special

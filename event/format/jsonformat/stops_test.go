@@ -133,7 +133,7 @@ func TestPlainString(t *testing.T) {
 				if escaped {
 					want = -1
 				}
-				if got := plainString(in, stops, i); got != want {
+				if got := plainString(in, stops, i, stopInWord(stops, i)); got != want {
 					t.Fatalf("plainString(%q, %d) = %d, want %d", in, i, got, want)
 				}
 			}

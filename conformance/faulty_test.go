@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,11 @@ type fault struct {
 }
 
 // faults are the seeded violations, one per switch of the faulty
-// provider.
-var faults = []fault{
+// provider: the first ones here, then those of faults_receiver_test.go and
+// faults_reply_test.go.
+var faults = slices.Concat(baseFaults, receiverFaults, replyFaults)
+
+var baseFaults = []fault{
 	{name: "body-limit-32k", want: "CORE-SIZE-3", request: func(w http.ResponseWriter, r *http.Request) bool {
 		if r.ContentLength > 32<<10 {
 			w.WriteHeader(http.StatusRequestEntityTooLarge) // a 32 KiB limit, below the 64 KiB a consumer should take

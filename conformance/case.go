@@ -110,6 +110,16 @@ type Rule struct {
 	// U+0021-U+007E other than '"', and '%' only to start an escape
 	// (HTTP-HEADER-VALUE-9, HTTP-HEADER-VALUE-10, HTTP-HEADER-VALUE-11).
 	ReplyEncoded bool `json:"replyEncoded"`
+	// ReplyAbsent lists headers a binary-mode reply must not carry (e.g.
+	// ce-datacontenttype, which binary mode carries as Content-Type). A
+	// case with it is not tested when the reply comes in structured mode.
+	ReplyAbsent []string `json:"replyAbsent"`
+	// ReplyMode, when set ("binary" or "structured"), is the only reply
+	// mode in which the case's check means something: a same-mode echo
+	// cannot tell a symmetric codec bug (no decoding in, no encoding out)
+	// from correct behaviour, so such a check asks for the other mode and
+	// is not tested when the reply comes in this one.
+	ReplyMode Mode `json:"replyMode"`
 }
 
 // ExpectedEvent is the event a reply must equal.
@@ -274,7 +284,7 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	}
 	switch c.Role {
 	case RoleReceiver:
-		if c.Expect.Event != nil || c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded {
+		if c.Expect.Event != nil || c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded || c.Expect.ReplyAbsent != nil || c.Expect.ReplyMode != "" {
 			errs = append(errs, errors.New("a receiver case expects no reply event"))
 		}
 	case RoleEcho:
@@ -285,6 +295,9 @@ func (c *Case) validate(cat *spec.Catalog) error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("unknown role %q", c.Role))
+	}
+	if m := c.Expect.ReplyMode; m != "" && m != ModeBinary && m != ModeStructured {
+		errs = append(errs, fmt.Errorf("expect.replyMode %q: want binary or structured", m))
 	}
 	if _, err := parseStatus(c.Expect.Status); err != nil {
 		errs = append(errs, err)

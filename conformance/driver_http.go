@@ -125,9 +125,17 @@ func judgeReply(c *Case, resp *response) error {
 	if err != nil {
 		return err
 	}
-	if c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded {
+	if m := c.Expect.ReplyMode; m != "" && (m == ModeBinary) != got.binary {
+		return fmt.Errorf("%w: the reply came in %s mode; this check needs a %s-mode reply, since a same-mode echo cannot tell decoding from its absence", errNotApplicable, got.mode(), m)
+	}
+	if c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded || c.Expect.ReplyAbsent != nil {
 		if !got.binary {
 			return fmt.Errorf("%w: the reply came in structured mode; this case checks binary-mode header encoding", errNotApplicable)
+		}
+		for _, name := range c.Expect.ReplyAbsent {
+			if v := resp.header.Values(name); len(v) > 0 {
+				return fmt.Errorf("the binary-mode reply carries %s: %q, which it must not", name, v)
+			}
 		}
 		for name, want := range sortedMap(c.Expect.ReplyHeaders) {
 			if v := resp.header.Values(name); len(v) != 1 || v[0] != want {
@@ -145,6 +153,13 @@ type observed struct {
 	attrs  map[string]string
 	kinds  map[string]jsonKind
 	data   []byte // nil: no data
+}
+
+func (o *observed) mode() Mode {
+	if o.binary {
+		return ModeBinary
+	}
+	return ModeStructured
 }
 
 // readReply decodes the event an echo provider answered with: a
@@ -264,11 +279,7 @@ func compareEvent(want *ExpectedEvent, got *observed) error {
 	if len(diffs) == 0 {
 		return nil
 	}
-	mode := "structured"
-	if got.binary {
-		mode = "binary"
-	}
-	return fmt.Errorf("the reply event (%s mode) differs: %s", mode, strings.Join(diffs, "; "))
+	return fmt.Errorf("the reply event (%s mode) differs: %s", got.mode(), strings.Join(diffs, "; "))
 }
 
 func appendAttrDiff(diffs []string, name string, raw json.RawMessage, got *observed, optional bool) []string {

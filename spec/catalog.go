@@ -187,8 +187,19 @@ type Requirement struct {
 	// Version is the specification version the text was taken from,
 	// one of the Version* constants.
 	Version string `json:"version"`
-	// Section is a URL to the heading (or RFC section) holding the rule.
+	// Removed is the version whose text no longer has the rule (only
+	// Version103WIP so far: gone on the main branch), or empty.
+	Removed string `json:"removed,omitempty"`
+	// Changed is the version whose text states the rule differently
+	// without removing it (Note says how), or empty.
+	Changed string `json:"changed,omitempty"`
+	// Section is a URL to the heading (or RFC section) holding the rule,
+	// in the text of Version.
 	Section string `json:"section"`
+	// SectionMain is the rule's heading on the main branch when its
+	// anchor there differs from Section's (a renamed heading); empty
+	// otherwise. See SectionIn.
+	SectionMain string `json:"sectionMain,omitempty"`
 	// Text is a short paraphrase of the rule, one line.
 	Text string `json:"text"`
 	// Roles lists who must obey the rule; empty when it binds only
@@ -201,6 +212,47 @@ type Requirement struct {
 	// Note records caveats: inferred levels, changes on the main branch
 	// (1.0.3-wip), ambiguities, OpenEvents choices.
 	Note string `json:"note"`
+}
+
+// The texts a conformance run can hold a provider to (see Requirement.In).
+const (
+	// Profile102 is the released 1.0.2 text (tag ce@v1.0.2).
+	Profile102 = "1.0.2"
+	// ProfileMain is the main branch (1.0.3-wip).
+	ProfileMain = "main"
+)
+
+// Profiles returns the known profile names, the default first.
+func Profiles() []string { return []string{Profile102, ProfileMain} }
+
+// In reports whether the rule is part of the text that profile names
+// (Profile102 or ProfileMain): a 1.0.3-wip rule exists only on main, a
+// rule Removed on main exists only in 1.0.2. The 0.3 rules belong to
+// both: whether they apply depends on the provider accepting 0.3 input,
+// not on the text.
+func (r Requirement) In(profile string) bool {
+	switch profile {
+	case Profile102:
+		return r.Version != Version103WIP
+	case ProfileMain:
+		return r.Removed != Version103WIP
+	}
+	return false
+}
+
+// SectionIn returns the URL of the rule's heading in the text profile
+// names, or "" when the rule is not part of it (see In).
+func (r Requirement) SectionIn(profile string) string {
+	if !r.In(profile) {
+		return ""
+	}
+	switch {
+	case profile == ProfileMain && r.SectionMain != "":
+		return r.SectionMain
+	case profile == ProfileMain:
+		return strings.Replace(r.Section, "/blob/ce@v1.0.2/", "/blob/main/", 1)
+	}
+	return r.Section
 }
 
 // HasRole reports whether the requirement applies to role r.
@@ -379,6 +431,23 @@ func validate(r Requirement, file string) []string {
 	}
 	if u, err := url.Parse(r.Section); err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment == "" {
 		bad("section %q is not an https URL with a #fragment", r.Section)
+	}
+	if r.SectionMain != "" {
+		if u, err := url.Parse(r.SectionMain); err != nil || u.Scheme != "https" || !strings.Contains(u.Path, "/blob/main/") || u.Fragment == "" {
+			bad("sectionMain %q is not an https URL into the main branch with a #fragment", r.SectionMain)
+		}
+	}
+	for _, v := range []struct{ field, value string }{{"removed", r.Removed}, {"changed", r.Changed}} {
+		switch {
+		case v.value == "":
+		case v.value != Version103WIP:
+			bad("%s %q: only %q is known", v.field, v.value, Version103WIP)
+		case r.Version != Version102:
+			bad("%s is set, but only a %s rule can be removed or changed later", v.field, Version102)
+		}
+	}
+	if r.Removed != "" && r.Changed != "" {
+		bad("removed and changed are both set")
 	}
 	checkLine := func(field, s string, required bool) {
 		switch {

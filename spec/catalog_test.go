@@ -420,3 +420,38 @@ func moduleRoot(t *testing.T) string {
 		dir = parent
 	}
 }
+
+// TestProfiles: a main-only rule is not in 1.0.2, a rule removed on main
+// is not in main, and sections point into the text of the profile.
+func TestProfiles(t *testing.T) {
+	cat := Default()
+	for _, tc := range []struct {
+		id                string
+		in102, inMain     bool
+		section102, main_ string
+	}{
+		{"CORE-ATTR-ID-1", true, true, "/blob/ce@v1.0.2/", "/blob/main/"},
+		{"CORE-NAMING-6", false, true, "", "/blob/main/"},
+		{"HTTP-BATCH-7", true, false, "/blob/ce@v1.0.2/", ""},
+		{"EXT-SEQUENCE-5", true, false, "/blob/ce@v1.0.2/", ""},
+		{"CORE-OPTIONAL-4", true, false, "/blob/ce@v1.0.2/", ""},
+		{"CORE-OPTIONAL-2", false, true, "", "/blob/main/"},
+	} {
+		r, ok := cat.Lookup(tc.id)
+		if !ok {
+			t.Fatalf("%s is not in the catalog", tc.id)
+		}
+		if r.In(Profile102) != tc.in102 || r.In(ProfileMain) != tc.inMain {
+			t.Errorf("%s: In(1.0.2)=%v In(main)=%v, want %v %v", tc.id, r.In(Profile102), r.In(ProfileMain), tc.in102, tc.inMain)
+		}
+		for _, p := range []struct{ profile, want string }{{Profile102, tc.section102}, {ProfileMain, tc.main_}} {
+			got := r.SectionIn(p.profile)
+			if (p.want == "") != (got == "") || !strings.Contains(got, p.want) {
+				t.Errorf("%s: SectionIn(%s) = %q, want it to contain %q", tc.id, p.profile, got, p.want)
+			}
+		}
+	}
+	if r, _ := cat.Lookup("CORE-ATTR-ID-1"); r.In("1.0") {
+		t.Error("an unknown profile holds rules")
+	}
+}

@@ -169,6 +169,15 @@ func (c *Case) Class(cat *spec.Catalog) Class {
 	return ClassOf(r.Level)
 }
 
+// outside returns why the case is outside profile p (see
+// Profile.outside), or "" when p holds the provider to it. Validate has
+// checked that the case's requirements share a scope, so the first
+// decides.
+func (c *Case) outside(cat *spec.Catalog, p Profile) string {
+	r, _ := cat.Lookup(c.Requirements[0])
+	return p.outside(r)
+}
+
 // Title is the text of the case's Ginkgo It: its requirement IDs, then its
 // name, so --focus can select by either.
 func (c *Case) Title() string {
@@ -261,6 +270,7 @@ func (c *Case) validate(cat *spec.Catalog) error {
 		errs = append(errs, errors.New("cites no requirement"))
 	}
 	var class Class
+	var first spec.Requirement
 	for i, id := range c.Requirements {
 		r, ok := cat.Lookup(id)
 		if !ok {
@@ -271,9 +281,14 @@ func (c *Case) validate(cat *spec.Catalog) error {
 			errs = append(errs, fmt.Errorf("requirement %s cannot be checked over the wire (check %q)", id, r.Check))
 		}
 		if i == 0 {
-			class = ClassOf(r.Level)
-		} else if ClassOf(r.Level) != class {
+			class, first = ClassOf(r.Level), r
+			continue
+		}
+		if ClassOf(r.Level) != class {
 			errs = append(errs, fmt.Errorf("requirement %s is %s but %s is %s: split the case", id, r.Level, c.Requirements[0], class))
+		}
+		if !sameScope(first, r) {
+			errs = append(errs, fmt.Errorf("requirement %s and %s belong to different profiles (text, extension or 0.3 claim): split the case", id, first.ID))
 		}
 	}
 	if c.Binding != BindingHTTP {

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/openevents/openevents/event/binding"
 )
@@ -25,11 +28,92 @@ const replyLimit = 4 << 20
 // reported as not tested rather than passed or failed.
 var errNotApplicable = errors.New("not applicable")
 
+// driver speaks one binding to one provider. Each binding the suite
+// tests has one; a case names its binding and the suite hands it to that
+// binding's driver.
+type driver interface {
+	// reachable checks, with one connection, that the provider is there
+	// at all, so that its absence is one clear error rather than a
+	// failure of every requirement.
+	reachable(ctx context.Context, timeout time.Duration) error
+	// replies sends one plain valid event and returns "" when the
+	// provider answers it with an event, or, when it does not, a line
+	// saying so and how to enable the echo cases.
+	replies(ctx context.Context) string
+	// check runs one case: nil when the provider conforms, an
+	// errNotApplicable error when its answer leaves the case unjudgeable,
+	// otherwise the violation.
+	check(ctx context.Context, c *Case) error
+}
+
 // httpDriver speaks the HTTP binding to one target URL. It sends requests
 // exactly as a case writes them, so it can send what no encoder would.
 type httpDriver struct {
 	target string
+	header http.Header
 	client *http.Client
+}
+
+func newHTTPDriver(t *HTTPTarget) *httpDriver {
+	client := t.Client
+	if client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = t.TLS
+		client = &http.Client{
+			Transport:     tr,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &httpDriver{target: t.URL, header: t.Header, client: client}
+}
+
+func (d *httpDriver) reachable(ctx context.Context, timeout time.Duration) error {
+	u, err := url.Parse(d.target) // validated already
+	if err != nil {
+		return err
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	dialer := net.Dialer{Timeout: timeout}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("conformance: cannot reach the provider at %s: %w", d.target, err)
+	}
+	return conn.Close()
+}
+
+// probe is the event replies sends: valid under every profile.
+var probe = Request{Headers: [][2]string{
+	{"ce-specversion", "1.0"}, {"ce-id", "probe-reply-1"}, {"ce-source", "/conformance"},
+	{"ce-type", "org.example.probe"}, {"Content-Type", "text/plain"},
+}, Body: "does the provider reply?"}
+
+func (d *httpDriver) replies(ctx context.Context) string {
+	resp, err := d.do(ctx, &probe)
+	if err != nil {
+		return "" // the echo cases will meet the same trouble and say so
+	}
+	if resp.status/100 != 2 {
+		return "" // a provider that refuses a valid event fails on its own
+	}
+	if _, err := readReply(resp); err == nil {
+		return ""
+	}
+	return fmt.Sprintf("the provider answered a plain valid event with status %d and no event, so it does not reply to events; the echo cases need a provider that answers each event with itself (as `ce listen --http ADDR --reply` does). Make it echo to run them, or leave them out with --label-filter '!echo'", resp.status)
+}
+
+func (d *httpDriver) check(ctx context.Context, c *Case) error {
+	resp, err := d.do(ctx, &c.Request)
+	if err != nil {
+		return err
+	}
+	return judge(c, resp)
 }
 
 // response is what the driver saw.
@@ -52,6 +136,9 @@ func (d *httpDriver) do(ctx context.Context, r *Request) (*response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, d.target, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
+	}
+	for name, vs := range d.header {
+		req.Header[name] = append(req.Header[name], vs...)
 	}
 	for _, h := range r.Headers {
 		// Assigning the map keeps the name as written; Header.Add would

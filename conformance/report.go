@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/openevents/openevents/spec"
@@ -25,6 +24,11 @@ const (
 	NotTested Verdict = "NOT-TESTED"
 )
 
+// ReportVersion is the version of the JSON report's layout (Result), which
+// schemas/conformance-report.schema.json describes. It grows when a field
+// changes meaning or goes away; new fields do not change it.
+const ReportVersion = 1
+
 // CaseResult is the outcome of one case.
 type CaseResult struct {
 	Name         string   `json:"name"`
@@ -36,7 +40,7 @@ type CaseResult struct {
 	Verdict      Verdict  `json:"verdict"`
 	// Message says why the case failed or was not tested.
 	Message string `json:"message,omitempty"`
-	// Seconds is how long the case ran.
+	// Seconds is how long the case's exchange took (0 when not run).
 	Seconds float64 `json:"seconds"`
 }
 
@@ -44,59 +48,74 @@ type CaseResult struct {
 // its cases failed, PASS when at least one passed and none failed,
 // NOT-TESTED when none ran.
 type RequirementResult struct {
-	ID      string     `json:"id"`
-	Level   spec.Level `json:"level"`
-	Class   Class      `json:"class"`
-	Text    string     `json:"text"`
-	Section string     `json:"section"`
-	Verdict Verdict    `json:"verdict"`
+	ID    string     `json:"id"`
+	Level spec.Level `json:"level"`
+	Class Class      `json:"class"`
+	// Doc is the catalog document (spec.DocCore, spec.DocHTTP, ...).
+	Doc  string `json:"doc"`
+	Text string `json:"text"`
+	// Section links the rule in the text of the run's profile (the
+	// 1.0.2 text, or main's when the rule exists only there).
+	Section string  `json:"section"`
+	Verdict Verdict `json:"verdict"`
+	// Bindings are the bindings of the cases that check it.
+	Bindings []string `json:"bindings"`
 	// Cases names the cases that check the requirement.
 	Cases []string `json:"cases"`
-	// Message joins the messages of the failed cases.
+	// Message joins the messages of the failed cases, or says why the
+	// requirement was not tested.
 	Message string `json:"message,omitempty"`
 }
 
-// Result is the outcome of a run. Report is Ginkgo's own report, for its
-// JUnit and JSON reporters.
+// Result is the outcome of a run: the JSON report's document. It holds
+// no Ginkgo type, so it can be stored, compared and rendered on its own.
 type Result struct {
-	Target       string              `json:"target"`
-	Started      time.Time           `json:"started"`
-	Seconds      float64             `json:"seconds"`
-	Passed       bool                `json:"passed"`
+	// Version is ReportVersion.
+	Version int    `json:"version"`
+	Target  string `json:"target"`
+	// Profile is what the provider was held to.
+	Profile Profile   `json:"profile"`
+	Started time.Time `json:"started"`
+	Seconds float64   `json:"seconds"`
+	// Passed is true when no MUST requirement failed.
+	Passed bool `json:"passed"`
+	// Notes are run-wide remarks a person should read first, e.g. that
+	// the provider never replies, so the echo cases were not run.
+	Notes        []string            `json:"notes,omitempty"`
 	Requirements []RequirementResult `json:"requirements"`
 	Cases        []CaseResult        `json:"cases"`
-	Report       types.Report        `json:"-"`
 }
 
-// newResult builds the per-case and per-requirement results from Ginkgo's
-// report.
-func newResult(cat *spec.Catalog, cases []Case, target string, r types.Report) *Result {
-	byTitle := make(map[string]*Case, len(cases))
-	for i := range cases {
-		byTitle[cases[i].Title()] = &cases[i]
-	}
-	res := &Result{Target: target, Started: r.StartTime, Seconds: r.RunTime.Seconds(), Report: r}
+// newResult builds the per-case and per-requirement results from the
+// outcomes and Ginkgo's reports of the Its (which say what was selected
+// and how each It ended).
+func newResult(cat *spec.Catalog, cases []Case, cfg Config, specs map[string]types.SpecReport, outcomes []outcome) *Result {
+	res := &Result{Version: ReportVersion, Target: cfg.HTTP.URL, Profile: cfg.Profile}
 	reqs := map[string]*RequirementResult{}
-	for _, sr := range r.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		c, ok := byTitle[sr.LeafNodeText]
-		if !ok {
-			continue
-		}
-		cr := caseResult(cat, c, sr)
+	for i := range cases {
+		c := &cases[i]
+		cr := caseResult(cat, c, specs[c.Title()], outcomes[i])
 		res.Cases = append(res.Cases, cr)
 		for _, id := range c.Requirements {
 			rr := reqs[id]
 			if rr == nil {
 				q, _ := cat.Lookup(id)
-				rr = &RequirementResult{ID: id, Level: q.Level, Class: ClassOf(q.Level), Text: q.Text, Section: q.Section, Verdict: NotTested}
+				section := q.SectionIn(cfg.Profile.Spec)
+				if section == "" {
+					section = q.Section // outside the profile: its own text
+				}
+				rr = &RequirementResult{ID: id, Level: q.Level, Class: ClassOf(q.Level), Doc: q.Doc, Text: q.Text, Section: section, Verdict: NotTested}
 				reqs[id] = rr
 			}
 			rr.Cases = append(rr.Cases, c.Name)
+			if !slices.Contains(rr.Bindings, c.Binding) {
+				rr.Bindings = append(rr.Bindings, c.Binding)
+			}
 			switch {
 			case cr.Verdict == Fail:
+				if rr.Verdict != Fail {
+					rr.Message = ""
+				}
 				rr.Verdict = Fail
 				if rr.Message != "" {
 					rr.Message += "\n"
@@ -104,6 +123,9 @@ func newResult(cat *spec.Catalog, cases []Case, target string, r types.Report) *
 				rr.Message += c.Name + ": " + cr.Message
 			case cr.Verdict == Pass && rr.Verdict == NotTested:
 				rr.Verdict = Pass
+				rr.Message = ""
+			case cr.Verdict == NotTested && rr.Verdict == NotTested && rr.Message == "":
+				rr.Message = cr.Message
 			}
 		}
 	}
@@ -135,10 +157,12 @@ func classRank(c Class) string {
 	return "2"
 }
 
-func caseResult(cat *spec.Catalog, c *Case, sr types.SpecReport) CaseResult {
+// caseResult is one case's verdict: Ginkgo's state of its It, which
+// reported the outcome, with the outcome's finding and timing.
+func caseResult(cat *spec.Catalog, c *Case, sr types.SpecReport, o outcome) CaseResult {
 	cr := CaseResult{
 		Name: c.Name, Requirements: c.Requirements, Class: c.Class(cat), Role: c.Role,
-		Binding: c.Binding, Mode: c.Mode, Seconds: sr.RunTime.Seconds(),
+		Binding: c.Binding, Mode: c.Mode, Seconds: o.seconds,
 	}
 	switch {
 	case sr.State == types.SpecStatePassed:
@@ -152,11 +176,12 @@ func caseResult(cat *spec.Catalog, c *Case, sr types.SpecReport) CaseResult {
 	case sr.State.Is(types.SpecStateFailureStates):
 		cr.Verdict = Fail
 		cr.Message = sr.Failure.Message
-	default: // skipped, filtered out, pending
+	case sr.State == types.SpecStateSkipped && sr.Failure.Message != "":
 		cr.Verdict = NotTested
-		if sr.State == types.SpecStateSkipped && sr.Failure.Message != "" {
-			cr.Message = sr.Failure.Message
-		}
+		cr.Message = sr.Failure.Message
+	default: // filtered out, or never reached
+		cr.Verdict = NotTested
+		cr.Message = "not selected by the label filter, focus or skip"
 	}
 	return cr
 }
@@ -180,7 +205,11 @@ func (r *Result) WriteConsole(w io.Writer) error {
 	// The tabwriter holds every line until Flush, which reports a write
 	// error of w; the Fprintf calls into it cannot fail on their own.
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintf(tw, "Conformance of %s (%d cases, %d requirements)\n\n", r.Target, len(r.Cases), len(r.Requirements))
+	_, _ = fmt.Fprintf(tw, "Conformance of %s (%d cases, %d requirements)\nProfile: %s\n", r.Target, len(r.Cases), len(r.Requirements), r.Profile)
+	for _, n := range r.Notes {
+		_, _ = fmt.Fprintf(tw, "Note: %s\n", n)
+	}
+	_, _ = fmt.Fprintln(tw)
 	_, _ = fmt.Fprintln(tw, "VERDICT\tLEVEL\tREQUIREMENT\tMESSAGE")
 	for _, rr := range r.Requirements {
 		msg := rr.Text
@@ -223,16 +252,4 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
-}
-
-// WriteJUnit writes Ginkgo's JUnit XML report of the run to the file
-// path. SHOULD and MAY findings are passing test cases there, with the
-// finding in their system-out; only MUST failures are failures.
-func (r *Result) WriteJUnit(path string) error {
-	return reporters.GenerateJUnitReport(r.Report, path)
-}
-
-// WriteGinkgoJSON writes Ginkgo's own JSON report of the run to path.
-func (r *Result) WriteGinkgoJSON(path string) error {
-	return reporters.GenerateJSONReport(r.Report, path)
 }

@@ -2,18 +2,19 @@ package conformance
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/extensions/globals"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 
@@ -24,43 +25,62 @@ import (
 const (
 	DefaultTimeout        = 5 * time.Minute
 	DefaultRequestTimeout = 10 * time.Second
+	DefaultConcurrency    = 4
 )
 
 // findingEntry names the Ginkgo report entry that records a SHOULD or MAY
 // violation; see the package documentation.
 const findingEntry = "finding"
 
-// Config selects what Run tests and how.
+// Config selects what Run tests and how. The zero value of every field
+// but the target is a usable default.
 type Config struct {
-	// Target is the provider's absolute http:// or https:// URL. Required.
-	Target string
+	// HTTP is the provider's HTTP endpoint. Required: HTTP is the only
+	// binding with a driver so far.
+	HTTP *HTTPTarget
+	// Profile is what the provider is held to (default: the 1.0.2 text,
+	// no extension claimed, no 0.3 input).
+	Profile Profile
 	// LabelFilter, Focus and Skip select cases as Ginkgo's --label-filter,
 	// --focus and --skip do. Labels are the level class (MUST, SHOULD,
 	// MAY), the binding (http), the mode (binary, structured, batch,
-	// webhook), the role (receiver, echo) and each requirement ID.
+	// webhook), the role (receiver, echo) and each requirement ID. A
+	// selection that leaves no case is a configuration error.
 	LabelFilter string
 	Focus       []string
 	Skip        []string
 	// Timeout bounds the whole run (DefaultTimeout when zero);
-	// RequestTimeout bounds each request (DefaultRequestTimeout when zero).
+	// RequestTimeout bounds each exchange with the provider
+	// (DefaultRequestTimeout when zero).
 	Timeout        time.Duration
 	RequestTimeout time.Duration
+	// Concurrency is how many cases talk to the provider at once
+	// (DefaultConcurrency when zero; 1 runs them one by one, in order).
+	Concurrency int
 	// Progress receives Ginkgo's own console reporter output; nil
 	// discards it. Verbose makes that reporter list every spec.
 	Progress io.Writer
 	Verbose  bool
-	// Client sends the requests; nil means a fresh *http.Client that does
-	// not follow redirects.
+}
+
+// HTTPTarget is a provider's HTTP endpoint and how to reach it.
+type HTTPTarget struct {
+	// URL is the absolute http:// or https:// URL cases are sent to.
+	URL string
+	// Header is added to every request, e.g. an Authorization token. It
+	// must not set what the cases themselves control: ce- headers,
+	// Content-Type, Content-Length, Host.
+	Header http.Header
+	// TLS configures https:// connections (nil: the system's roots, no
+	// client certificate). Ignored when Client is set.
+	TLS *tls.Config
+	// Client sends the requests; nil means a fresh *http.Client that
+	// does not follow redirects and uses TLS.
 	Client *http.Client
 }
 
-// ErrAlreadyRun is returned by Run when it was called before in the same
-// process: Ginkgo keeps its spec tree in package state and exits the
-// process on a second RunSpecs, so Run refuses instead.
-var ErrAlreadyRun = errors.New("conformance: the suite has already run in this process")
-
-// ran guards the one Ginkgo run a process may make (see ErrAlreadyRun).
-var ran atomic.Bool
+// runMu serialises runs: Ginkgo keeps its spec tree in package state.
+var runMu sync.Mutex
 
 // ansiEscape matches a terminal colour sequence.
 var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
@@ -68,9 +88,14 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // validate checks cfg and fills its defaults; every problem found here is
 // the caller's mistake (a usage error for the CLI).
 func (cfg *Config) validate() error {
-	u, err := url.Parse(cfg.Target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("conformance: target %q is not an absolute http:// or https:// URL", cfg.Target)
+	if cfg.HTTP == nil {
+		return errors.New("conformance: no target: set Config.HTTP")
+	}
+	if err := cfg.HTTP.validate(); err != nil {
+		return err
+	}
+	if err := cfg.Profile.validate(); err != nil {
+		return err
 	}
 	if cfg.LabelFilter != "" {
 		if _, err := types.ParseLabelFilter(cfg.LabelFilter); err != nil {
@@ -86,8 +111,8 @@ func (cfg *Config) validate() error {
 			return fmt.Errorf("conformance: focus or skip expression: %w", err)
 		}
 	}
-	if cfg.Timeout < 0 || cfg.RequestTimeout < 0 {
-		return errors.New("conformance: timeouts must not be negative")
+	if cfg.Timeout < 0 || cfg.RequestTimeout < 0 || cfg.Concurrency < 0 {
+		return errors.New("conformance: timeouts and concurrency must not be negative")
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -95,16 +120,29 @@ func (cfg *Config) validate() error {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	if cfg.Concurrency == 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	return nil
+}
+
+func (t *HTTPTarget) validate() error {
+	u, err := url.Parse(t.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("conformance: target %q is not an absolute http:// or https:// URL", t.URL)
+	}
+	for name := range t.Header {
+		switch c := http.CanonicalHeaderKey(name); {
+		case strings.HasPrefix(c, "Ce-"), c == "Content-Type", c == "Content-Length", c == "Host":
+			return fmt.Errorf("conformance: extra header %s: the cases set it themselves", name)
 		}
 	}
 	return nil
 }
 
 // IsConfigError reports whether err, returned by Run, is a mistake in the
-// Config rather than a failure to run.
+// Config (or a selection that leaves no case) rather than a failure to
+// run.
 func IsConfigError(err error) bool {
 	var ce *configError
 	return errors.As(err, &ce)
@@ -121,14 +159,28 @@ type testingT struct{ failed bool }
 
 func (x *testingT) Fail() { x.failed = true }
 
-// Run tests the provider at cfg.Target with every embedded case the
-// filters select and returns the result. It can be called once per process
-// (ErrAlreadyRun). Errors are a bad Config (IsConfigError), a provider
-// that cannot be reached at all (checked with one connection first), or a
-// suite that could not run; a provider that fails requirements is a
-// Result, not an error. Run is not safe for concurrent use with anything else that drives
-// Ginkgo, and it sets Ginkgo's console output (formatter.ColorableStdOut)
-// to cfg.Progress for the rest of the process.
+// outcome is what running one case found.
+type outcome struct {
+	// skip, when set, is why the case did not run (outside the profile,
+	// no reply from the provider, the run's deadline).
+	skip string
+	// err is nil when the provider conformed; an errNotApplicable error
+	// when the case could not be judged; otherwise the violation.
+	err     error
+	seconds float64
+}
+
+// Run tests the provider of cfg with every embedded case the profile and
+// the filters select and returns the result. Errors are a bad Config or an
+// empty selection (IsConfigError), a provider that cannot be reached at
+// all (checked with one connection first), or a suite that could not run;
+// a provider that fails requirements is a Result, not an error.
+//
+// Run may be called any number of times, but runs are serialised: Ginkgo
+// keeps its spec tree in package state, which Run resets each time. Each
+// run sets Ginkgo's console output (formatter.ColorableStdOut) to
+// cfg.Progress and restores it after, so Run must not overlap with other
+// Ginkgo use in the process.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, &configError{err}
@@ -141,19 +193,123 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := reachable(ctx, cfg.Target, cfg.RequestTimeout); err != nil {
+	d := newHTTPDriver(cfg.HTTP)
+	if err := d.reachable(ctx, cfg.RequestTimeout); err != nil {
 		return nil, err
 	}
-	if !ran.CompareAndSwap(false, true) {
-		return nil, ErrAlreadyRun
+
+	runMu.Lock()
+	defer runMu.Unlock()
+	// The first pass is a Ginkgo dry run: it tells which cases the
+	// filters select, exactly as Ginkgo reads them, before anything is
+	// sent, so that the selected cases can run concurrently.
+	dry, err := ginkgoRun(cfg, cat, cases, nil)
+	if err != nil {
+		return nil, err
+	}
+	selected := make([]bool, len(cases))
+	n := 0
+	for i := range cases {
+		if sr, ok := dry[cases[i].Title()]; ok && sr.State == types.SpecStatePassed {
+			selected[i] = true
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, &configError{errors.New("conformance: no case matches the label filter, focus and skip given")}
 	}
 
-	d := &httpDriver{target: cfg.Target, client: cfg.Client}
+	started := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	outcomes, notes := execute(rctx, cfg, cat, cases, selected, d)
+	specs, err := ginkgoRun(cfg, cat, cases, outcomes)
+	if err != nil {
+		return nil, err
+	}
+	res := newResult(cat, cases, cfg, specs, outcomes)
+	res.Started = started
+	res.Seconds = time.Since(started).Seconds()
+	res.Notes = notes
+	return res, nil
+}
+
+// execute runs the selected cases with cfg.Concurrency workers and
+// returns an outcome per case (unselected ones stay zero) and the run's
+// notes.
+func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, d driver) ([]outcome, []string) {
+	outcomes := make([]outcome, len(cases))
+	var notes []string
+	var todo []int
+	echoes := false
+	for i := range cases {
+		if !selected[i] {
+			continue
+		}
+		if why := cases[i].outside(cat, cfg.Profile); why != "" {
+			outcomes[i].skip = why
+			continue
+		}
+		todo = append(todo, i)
+		echoes = echoes || cases[i].Role == RoleEcho
+	}
+	if echoes {
+		// An echo case needs a provider that answers events with
+		// events; one that never does would fail every echo case for
+		// one reason nobody can act on case by case.
+		pctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
+		why := d.replies(pctx)
+		cancel()
+		if why != "" {
+			notes = append(notes, "echo cases not run: "+why)
+			for _, i := range todo {
+				if cases[i].Role == RoleEcho {
+					outcomes[i].skip = "not run: the provider does not reply to events (see the run's notes)"
+				}
+			}
+		}
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(cfg.Concurrency, max(len(todo), 1)) {
+		wg.Go(func() {
+			for i := range jobs {
+				o := &outcomes[i]
+				if ctx.Err() != nil {
+					o.skip = "not run: the run's deadline passed first (--timeout)"
+					continue
+				}
+				cctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
+				t := time.Now()
+				o.err = d.check(cctx, &cases[i])
+				o.seconds = time.Since(t).Seconds()
+				cancel()
+			}
+		})
+	}
+	for _, i := range todo {
+		if outcomes[i].skip == "" {
+			jobs <- i
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if ctx.Err() != nil {
+		notes = append(notes, "the run's deadline passed before every case ran; those cases are NOT-TESTED (--timeout)")
+	}
+	return outcomes, notes
+}
+
+// ginkgoRun builds the spec tree, one It per case, and runs it: as a dry
+// run when outcomes is nil (to learn the selection), otherwise reporting
+// each case's outcome. It returns the It reports by title.
+func ginkgoRun(cfg Config, cat *spec.Catalog, cases []Case, outcomes []outcome) (map[string]types.SpecReport, error) {
+	globals.Reset()
 	var report types.Report
 	var got bool
 	ginkgo.Describe("CloudEvents conformance over HTTP", func() {
 		for i := range cases {
-			defineIt(ctx, cat, &cases[i], d, cfg.RequestTimeout)
+			defineIt(cat, &cases[i], outcomes, i)
 		}
 	})
 	ginkgo.ReportAfterSuite("openevents conformance report", func(r types.Report) {
@@ -164,75 +320,52 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	suite.LabelFilter = cfg.LabelFilter
 	suite.FocusStrings = cfg.Focus
 	suite.SkipStrings = cfg.Skip
-	suite.Timeout = cfg.Timeout
+	suite.Timeout = cfg.Timeout + time.Minute // the cases ran already; this only bounds the replay
 	suite.RandomizeAllSpecs = false
 	suite.FailFast = false
+	suite.DryRun = outcomes == nil
 	rep.NoColor = true
 	rep.Succinct = !cfg.Verbose
 	rep.Verbose = cfg.Verbose
+	saved := formatter.ColorableStdOut
+	defer func() { formatter.ColorableStdOut = saved }()
 	formatter.ColorableStdOut = io.Discard
-	if cfg.Progress != nil {
+	if cfg.Progress != nil && outcomes != nil {
 		formatter.ColorableStdOut = cfg.Progress
 	}
 	ginkgo.RunSpecs(&testingT{}, "CloudEvents conformance", suite, rep)
 	if !got {
 		return nil, errors.New("conformance: Ginkgo produced no report")
 	}
-	return newResult(cat, cases, cfg.Target, report), nil
-}
-
-// reachable connects once to target's host and port, so that a provider
-// that is not there is reported as such instead of as a failure of every
-// requirement.
-func reachable(ctx context.Context, target string, timeout time.Duration) error {
-	u, err := url.Parse(target) // validated already
-	if err != nil {
-		return err
-	}
-	addr := u.Host
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
+	specs := make(map[string]types.SpecReport, len(report.SpecReports))
+	for _, sr := range report.SpecReports {
+		if sr.LeafNodeType == types.NodeTypeIt {
+			specs[sr.LeafNodeText] = sr
 		}
-		addr = net.JoinHostPort(u.Hostname(), port)
 	}
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("conformance: cannot reach the provider at %s: %w", target, err)
-	}
-	return conn.Close()
+	return specs, nil
 }
 
-// defineIt declares the Ginkgo spec of one case.
-func defineIt(ctx context.Context, cat *spec.Catalog, c *Case, d *httpDriver, timeout time.Duration) {
+// defineIt declares the Ginkgo spec of one case, which reports the
+// case's outcome.
+func defineIt(cat *spec.Catalog, c *Case, outcomes []outcome, i int) {
 	class := c.Class(cat)
 	labels := ginkgo.Label(string(class), c.Binding, string(c.Mode), string(c.Role))
 	ids := ginkgo.Label(c.Requirements...)
-	ginkgo.It(c.Title(), labels, ids, func(sctx ginkgo.SpecContext) {
-		rctx, cancel := context.WithTimeout(sctx, timeout)
-		defer cancel()
-		if ctx.Err() != nil {
-			ginkgo.Skip("the run was cancelled: " + context.Cause(ctx).Error())
-		}
-		resp, err := d.do(rctx, &c.Request)
-		if err == nil {
-			err = judge(c, resp)
-		}
-		if errors.Is(err, errNotApplicable) {
-			ginkgo.Skip(err.Error())
-		}
-		if class != ClassMust {
+	ginkgo.It(c.Title(), labels, ids, func() {
+		o := outcomes[i]
+		switch {
+		case o.skip != "":
+			ginkgo.Skip(o.skip)
+		case errors.Is(o.err, errNotApplicable):
+			ginkgo.Skip(o.err.Error())
+		case o.err == nil:
+		case class != ClassMust:
 			// A SHOULD or MAY violation is a finding, not a failure:
 			// record it and let the spec pass (package documentation).
-			if err != nil {
-				ginkgo.AddReportEntry(findingEntry, err.Error())
-			}
-			return
+			ginkgo.AddReportEntry(findingEntry, o.err.Error())
+		default:
+			ginkgo.Fail(o.err.Error())
 		}
-		if err != nil {
-			ginkgo.Fail(err.Error())
-		}
-	}, ginkgo.NodeTimeout(timeout+time.Second))
+	})
 }

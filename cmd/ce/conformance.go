@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/openevents/openevents/conformance"
+	"github.com/openevents/openevents/spec"
 )
 
 const conformanceLong = `Conformance tests a CloudEvents provider over the wire against the
@@ -21,15 +24,25 @@ PASS, FAIL or NOT-TESTED, with the requirement's level (MUST, SHOULD, MAY).
 
 With --http URL it tests the provider at URL; without it, it starts the
 embedded reference provider (OpenEvents' HTTP receiver with an echo reply on
-127.0.0.1, a free port) and tests that.
+127.0.0.1, a free port) and tests that, claiming every extension.
+
+Profile: what the provider is held to. --spec 1.0.2 (the default: the
+released text) or --spec main (the main branch, 1.0.3-wip); a rule that is
+not part of the chosen text is NOT-TESTED. --extensions LIST names the
+documented extensions the provider claims to understand (disttrace,
+partitioning, sequence, dataref, expirytime, recordedtime; "all"; default
+none): the value rules of an extension not claimed are NOT-TESTED, so a
+provider is failed neither for checking an extension nor for ignoring it.
+--accept v0.3 claims that the provider takes specversion 0.3 input, which
+runs the 0.3 rules.
 
 Cases play two roles. "receiver" cases send valid events in binary,
 structured and batched mode (expecting 2xx) and malformed or invalid ones
 (expecting 400, or 415 for an unknown event format). "echo" cases expect the
 provider to answer each event with a reply event equal to it, as
 "ce listen --http ADDR --reply" does, and compare the reply with what was
-sent. To test a provider that only receives, leave the echo cases out:
---label-filter '!echo'.
+sent. A provider that does not reply (checked once, with one plain event)
+gets its echo cases NOT-TESTED, with a note saying so.
 
 Selecting cases (Ginkgo's filters): each case is labelled with its level
 class (MUST, SHOULD, MAY), binding (http), mode (binary, structured, batch,
@@ -38,30 +51,47 @@ with its IDs, so
   --label-filter 'MUST && binary'    only the binary-mode MUST cases
   --focus 'HTTP-HEADER-VALUE'        cases whose name matches the regexp
   --skip 'batch'                     all but those
-(--focus and --skip may be repeated).
+(--focus and --skip may be repeated). A selection that leaves no case is a
+usage error.
+
+Reaching a deployed provider: --header 'Name: value' adds a header to every
+request (repeatable; e.g. an Authorization token); an https:// URL uses
+TLS, --tls-ca trusts a private CA, --tls-cert and --tls-key present a client
+certificate; --request-timeout bounds each exchange, --timeout the whole
+run, and --concurrency sets how many cases run at once.
 
 Reports: a per-requirement summary on standard output always; --json FILE
-and --html FILE write the per-requirement and per-case results (the HTML page
-is self-contained); --junit FILE writes JUnit XML for CI systems.
+(described by schemas/conformance-report.schema.json), --html FILE (a
+self-contained page) and --junit FILE (JUnit XML for CI systems: one test
+per requirement check). Report files are created before the run, so a path
+that cannot be written fails at once.
 
 Verdict: only MUST failures fail the run. A SHOULD or MAY violation is a
 finding: FAIL in the summary and reports, but a passing test in the JUnit
 file, and the exit status stays 0.
 
-Exit status: 0 when no MUST requirement failed, 1 when one did (or a report
-could not be written), 2 for a usage error.`
+Exit status: 0 when no MUST requirement failed, 1 when one did (or the
+provider could not be reached, or a report could not be written), 2 for a
+usage error.`
 
 // conformanceOptions are the flags of ce conformance run.
 type conformanceOptions struct {
-	httpURL     string
-	junit       string
-	jsonFile    string
-	htmlFile    string
-	labelFilter string
-	focus       []string
-	skip        []string
-	timeout     time.Duration
-	verbose     bool
+	httpURL        string
+	junit          string
+	jsonFile       string
+	htmlFile       string
+	labelFilter    string
+	focus          []string
+	skip           []string
+	timeout        time.Duration
+	requestTimeout time.Duration
+	concurrency    int
+	verbose        bool
+	specText       string
+	extensions     string
+	accept         []string
+	headers        []string
+	tls            tlsFlags
 }
 
 func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -83,7 +113,8 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 		Long:  conformanceRunLong,
 		Example: `  ce conformance run
   ce conformance run --http http://127.0.0.1:8080/ --html report.html
-  ce conformance run --http https://events.example.com/hook --label-filter '!echo' --junit junit.xml
+  ce conformance run --http https://events.example.com/hook --header 'Authorization: Bearer TOKEN' --label-filter '!echo' --junit junit.xml
+  ce conformance run --http http://127.0.0.1:8080/ --spec main --extensions disttrace,partitioning
   ce conformance run --label-filter MUST --focus 'HTTP-HEADER-VALUE-1[5-7]'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -92,6 +123,11 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.httpURL, "http", "", "URL of the HTTP provider to test (default: start the embedded reference provider)")
+	f.StringVar(&o.specText, "spec", spec.Profile102, "the specification text to hold the provider to: 1.0.2 (released) or main (1.0.3-wip)")
+	f.StringVar(&o.extensions, "extensions", "", "documented extensions the provider claims: comma-separated "+strings.Join(conformance.Extensions(), ",")+", or all (default none; all for the embedded provider)")
+	f.StringArrayVar(&o.accept, "accept", nil, "input the provider claims to take beyond 1.0: v0.3 (repeatable)")
+	f.StringArrayVar(&o.headers, "header", nil, "add the header 'Name: value' to every request (repeatable)")
+	o.tls.addClientFlags(cmd)
 	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
 	f.StringVar(&o.jsonFile, "json", "", "write the per-requirement results as JSON to this file")
 	f.StringVar(&o.htmlFile, "html", "", "write a self-contained HTML report to this file")
@@ -99,32 +135,93 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringArrayVar(&o.focus, "focus", nil, "run only cases whose name matches this regular expression (repeatable)")
 	f.StringArrayVar(&o.skip, "skip", nil, "skip cases whose name matches this regular expression (repeatable)")
 	f.DurationVar(&o.timeout, "timeout", conformance.DefaultTimeout, "bound on the whole run")
+	f.DurationVar(&o.requestTimeout, "request-timeout", conformance.DefaultRequestTimeout, "bound on each exchange with the provider")
+	f.IntVar(&o.concurrency, "concurrency", conformance.DefaultConcurrency, "how many cases talk to the provider at once")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print Ginkgo's progress, spec by spec, to standard error")
 	return cmd
 }
 
-func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io.Writer) error {
-	if o.timeout <= 0 {
-		return usageError(errors.New("--timeout must be positive"))
-	}
+// config maps the flags to a conformance.Config; every error is a usage
+// error.
+func (o *conformanceOptions) config() (conformance.Config, error) {
 	cfg := conformance.Config{
-		Target:      o.httpURL,
-		LabelFilter: o.labelFilter,
-		Focus:       o.focus,
-		Skip:        o.skip,
-		Timeout:     o.timeout,
-		Verbose:     o.verbose,
+		HTTP:           &conformance.HTTPTarget{URL: o.httpURL},
+		Profile:        conformance.Profile{Spec: o.specText},
+		LabelFilter:    o.labelFilter,
+		Focus:          o.focus,
+		Skip:           o.skip,
+		Timeout:        o.timeout,
+		RequestTimeout: o.requestTimeout,
+		Concurrency:    o.concurrency,
+		Verbose:        o.verbose,
+	}
+	switch {
+	case o.timeout <= 0:
+		return cfg, errors.New("--timeout must be positive")
+	case o.requestTimeout <= 0:
+		return cfg, errors.New("--request-timeout must be positive")
+	case o.concurrency <= 0:
+		return cfg, errors.New("--concurrency must be at least 1")
+	}
+	exts, err := conformance.ParseExtensions(o.extensions)
+	if err != nil {
+		return cfg, fmt.Errorf("--extensions: %w", err)
+	}
+	cfg.Profile.Extensions = exts
+	for _, a := range o.accept {
+		if a != "v0.3" && a != "0.3" {
+			return cfg, fmt.Errorf("--accept %q: the only input beyond 1.0 is v0.3", a)
+		}
+		cfg.Profile.Accept03 = true
+	}
+	for _, h := range o.headers {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return cfg, fmt.Errorf("--header %q: want 'Name: value'", h)
+		}
+		if cfg.HTTP.Header == nil {
+			cfg.HTTP.Header = http.Header{}
+		}
+		cfg.HTTP.Header.Add(name, strings.TrimSpace(value))
+	}
+	if o.httpURL != "" {
+		tc, err := o.tls.httpClient(o.httpURL)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.HTTP.TLS = tc
+	} else if f := o.tls.clientFlag(); f != "" {
+		return cfg, fmt.Errorf("%s needs --http with an https:// URL: the embedded provider is plain HTTP on loopback", f)
+	}
+	return cfg, nil
+}
+
+func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io.Writer) error {
+	cfg, err := o.config()
+	if err != nil {
+		return usageError(err)
 	}
 	if o.verbose {
 		cfg.Progress = stderr
 	}
-	if cfg.Target == "" {
+	// Report files are created first: a path that cannot be written
+	// must not cost a whole run.
+	reports, err := openReports(o)
+	if err != nil {
+		return usageError(err)
+	}
+	defer reports.discard()
+	if o.httpURL == "" {
 		ref, err := conformance.StartReference()
 		if err != nil {
 			return failure(fmt.Errorf("starting the reference provider: %w", err))
 		}
 		defer func() { _ = ref.Close() }()
-		cfg.Target = ref.URL
+		cfg.HTTP.URL = ref.URL
+		if o.extensions == "" {
+			cfg.Profile.Extensions = conformance.Extensions()
+		}
 		_, _ = fmt.Fprintf(stderr, "testing the embedded reference provider at %s\n", ref.URL)
 	}
 	res, err := conformance.Run(cmd.Context(), cfg)
@@ -137,7 +234,7 @@ func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io
 	if err := res.WriteConsole(stdout); err != nil {
 		return failure(err)
 	}
-	if err := writeReports(res, o); err != nil {
+	if err := reports.write(res); err != nil {
 		return failure(err)
 	}
 	if !res.Passed {
@@ -146,31 +243,61 @@ func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io
 	return nil
 }
 
-// writeReports writes the report files the flags ask for.
-func writeReports(res *conformance.Result, o *conformanceOptions) error {
-	if o.junit != "" {
-		if err := res.WriteJUnit(o.junit); err != nil {
-			return fmt.Errorf("writing the JUnit report: %w", err)
-		}
-	}
-	for _, r := range []struct {
-		path  string
-		write func(io.Writer) error
-	}{{o.jsonFile, res.WriteJSON}, {o.htmlFile, res.WriteHTML}} {
+// reportFiles are the report files a run writes, created before it.
+type reportFiles []reportFile
+
+type reportFile struct {
+	path  string
+	f     *os.File
+	write func(*conformance.Result, io.Writer) error
+}
+
+// openReports creates every report file the flags name.
+func openReports(o *conformanceOptions) (reportFiles, error) {
+	var rs reportFiles
+	for _, r := range []reportFile{
+		{path: o.junit, write: (*conformance.Result).WriteJUnit},
+		{path: o.jsonFile, write: (*conformance.Result).WriteJSON},
+		{path: o.htmlFile, write: (*conformance.Result).WriteHTML},
+	} {
 		if r.path == "" {
 			continue
 		}
 		f, err := os.Create(r.path)
 		if err != nil {
-			return err
+			rs.discard()
+			return nil, fmt.Errorf("cannot write the report: %w", err)
 		}
-		err = r.write(f)
-		if cerr := f.Close(); err == nil {
+		r.f = f
+		rs = append(rs, r)
+	}
+	return rs, nil
+}
+
+// write writes and closes every report.
+func (rs reportFiles) write(res *conformance.Result) error {
+	var errs []error
+	for i := range rs {
+		r := &rs[i]
+		err := r.write(res, r.f)
+		if cerr := r.f.Close(); err == nil {
 			err = cerr
 		}
+		r.f = nil
 		if err != nil {
-			return fmt.Errorf("writing %s: %w", r.path, err)
+			errs = append(errs, fmt.Errorf("writing %s: %w", r.path, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// discard closes and removes the reports not written (a run that did not
+// end in a result leaves no empty files behind).
+func (rs reportFiles) discard() {
+	for _, r := range rs {
+		if r.f != nil {
+			_ = r.f.Close()
+			_ = os.Remove(r.path)
+		}
+	}
 }

@@ -81,6 +81,16 @@ func TestConformanceUsage(t *testing.T) {
 		{"bad focus", []string{"conformance", "run", "--focus", "("}, "focus or skip"},
 		{"bad timeout", []string{"conformance", "run", "--timeout", "-1s"}, "--timeout"},
 		{"unknown flag", []string{"conformance", "run", "--grpc", "x"}, "unknown flag"},
+		{"unknown spec text", []string{"conformance", "run", "--spec", "1.0"}, "unknown spec profile"},
+		{"unknown extension", []string{"conformance", "run", "--extensions", "disttrace,bogus"}, `unknown extension "bogus"`},
+		{"unknown input version", []string{"conformance", "run", "--accept", "v0.4"}, "--accept"},
+		{"malformed header", []string{"conformance", "run", "--header", "Authorization"}, "want 'Name: value'"},
+		{"header the cases own", []string{"conformance", "run", "--header", "Content-Type: text/plain"}, "the cases set it themselves"},
+		{"TLS without a target", []string{"conformance", "run", "--tls-ca", "ca.pem"}, "needs --http"},
+		{"TLS with plain HTTP", []string{"conformance", "run", "--http", "http://127.0.0.1:1/", "--tls-ca", "ca.pem"}, "https://"},
+		{"bad concurrency", []string{"conformance", "run", "--concurrency", "0"}, "--concurrency"},
+		{"empty selection", []string{"conformance", "run", "--focus", "no case has this name"}, "no case matches"},
+		{"report path", []string{"conformance", "run", "--json", "/nonexistent-dir/r.json"}, "cannot write the report"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +107,8 @@ func TestConformanceHelp(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
-	for _, want := range []string{"--http", "--junit", "--label-filter", "--focus", "--skip", "--timeout", "reference provider", "Exit status"} {
+	for _, want := range []string{"--http", "--junit", "--label-filter", "--focus", "--skip", "--timeout", "reference provider", "Exit status",
+		"--spec", "--extensions", "--accept", "--header", "--tls-ca", "--tls-cert", "--request-timeout", "--concurrency"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("help does not mention %q", want)
 		}
@@ -124,6 +135,10 @@ func TestConformanceChild(t *testing.T) {
 	}
 	if target == "ce-listen" {
 		addr, _ := startListenTLS(t, "--http", "127.0.0.1:0", "--reply")
+		args = []string{"conformance", "run", "--http", "http://" + addr + "/"}
+	}
+	if target == "ce-listen-no-reply" {
+		addr, _ := startListenTLS(t, "--http", "127.0.0.1:0")
 		args = []string{"conformance", "run", "--http", "http://" + addr + "/"}
 	}
 	// os.Exit ends the listener too: this process exists for the one run.
@@ -155,6 +170,21 @@ func TestConformanceListenReply(t *testing.T) {
 	code, out := runConformanceChild(t, "ce-listen")
 	if code != exitOK || !strings.Contains(out, "verdict: PASS") || strings.Contains(out, "\nFAIL") {
 		t.Fatalf("exit %d, want %d and no FAIL:\n%s", code, exitOK, out)
+	}
+}
+
+// TestConformanceListenNoReply: a receiver that does not reply passes,
+// with its echo cases NOT-TESTED and one note saying why and what to do,
+// instead of a failure per echo case.
+func TestConformanceListenNoReply(t *testing.T) {
+	code, out := runConformanceChild(t, "ce-listen-no-reply")
+	if code != exitOK || !strings.Contains(out, "verdict: PASS") || strings.Contains(out, "\nFAIL") {
+		t.Fatalf("exit %d, want %d and no FAIL:\n%s", code, exitOK, out)
+	}
+	for _, want := range []string{"Note: echo cases not run", "--reply", "--label-filter '!echo'", "NOT-TESTED"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output does not say %q:\n%s", want, out)
+		}
 	}
 }
 

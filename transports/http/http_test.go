@@ -181,6 +181,8 @@ func TestReceive(t *testing.T) {
 				}
 			}},
 		{name: "0.3 with dataschema", hdr: binaryHeaders("ce-specversion", "0.3", "ce-dataschema", "https://example.com/s"), code: 400, inBody: "CORE-ATTR-4"},
+		{name: "0.3 name starting with a digit", hdr: binaryHeaders("ce-specversion", "0.3", "ce-1ext", "x"), code: 400, inBody: "V03-NAMING-1"},
+		{name: "1.0 name starting with a digit", hdr: binaryHeaders("ce-1ext", "x"), code: 204},
 		{name: "overlong UTF-8", hdr: binaryHeaders("ce-subject", "%C0%A0"), code: 400, inBody: "HTTP-HEADER-VALUE-17"},
 		{name: "bad escape", hdr: binaryHeaders("ce-subject", "%G0"), code: 400, inBody: "HTTP-HEADER-VALUE-6"},
 		{name: "ce-datacontenttype", hdr: binaryHeaders("ce-datacontenttype", "text/plain"), code: 400, inBody: "HTTP-BINARY-2"},

@@ -203,12 +203,18 @@ func binaryEvent[S string | []byte](st *state, contentType S, body []byte) error
 }
 
 // mapV03 turns a binary-mode 0.3 event into the 1.0 event it maps to, as
-// the JSON format does: schemaurl becomes dataschema (V03-SCHEMAURL-1), and
+// the JSON format does: a name starting with a digit, legal in 1.0, is
+// refused (V03-NAMING-1), schemaurl becomes dataschema (V03-SCHEMAURL-1), and
 // datacontentencoding is dropped, since a binary-mode body is bytes, not a
 // string carrying them (V03-DATACONTENTENCODING-3).
 func mapV03(e *event.Event) error {
 	if e.Has(event.AttrDataSchema) {
 		return &MessageError{Header: "ce-dataschema", Rule: "CORE-ATTR-4", Msg: "a 0.3 event has no dataschema attribute; its schemaurl becomes the 1.0 dataschema"}
+	}
+	for _, x := range e.Extensions() {
+		if c := x.Name[0]; '0' <= c && c <= '9' {
+			return &MessageError{Header: "ce-" + x.Name, Rule: "V03-NAMING-1", Msg: "a 0.3 attribute name starts with a letter"}
+		}
 	}
 	e.SetSpecVersion(event.SpecVersion)
 	if v, ok := e.Extension("schemaurl"); ok {

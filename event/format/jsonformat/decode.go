@@ -744,6 +744,12 @@ func (d *decoder) mapV03(e *event.Event, o *object) bool {
 			"data_base64 is not a 0.3 member (0.3 names are a-z and 0-9; binary data uses datacontentencoding)")
 		o.base64.present = false
 	}
+	// 0.3 names also start with a letter (V03-NAMING-1); 1.0 dropped that.
+	for _, x := range e.Extensions() {
+		if c := x.Name[0]; '0' <= c && c <= '9' {
+			d.violate("V03-NAMING-1", x.Name, o.pointer(x.Name), -1, "a 0.3 attribute name starts with a letter")
+		}
+	}
 	if v, ok := e.Extension("schemaurl"); ok {
 		e.Delete("schemaurl")
 		if v.Kind() != event.KindString {

@@ -272,10 +272,16 @@ func TestV03Collisions(t *testing.T) {
 	for in, rule := range map[string]string{
 		`{"specversion":"0.3","id":"1","source":"/s","type":"t","schemaurl":"https://a/1","dataschema":"https://b/2"}`: "CORE-ATTR-4",
 		`{"specversion":"0.3","id":"1","source":"/s","type":"t","data_base64":"AA=="}`:                                 "V03-NAMING-1",
+		`{"specversion":"0.3","id":"1","source":"/s","type":"t","1ext":"x"}`:                                           "V03-NAMING-1",
 	} {
 		var e event.Event
 		if got := rulesOf(Decode([]byte(in), &e)); !slices.Contains(got, rule) {
 			t.Errorf("%s: rules %v, want %s", in, got, rule)
 		}
+	}
+	// 1.0 lets a name start with a digit; only 0.3 input is refused for it.
+	var e event.Event
+	if err := Decode([]byte(`{"specversion":"1.0","id":"1","source":"/s","type":"t","1ext":"x"}`), &e); err != nil {
+		t.Errorf("1.0 name starting with a digit: %v", err)
 	}
 }

@@ -30,6 +30,10 @@ const (
 	// RoleEcho: the provider answers each event with a reply event equal
 	// to it, which shows what it decoded.
 	RoleEcho Role = "echo"
+	// RoleSender: the provider sends the event the case asks for (see
+	// SenderTarget) to a receiver the suite hosts; the verdict is the
+	// message that arrives.
+	RoleSender Role = "sender"
 )
 
 // Mode is the content mode of a case's request, or "webhook" for the
@@ -62,7 +66,11 @@ type Case struct {
 	Binding      string   `json:"binding"`
 	Mode         Mode     `json:"mode"`
 	Request      Request  `json:"request"`
-	Expect       Rule     `json:"expect"`
+	// Send is the event a sender case asks the provider to send, in the
+	// JSON event format; its id is unique among the sender cases, so the
+	// message that carries it can be told apart.
+	Send   json.RawMessage `json:"send"`
+	Expect Rule            `json:"expect"`
 }
 
 // Request is the HTTP request a case sends.
@@ -126,8 +134,12 @@ type Rule struct {
 type ExpectedEvent struct {
 	// Attributes are every attribute of the reply, with JSON strings,
 	// numbers and booleans for the String-like, Integer and Boolean types.
-	// The reply must carry exactly these.
+	// The reply must carry exactly these (unless Partial).
 	Attributes map[string]json.RawMessage `json:"attributes"`
+	// Partial compares only the attributes listed: others may be present.
+	// Sender cases use it, since a producer may add attributes of its own
+	// (a time, say) without breaking a rule.
+	Partial bool `json:"partial"`
 	// Optional attributes may be absent from the reply; when present they
 	// must have the given value (e.g. a datacontenttype a binding may make
 	// explicit, CORE-ATTR-DATACONTENTTYPE-4).
@@ -244,7 +256,14 @@ func loadCases(fsys fs.FS, cat *spec.Catalog) ([]Case, error) {
 		all = append(all, cs...)
 	}
 	seen := make(map[string]bool)
+	ids := make(map[string]string)
 	for i := range all {
+		if c := &all[i]; c.Role == RoleSender {
+			if other, dup := ids[sendID(c)]; dup {
+				errs = append(errs, fmt.Errorf("conformance: case %q: the id %q of its event is used by %q too", c.Name, sendID(c), other))
+			}
+			ids[sendID(c)] = c.Name
+		}
 		c := &all[i]
 		if err := c.validate(cat); err != nil {
 			errs = append(errs, fmt.Errorf("conformance: case %q: %w", c.Name, err))
@@ -308,13 +327,31 @@ func (c *Case) validate(cat *spec.Catalog) error {
 		} else if err := c.Expect.Event.validate(); err != nil {
 			errs = append(errs, err)
 		}
+	case RoleSender:
+		if c.Expect.Event == nil || !c.Expect.Event.Partial {
+			errs = append(errs, errors.New("a sender case needs expect.event with partial: true (a producer may add attributes)"))
+		} else if err := c.Expect.Event.validate(); err != nil {
+			errs = append(errs, err)
+		}
+		var e map[string]json.RawMessage
+		if err := json.Unmarshal(c.Send, &e); err != nil {
+			errs = append(errs, fmt.Errorf("send: not a JSON object: %w", err))
+		} else if id, _, err := attrValue(e["id"]); err != nil || id == "" {
+			errs = append(errs, errors.New("send: the event needs a string id"))
+		}
+		if c.Mode != ModeBinary && c.Mode != ModeStructured {
+			errs = append(errs, fmt.Errorf("a sender case asks for binary or structured mode, not %q", c.Mode))
+		}
 	default:
 		errs = append(errs, fmt.Errorf("unknown role %q", c.Role))
+	}
+	if c.Role != RoleSender && c.Send != nil {
+		errs = append(errs, errors.New("only a sender case has send"))
 	}
 	if m := c.Expect.ReplyMode; m != "" && m != ModeBinary && m != ModeStructured {
 		errs = append(errs, fmt.Errorf("expect.replyMode %q: want binary or structured", m))
 	}
-	if _, err := parseStatus(c.Expect.Status); err != nil {
+	if _, err := parseStatus(c.Expect.Status); err != nil && c.Role != RoleSender {
 		errs = append(errs, err)
 	}
 	set := 0

@@ -193,7 +193,7 @@ func TestCheckEncoded(t *testing.T) {
 		{"caf\u00e9", false},
 	}
 	for _, tt := range tests {
-		err := checkEncoded(http.Header{"Ce-Subject": {tt.value}, "X-Other": {"a b"}})
+		err := checkEncoded(http.Header{"Ce-Subject": {tt.value}, "X-Other": {"a b"}}, "reply")
 		if (err == nil) != tt.ok {
 			t.Errorf("checkEncoded(%q) = %v, want ok %v", tt.value, err, tt.ok)
 		}

@@ -33,6 +33,9 @@ type fault struct {
 	request func(w http.ResponseWriter, r *http.Request) bool
 	// reply rewrites the reference handler's answer.
 	reply func(rec *httptest.ResponseRecorder)
+	// send, when set, is the provider's sender (the sender role);
+	// otherwise ReferenceSend is.
+	send func(ctx context.Context, target string, mode Mode, events []byte) error
 }
 
 // faults are the seeded violations, one per switch of the faulty
@@ -233,6 +236,16 @@ func rewriteStructured(r *http.Request, f func(map[string]json.RawMessage)) {
 	f(m)
 	b, _ := json.Marshal(m)
 	setBody(r, b)
+}
+
+// faultySender returns the sender of the provider with the named fault.
+func faultySender(name string) func(ctx context.Context, target string, mode Mode, events []byte) error {
+	for _, f := range faults {
+		if f.name == name && f.send != nil {
+			return f.send
+		}
+	}
+	return ReferenceSend
 }
 
 // faultyProvider returns the starter of the provider with the named fault.

@@ -3,10 +3,13 @@ package conformance
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"time"
 
 	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/event/format/jsonformat"
 	cehttp "github.com/openevents/openevents/transports/http"
 )
 
@@ -64,4 +67,29 @@ func (r *Reference) Close() error {
 		err = errors.Join(err, errors.New("conformance: the reference provider did not stop"))
 	}
 	return err
+}
+
+// ReferenceSend is the embedded reference sender, for
+// SenderTarget.Send: OpenEvents' HTTP Sender, sending each event of the
+// JSON array events to target in mode, one request each.
+func ReferenceSend(ctx context.Context, target string, mode Mode, events []byte) error {
+	es, err := jsonformat.DecodeBatch(events, nil)
+	if err != nil {
+		return fmt.Errorf("the events to send: %w", err)
+	}
+	m := binding.ModeBinary
+	if mode == ModeStructured {
+		m = binding.ModeStructured
+	}
+	s, err := cehttp.NewSender(target, cehttp.WithMode(m))
+	if err != nil {
+		return err
+	}
+	defer s.CloseIdleConnections()
+	for i := range es {
+		if _, err := s.Send(ctx, &es[i]); err != nil {
+			return fmt.Errorf("event %s: %w", es[i].ID(), err)
+		}
+	}
+	return nil
 }

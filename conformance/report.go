@@ -90,7 +90,7 @@ type Result struct {
 // outcomes and Ginkgo's reports of the Its (which say what was selected
 // and how each It ended).
 func newResult(cat *spec.Catalog, cases []Case, cfg Config, specs map[string]types.SpecReport, outcomes []outcome) *Result {
-	res := &Result{Version: ReportVersion, Target: cfg.HTTP.URL, Profile: cfg.Profile}
+	res := &Result{Version: ReportVersion, Target: cfg.target(), Profile: cfg.Profile}
 	reqs := map[string]*RequirementResult{}
 	for i := range cases {
 		c := &cases[i]

@@ -35,9 +35,12 @@ const findingEntry = "finding"
 // Config selects what Run tests and how. The zero value of every field
 // but the target is a usable default.
 type Config struct {
-	// HTTP is the provider's HTTP endpoint. Required: HTTP is the only
-	// binding with a driver so far.
-	HTTP *HTTPTarget
+	// HTTP is the provider's HTTP endpoint, for the receiver and echo
+	// cases. Sender is a provider that sends, for the sender cases. At
+	// least one is required; the cases of a role without a target are
+	// NOT-TESTED.
+	HTTP   *HTTPTarget
+	Sender *SenderTarget
 	// Profile is what the provider is held to (default: the 1.0.2 text,
 	// no extension claimed, no 0.3 input).
 	Profile Profile
@@ -88,11 +91,18 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // validate checks cfg and fills its defaults; every problem found here is
 // the caller's mistake (a usage error for the CLI).
 func (cfg *Config) validate() error {
-	if cfg.HTTP == nil {
-		return errors.New("conformance: no target: set Config.HTTP")
+	if cfg.HTTP == nil && cfg.Sender == nil {
+		return errors.New("conformance: no target: set Config.HTTP, Config.Sender or both")
 	}
-	if err := cfg.HTTP.validate(); err != nil {
-		return err
+	if cfg.HTTP != nil {
+		if err := cfg.HTTP.validate(); err != nil {
+			return err
+		}
+	}
+	if cfg.Sender != nil {
+		if err := cfg.Sender.validate(); err != nil {
+			return err
+		}
 	}
 	if err := cfg.Profile.validate(); err != nil {
 		return err
@@ -138,6 +148,20 @@ func (t *HTTPTarget) validate() error {
 		}
 	}
 	return nil
+}
+
+// target describes what the run tested, for reports.
+func (cfg *Config) target() string {
+	var parts []string
+	if cfg.HTTP != nil {
+		parts = append(parts, cfg.HTTP.URL)
+	}
+	if s := cfg.Sender; s != nil && len(s.Command) > 0 {
+		parts = append(parts, "sender: "+strings.Join(s.Command, " "))
+	} else if s != nil {
+		parts = append(parts, "sender: an in-process function")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // IsConfigError reports whether err, returned by Run, is a mistake in the
@@ -193,9 +217,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := newHTTPDriver(cfg.HTTP)
-	if err := d.reachable(ctx, cfg.RequestTimeout); err != nil {
-		return nil, err
+	var d driver
+	if cfg.HTTP != nil {
+		hd := newHTTPDriver(cfg.HTTP)
+		if err := hd.reachable(ctx, cfg.RequestTimeout); err != nil {
+			return nil, err
+		}
+		d = hd
 	}
 
 	runMu.Lock()
@@ -242,16 +270,29 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 	var notes []string
 	var todo []int
 	echoes := false
+	senders := map[Mode][]int{}
 	for i := range cases {
-		if !selected[i] {
+		c := &cases[i]
+		switch {
+		case !selected[i]:
 			continue
+		case c.outside(cat, cfg.Profile) != "":
+			outcomes[i].skip = c.outside(cat, cfg.Profile)
+		case c.Role == RoleSender && cfg.Sender == nil:
+			outcomes[i].skip = "not run: no sender to test (the sender role needs a sender command)"
+		case c.Role == RoleSender:
+			senders[c.Mode] = append(senders[c.Mode], i)
+		case d == nil:
+			outcomes[i].skip = "not run: no HTTP provider to send to (the receiver and echo roles need an HTTP target)"
+		default:
+			todo = append(todo, i)
+			echoes = echoes || c.Role == RoleEcho
 		}
-		if why := cases[i].outside(cat, cfg.Profile); why != "" {
-			outcomes[i].skip = why
-			continue
+	}
+	for _, mode := range []Mode{ModeBinary, ModeStructured} {
+		if len(senders[mode]) > 0 {
+			notes = append(notes, runSenderCases(ctx, cfg, cases, senders[mode], mode, outcomes)...)
 		}
-		todo = append(todo, i)
-		echoes = echoes || cases[i].Role == RoleEcho
 	}
 	if echoes {
 		// An echo case needs a provider that answers events with
@@ -298,6 +339,30 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 		notes = append(notes, "the run's deadline passed before every case ran; those cases are NOT-TESTED (--timeout)")
 	}
 	return outcomes, notes
+}
+
+// runSenderCases asks the sender for the events of the sender cases idx,
+// in one mode, and judges what arrived; a sender that fails as a whole
+// leaves its cases NOT-TESTED and says why in a note.
+func runSenderCases(ctx context.Context, cfg Config, cases []Case, idx []int, mode Mode, outcomes []outcome) []string {
+	cs := make([]*Case, len(idx))
+	for j, i := range idx {
+		cs[j] = &cases[i]
+	}
+	start := time.Now()
+	msgs, err := senderRun(ctx, cfg.Sender, mode, cs, cfg.RequestTimeout)
+	per := time.Since(start).Seconds() / float64(len(idx))
+	if err != nil {
+		for _, i := range idx {
+			outcomes[i].skip = "not run: " + err.Error()
+		}
+		return []string{fmt.Sprintf("sender cases (%s mode) not run: %v", mode, err)}
+	}
+	for j, i := range idx {
+		outcomes[i].err = judgeSent(cs[j], msgs[j])
+		outcomes[i].seconds = per
+	}
+	return nil
 }
 
 // ginkgoRun builds the spec tree, one It per case, and runs it: as a dry

@@ -1,0 +1,227 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openevents/openevents/event/binding"
+)
+
+// The sender contract's environment variables (spec/conformance-contract.md).
+const (
+	EnvSenderTarget = "CE_CONFORMANCE_TARGET" // the URL to send to
+	EnvSenderEvents = "CE_CONFORMANCE_EVENTS" // a file holding a JSON array of events
+	EnvSenderMode   = "CE_CONFORMANCE_MODE"   // binary or structured
+)
+
+// Bounds of the suite's own receiver in the sender role.
+const (
+	senderBodyLimit = 1 << 20 // per message
+	senderExtra     = 16      // messages accepted beyond those asked for
+)
+
+// SenderTarget is a provider in the sender role: a program (or a Go
+// function) that sends the events the suite asks for, to a receiver the
+// suite hosts. The suite asks once per content mode and checks every
+// message that arrives against the producer rules of its case.
+type SenderTarget struct {
+	// Command is the sender program and its arguments. It is started
+	// once per content mode with the environment of the sender contract
+	// (EnvSenderTarget, EnvSenderEvents, EnvSenderMode) added to the
+	// suite's, must send every event of the file, in order, one request
+	// each, and exit 0. Its output goes to Output.
+	Command []string
+	// Send, instead of Command, is called in-process with the same
+	// contract: the URL, the mode and the JSON array of events.
+	Send func(ctx context.Context, target string, mode Mode, events []byte) error
+	// Listen is the address of the suite's receiver (default
+	// "127.0.0.1:0").
+	Listen string
+	// Output receives the sender program's standard output and error
+	// (nil: discarded).
+	Output io.Writer
+}
+
+func (s *SenderTarget) validate() error {
+	if (len(s.Command) == 0) == (s.Send == nil) {
+		return errors.New("conformance: a sender target needs exactly one of Command and Send")
+	}
+	if s.Listen == "" {
+		s.Listen = "127.0.0.1:0"
+	}
+	return nil
+}
+
+// sent is one message the sender delivered.
+type sent struct {
+	header http.Header
+	body   []byte
+}
+
+// senderRun asks the sender for the events of the given sender cases, all
+// in one content mode, and returns per case the message that carried its
+// event's id (nil: none arrived), or an error when the run failed as a
+// whole.
+func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, timeout time.Duration) ([]*sent, error) {
+	events := make([]json.RawMessage, len(cases))
+	for i, c := range cases {
+		events[i] = c.Send
+	}
+	file, err := json.Marshal(events)
+	if err != nil {
+		return nil, err
+	}
+
+	var mu sync.Mutex
+	var got []sent
+	limit := len(cases) + senderExtra
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, senderBodyLimit))
+		if err != nil {
+			http.Error(w, "conformance: message too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) >= limit {
+			http.Error(w, "conformance: more messages than events asked for", http.StatusTooManyRequests)
+			return
+		}
+		got = append(got, sent{header: r.Header.Clone(), body: body})
+		w.WriteHeader(http.StatusNoContent)
+	})
+	ln, err := net.Listen("tcp", t.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: the sender role's receiver: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: timeout, ReadTimeout: timeout}
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ln); close(done) }()
+	defer func() {
+		_ = srv.Close()
+		<-done
+	}()
+	target := "http://" + ln.Addr().String() + "/"
+
+	// The sender gets a request timeout per event and a little more.
+	sctx, cancel := context.WithTimeout(ctx, time.Duration(len(cases)+2)*timeout)
+	defer cancel()
+	if t.Send != nil {
+		err = t.Send(sctx, target, mode, file)
+	} else {
+		err = runSenderCommand(sctx, t, target, mode, file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the sender failed (%s mode): %w", mode, err)
+	}
+	// Close waits for nothing: the sender has its answers, so every
+	// message it sent is in got.
+	mu.Lock()
+	defer mu.Unlock()
+	out := make([]*sent, len(cases))
+	for i, c := range cases {
+		id := sendID(c)
+		for j := range got {
+			if messageID(&got[j]) == id {
+				out[i] = &got[j]
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// runSenderCommand runs the sender program once, per the contract.
+func runSenderCommand(ctx context.Context, t *SenderTarget, target string, mode Mode, events []byte) error {
+	dir, err := os.MkdirTemp("", "ce-conformance-sender-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	file := filepath.Join(dir, "events.json")
+	if err := os.WriteFile(file, events, 0o600); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, t.Command[0], t.Command[1:]...)
+	cmd.Env = append(os.Environ(), EnvSenderTarget+"="+target, EnvSenderEvents+"="+file, EnvSenderMode+"="+string(mode))
+	var tail bytes.Buffer
+	out := io.Writer(&tail)
+	if t.Output != nil {
+		out = io.MultiWriter(t.Output, &tail)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(tail.String())
+		if len(msg) > 500 {
+			msg = "…" + msg[len(msg)-500:]
+		}
+		return fmt.Errorf("%s: %w (output: %q)", strings.Join(t.Command, " "), err, msg)
+	}
+	return nil
+}
+
+// sendID is the id of the event a sender case asks for (checked to be a
+// string when the case was loaded).
+func sendID(c *Case) string {
+	var e struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(c.Send, &e)
+	return e.ID
+}
+
+// messageID is the id a message carries: the ce-id header of a binary
+// message, the id member of a structured one; "" when there is none.
+func messageID(m *sent) string {
+	if vs := m.header.Values("Ce-Id"); len(vs) == 1 {
+		if id, err := binding.DecodeHeaderValue(vs[0]); err == nil {
+			return id
+		}
+		return vs[0]
+	}
+	var e struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(m.body, &e) == nil {
+		return e.ID
+	}
+	return ""
+}
+
+// judgeSent checks the message a sender delivered for case c.
+func judgeSent(c *Case, m *sent) error {
+	if m == nil {
+		return fmt.Errorf("%w: no message carried the event %q: the sender did not send it (an SDK that refuses to build an event says so in the sender's output)", errNotApplicable, sendID(c))
+	}
+	resp := &response{status: http.StatusOK, header: m.header, body: m.body}
+	if mode := sentMode(m); mode != c.Mode {
+		return fmt.Errorf("%w: the sender was asked for %s mode and sent %s mode", errNotApplicable, c.Mode, mode)
+	}
+	errs := judgeHeaders(c, resp, "message")
+	return errors.Join(append(errs, judgeEvent(c, resp, "message"))...)
+}
+
+// sentMode is the content mode of a message, by its Content-Type.
+func sentMode(m *sent) Mode {
+	ct := strings.ToLower(m.header.Get("Content-Type"))
+	switch {
+	case strings.HasPrefix(ct, "application/cloudevents-batch"):
+		return ModeBatch
+	case strings.HasPrefix(ct, "application/cloudevents"):
+		return ModeStructured
+	}
+	return ModeBinary
+}

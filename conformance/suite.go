@@ -250,7 +250,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	started := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	outcomes, notes := execute(rctx, cfg, cat, cases, selected, d)
+	outcomes, notes, err := execute(rctx, cfg, cat, cases, selected, d)
+	if err != nil {
+		return nil, err
+	}
 	specs, err := ginkgoRun(cfg, cat, cases, outcomes)
 	if err != nil {
 		return nil, err
@@ -264,8 +267,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // execute runs the selected cases with cfg.Concurrency workers and
 // returns an outcome per case (unselected ones stay zero) and the run's
-// notes.
-func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, d driver) ([]outcome, []string) {
+// notes; an error means a sender that could not run at all.
+func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, d driver) ([]outcome, []string, error) {
 	outcomes := make([]outcome, len(cases))
 	var notes []string
 	var todo []int
@@ -291,7 +294,9 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 	}
 	for _, mode := range []Mode{ModeBinary, ModeStructured} {
 		if len(senders[mode]) > 0 {
-			notes = append(notes, runSenderCases(ctx, cfg, cases, senders[mode], mode, outcomes)...)
+			if err := runSenderCases(ctx, cfg, cases, senders[mode], mode, outcomes); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	if echoes {
@@ -338,13 +343,14 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 	if ctx.Err() != nil {
 		notes = append(notes, "the run's deadline passed before every case ran; those cases are NOT-TESTED (--timeout)")
 	}
-	return outcomes, notes
+	return outcomes, notes, nil
 }
 
 // runSenderCases asks the sender for the events of the sender cases idx,
-// in one mode, and judges what arrived; a sender that fails as a whole
-// leaves its cases NOT-TESTED and says why in a note.
-func runSenderCases(ctx context.Context, cfg Config, cases []Case, idx []int, mode Mode, outcomes []outcome) []string {
+// in one mode, and judges what arrived. A sender that fails as a whole (a
+// command that cannot start or exits non-zero) is an error: its cases
+// cannot say anything about it.
+func runSenderCases(ctx context.Context, cfg Config, cases []Case, idx []int, mode Mode, outcomes []outcome) error {
 	cs := make([]*Case, len(idx))
 	for j, i := range idx {
 		cs[j] = &cases[i]
@@ -353,10 +359,7 @@ func runSenderCases(ctx context.Context, cfg Config, cases []Case, idx []int, mo
 	msgs, err := senderRun(ctx, cfg.Sender, mode, cs, cfg.RequestTimeout)
 	per := time.Since(start).Seconds() / float64(len(idx))
 	if err != nil {
-		for _, i := range idx {
-			outcomes[i].skip = "not run: " + err.Error()
-		}
-		return []string{fmt.Sprintf("sender cases (%s mode) not run: %v", mode, err)}
+		return fmt.Errorf("conformance: %w", err)
 	}
 	for j, i := range idx {
 		outcomes[i].err = judgeSent(cs[j], msgs[j])

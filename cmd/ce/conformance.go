@@ -22,9 +22,11 @@ const conformanceRunLong = `Run tests a CloudEvents HTTP provider over the wire,
 reports a verdict for each requirement of the catalog (spec/) it checks:
 PASS, FAIL or NOT-TESTED, with the requirement's level (MUST, SHOULD, MAY).
 
-With --http URL it tests the provider at URL; without it, it starts the
-embedded reference provider (OpenEvents' HTTP receiver with an echo reply on
-127.0.0.1, a free port) and tests that, claiming every extension.
+With --http URL it tests the provider at URL, and with --sender-command CMD
+a sender (both may be given); with neither, it starts the embedded
+reference provider (OpenEvents' HTTP receiver with an echo reply on
+127.0.0.1, a free port, and OpenEvents' HTTP sender) and tests that,
+claiming every extension.
 
 Profile: what the provider is held to. --spec 1.0.2 (the default: the
 released text) or --spec main (the main branch, 1.0.3-wip); a rule that is
@@ -42,7 +44,12 @@ structured and batched mode (expecting 2xx) and malformed or invalid ones
 provider to answer each event with a reply event equal to it, as
 "ce listen --http ADDR --reply" does, and compare the reply with what was
 sent. A provider that does not reply (checked once, with one plain event)
-gets its echo cases NOT-TESTED, with a note saying so.
+gets its echo cases NOT-TESTED, with a note saying so. "sender" cases run
+--sender-command once per content mode with CE_CONFORMANCE_TARGET (a URL on
+the suite's own receiver, --sender-listen), CE_CONFORMANCE_EVENTS (a file of
+events in the JSON format) and CE_CONFORMANCE_MODE (binary or structured);
+it must send every event, one request each, and exit 0. Each message is
+checked against the producer rules (header encoding, Content-Type, data).
 
 Selecting cases (Ginkgo's filters): each case is labelled with its level
 class (MUST, SHOULD, MAY), binding (http), mode (binary, structured, batch,
@@ -92,6 +99,8 @@ type conformanceOptions struct {
 	accept         []string
 	headers        []string
 	tls            tlsFlags
+	senderCommand  string
+	senderListen   string
 }
 
 func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -108,13 +117,14 @@ func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
 func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o conformanceOptions
 	cmd := &cobra.Command{
-		Use:   "run [--http URL] [flags]",
-		Short: "Run the conformance suite against an HTTP provider (default: the embedded reference provider)",
+		Use:   "run [--http URL] [--sender-command CMD] [flags]",
+		Short: "Run the conformance suite against an HTTP provider or sender (default: the embedded reference provider)",
 		Long:  conformanceRunLong,
 		Example: `  ce conformance run
   ce conformance run --http http://127.0.0.1:8080/ --html report.html
   ce conformance run --http https://events.example.com/hook --header 'Authorization: Bearer TOKEN' --label-filter '!echo' --junit junit.xml
   ce conformance run --http http://127.0.0.1:8080/ --spec main --extensions disttrace,partitioning
+  ce conformance run --sender-command 'node sender.js'
   ce conformance run --label-filter MUST --focus 'HTTP-HEADER-VALUE-1[5-7]'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -127,6 +137,8 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.extensions, "extensions", "", "documented extensions the provider claims: comma-separated "+strings.Join(conformance.Extensions(), ",")+", or all (default none; all for the embedded provider)")
 	f.StringArrayVar(&o.accept, "accept", nil, "input the provider claims to take beyond 1.0: v0.3 (repeatable)")
 	f.StringArrayVar(&o.headers, "header", nil, "add the header 'Name: value' to every request (repeatable)")
+	f.StringVar(&o.senderCommand, "sender-command", "", "test a sender: run this shell command once per content mode under the sender contract (spec/conformance-contract.md)")
+	f.StringVar(&o.senderListen, "sender-listen", "127.0.0.1:0", "address of the suite's receiver in the sender role")
 	o.tls.addClientFlags(cmd)
 	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
 	f.StringVar(&o.jsonFile, "json", "", "write the per-requirement results as JSON to this file")
@@ -145,7 +157,6 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 // error.
 func (o *conformanceOptions) config() (conformance.Config, error) {
 	cfg := conformance.Config{
-		HTTP:           &conformance.HTTPTarget{URL: o.httpURL},
 		Profile:        conformance.Profile{Spec: o.specText},
 		LabelFilter:    o.labelFilter,
 		Focus:          o.focus,
@@ -163,6 +174,12 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 	case o.concurrency <= 0:
 		return cfg, errors.New("--concurrency must be at least 1")
 	}
+	if o.httpURL != "" || o.senderCommand == "" {
+		cfg.HTTP = &conformance.HTTPTarget{URL: o.httpURL}
+	}
+	if o.senderCommand != "" {
+		cfg.Sender = &conformance.SenderTarget{Command: []string{"/bin/sh", "-c", o.senderCommand}, Listen: o.senderListen}
+	}
 	exts, err := conformance.ParseExtensions(o.extensions)
 	if err != nil {
 		return cfg, fmt.Errorf("--extensions: %w", err)
@@ -179,6 +196,9 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 		name = strings.TrimSpace(name)
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
 			return cfg, fmt.Errorf("--header %q: want 'Name: value'", h)
+		}
+		if cfg.HTTP == nil {
+			return cfg, fmt.Errorf("--header %q: there is no --http target to send it to", h)
 		}
 		if cfg.HTTP.Header == nil {
 			cfg.HTTP.Header = http.Header{}
@@ -212,13 +232,14 @@ func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io
 		return usageError(err)
 	}
 	defer reports.discard()
-	if o.httpURL == "" {
+	if o.httpURL == "" && o.senderCommand == "" {
 		ref, err := conformance.StartReference()
 		if err != nil {
 			return failure(fmt.Errorf("starting the reference provider: %w", err))
 		}
 		defer func() { _ = ref.Close() }()
 		cfg.HTTP.URL = ref.URL
+		cfg.Sender = &conformance.SenderTarget{Send: conformance.ReferenceSend, Listen: o.senderListen}
 		if o.extensions == "" {
 			cfg.Profile.Extensions = conformance.Extensions()
 		}

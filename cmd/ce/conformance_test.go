@@ -91,6 +91,7 @@ func TestConformanceUsage(t *testing.T) {
 		{"bad concurrency", []string{"conformance", "run", "--concurrency", "0"}, "--concurrency"},
 		{"empty selection", []string{"conformance", "run", "--focus", "no case has this name"}, "no case matches"},
 		{"report path", []string{"conformance", "run", "--json", "/nonexistent-dir/r.json"}, "cannot write the report"},
+		{"header without an HTTP target", []string{"conformance", "run", "--sender-command", "true", "--header", "A: b"}, "no --http target"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +186,20 @@ func TestConformanceListenNoReply(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output does not say %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestConformanceSenderCommand: a sender command that sends nothing
+// leaves every sender case NOT-TESTED (no message carried its event), and
+// one that fails is an error (exit 1) naming the command, not a verdict.
+func TestConformanceSenderCommand(t *testing.T) {
+	code, stdout, stderr := runCE(t, "conformance", "run", "--sender-command", "true")
+	if code != exitOK || !strings.Contains(stdout, "NOT-TESTED") || !strings.Contains(stdout, "did not send it") || strings.Contains(stdout, "\nPASS") {
+		t.Errorf("a sender that sends nothing: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCE(t, "conformance", "run", "--sender-command", "echo broken >&2; exit 3")
+	if code != exitFailure || !strings.Contains(stderr, "the sender failed") || !strings.Contains(stderr, "broken") {
+		t.Errorf("a failing sender: exit %d, stderr %q; want %d and the command's output", code, stderr, exitFailure)
 	}
 }
 

@@ -1,11 +1,13 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 
+	"github.com/openevents/openevents/conformance/internal/strictpeer"
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/spec"
@@ -65,6 +68,12 @@ var childProviders = map[string]func() (string, func(), error){
 			_ = srv.Shutdown(ctx)
 			<-done
 		}, nil
+	},
+	"strict": func() (string, func(), error) {
+		// The independent strict receiver (internal/strictpeer): written
+		// from the 1.0.2 text alone, with none of this module's codecs.
+		srv := httptest.NewServer(strictpeer.NewHandler(strictpeer.Options{Reply: true}))
+		return srv.URL + "/", srv.Close, nil
 	},
 	"reference": func() (string, func(), error) {
 		r, err := StartReference()
@@ -427,6 +436,29 @@ func TestSDKGo(t *testing.T) {
 		txt, _ := os.ReadFile(filepath.Join(dir, "result.txt"))
 		t.Logf("sdk-go's receiver:\n%s", txt)
 	}
+}
+
+// TestStrictReceiver runs the suite against the independent strict
+// receiver, which claims no extension and follows the released text: it
+// must pass with no MUST failure under the default profile. Its SHOULD and
+// MAY findings are logged.
+func TestStrictReceiver(t *testing.T) {
+	t.Parallel()
+	res, dir := runChild(t, "strict", Profile{})
+	for _, rr := range res.Requirements {
+		if rr.Verdict == Fail {
+			if rr.Class == ClassMust {
+				t.Errorf("%s (%s): %s", rr.ID, rr.Level, rr.Message)
+			} else {
+				t.Logf("finding %s (%s): %s", rr.ID, rr.Level, rr.Message)
+			}
+		}
+	}
+	txt, _ := os.ReadFile(filepath.Join(dir, "result.txt"))
+	if !res.Passed {
+		t.Errorf("verdict FAIL:\n%s", txt)
+	}
+	t.Logf("%s", txt[bytes.LastIndex(txt, []byte("\nMUST")):])
 }
 
 // TestUnreachable: a provider that is not there is one clear error, found

@@ -1,7 +1,23 @@
 // Package conformance is the OpenEvents conformance suite: it tests a
 // CloudEvents provider over the wire, requirement by requirement, and
 // reports a verdict for each requirement of the catalog (package spec) it
-// checks. This slice covers the HTTP binding.
+// checks. This slice covers the HTTP binding in the receiver, echo and
+// sender roles.
+//
+// # Trust
+//
+// A verdict is a claim about someone else's product, so the suite holds a
+// provider only to what it implements (a Profile: the 1.0.2 or main text,
+// the documented extensions it claims, 0.3 input), and a rule outside the
+// profile is NOT-TESTED with the reason, never FAIL. A check that the
+// provider's answer cannot decide is NOT-TESTED too, never PASS: a binary
+// request echoed in binary mode cannot show whether header values were
+// decoded (no decoding in and no encoding out cancel out), so such checks
+// ask for the other reply mode, and receiver probes whose validity depends
+// on decoding alone (ce-specversion: 1%2E0) decide the decoding rules. The
+// suite is tested against a faulty provider with one switch per seeded
+// violation, an independently written strict receiver, sdk-go and the
+// JavaScript SDK.
 //
 // # Cases
 //
@@ -30,19 +46,27 @@
 //     data with the expected event; a binary-mode reply's values are
 //     header text, a structured reply's also keep their JSON type.
 //
-// To test a provider that only receives, select the receiver cases:
-// --label-filter '!echo'.
+//   - sender: the provider sends the events the suite asks for to a
+//     receiver the suite hosts (SenderTarget; the contract is in
+//     spec/conformance-contract.md), and each message is checked against
+//     the producer rules: header encoding, Content-Type, data placement.
+//
+// A provider that does not reply gets its echo cases NOT-TESTED with one
+// note (checked with one plain event first).
 //
 // # Ginkgo
 //
 // Every case is one Ginkgo It, titled with its requirement IDs and labelled
 // with its level class (MUST, SHOULD, MAY), binding, mode, role and IDs, so
 // Ginkgo's label filter, focus and skip select subsets. Run builds the spec
-// tree at run time and calls RunSpecs with its own GinkgoTestingT; the
-// verdict is read from Ginkgo's report. Ginkgo keeps its tree in package
-// state and allows one RunSpecs per process, so Run can be called once per
-// process (ErrAlreadyRun); the package's own tests run each suite in a child
-// process.
+// tree at run time and calls RunSpecs twice with its own GinkgoTestingT: a
+// dry run that tells which cases the filters select, exactly as Ginkgo
+// reads them; then, after the selected cases have run against the provider
+// (Config.Concurrency at once), a run whose Its report each case's outcome.
+// Ginkgo keeps its tree in package state; Run resets it (Ginkgo's
+// extensions/globals) and serialises runs, so it can be called any number
+// of times per process. The package's own tests still run most suites in
+// child processes, to use both cores.
 //
 // # SHOULD and MAY
 //
@@ -61,15 +85,20 @@
 //
 // # Reports
 //
-// Result holds per-case and per-requirement verdicts. WriteConsole prints
-// one line per requirement; WriteJSON and WriteHTML (self-contained, no
-// external assets) are this package's formats; WriteJUnit is Ginkgo's JUnit
-// reporter on the same run.
+// Result holds per-case and per-requirement verdicts and no Ginkgo type.
+// WriteConsole prints one line per requirement; WriteJSON (versioned,
+// described by schemas/conformance-report.schema.json), WriteHTML
+// (self-contained, no external assets) and WriteJUnit (one testcase per
+// requirement check) write to any io.Writer.
 //
 // # Peers
 //
-// The tests run the suite against the reference provider (StartReference,
-// which must pass every case), against a faulty provider with one switch per
-// seeded violation (each must be caught), and against sdk-go's HTTP
-// receiver, whose deviations are recorded in README.md in this directory.
+// The tests run the suite against the reference provider (StartReference
+// and ReferenceSend, which must pass every case in some profile and reply
+// mode), against a faulty provider with one switch per seeded violation
+// (each must be caught by its requirement), against an independent strict
+// receiver claiming no extension (no MUST failure under 1.0.2), and against
+// sdk-go's HTTP receiver and sender, whose findings TestSDKGo pins. With
+// the interop build tag (make interop) they also run sdk-go and the
+// JavaScript SDK as separate programs (conformance/peers).
 package conformance

@@ -34,6 +34,9 @@ const (
 	// SenderTarget) to a receiver the suite hosts; the verdict is the
 	// message that arrives.
 	RoleSender Role = "sender"
+	// RoleRelay: the provider passes events on (a broker, a bridge, a
+	// forwarding function); the verdict is the event that comes out.
+	RoleRelay Role = "relay"
 )
 
 // Mode is the content mode of a case's request, or "webhook" for the
@@ -48,9 +51,11 @@ const (
 	ModeWebhook    Mode = "webhook"
 )
 
-// BindingHTTP is the protocol binding a case speaks; the only one in this
-// slice of the suite.
-const BindingHTTP = "http"
+// The protocol bindings a case can speak.
+const (
+	BindingHTTP = "http"
+	BindingMQTT = "mqtt"
+)
 
 // Case is one conformance check, as data: the requirements it checks, whom
 // it tests, the request to send and the rule that judges the answer. Cases
@@ -65,7 +70,10 @@ type Case struct {
 	Role         Role     `json:"role"`
 	Binding      string   `json:"binding"`
 	Mode         Mode     `json:"mode"`
-	Request      Request  `json:"request"`
+	// Request is what an HTTP case sends; MQTT what an MQTT case
+	// publishes.
+	Request Request      `json:"request"`
+	MQTT    *MQTTMessage `json:"mqtt"`
 	// Send is the event a sender case asks the provider to send, in the
 	// JSON event format; its id is unique among the sender cases, so the
 	// message that carries it can be told apart.
@@ -80,16 +88,20 @@ type Request struct {
 	// Headers are name/value pairs sent as written: order, repetitions
 	// and the case of names are kept.
 	Headers [][2]string `json:"headers"`
-	// Body is the body as text; BodyJSON a JSON value sent compactly;
-	// BodyBase64 the body as Base64, for bytes that are not UTF-8. At most
-	// one is set.
+	Payload
+}
+
+// Payload is the bytes a case sends: an HTTP body, an MQTT payload.
+type Payload struct {
+	// Body is the payload as text; BodyJSON a JSON value sent compactly;
+	// BodyBase64 the payload as Base64, for bytes that are not UTF-8. At
+	// most one is set.
 	Body       string          `json:"body"`
 	BodyJSON   json.RawMessage `json:"bodyJSON"`
 	BodyBase64 string          `json:"bodyBase64"`
-	// PadTo, when set, makes the body exactly that many bytes long: the
-	// body holds padMark once, which is replaced by as many 'x' as it
-	// takes (for the size-limit cases, whose bodies are too long to write
-	// out).
+	// PadTo, when set, makes the payload exactly that many bytes long: it
+	// holds padMark once, which is replaced by as many 'x' as it takes
+	// (for the size-limit cases, whose bodies are too long to write out).
 	PadTo int `json:"padTo"`
 }
 
@@ -149,6 +161,9 @@ type ExpectedEvent struct {
 	Data       *string         `json:"data"`
 	DataJSON   json.RawMessage `json:"dataJSON"`
 	DataBase64 *string         `json:"dataBase64"`
+	// DataSize, instead of the others, is the length of data made of
+	// 'x' alone (the payload of a padded case).
+	DataSize int `json:"dataSize"`
 }
 
 // Class is the level class of a requirement: what a violation means for
@@ -196,8 +211,8 @@ func (c *Case) Title() string {
 	return "[" + strings.Join(c.Requirements, " ") + "] " + c.Name
 }
 
-// body returns the request body.
-func (r *Request) body() ([]byte, error) {
+// body returns the payload.
+func (r *Payload) body() ([]byte, error) {
 	b, err := r.rawBody()
 	if err != nil || r.PadTo == 0 {
 		return b, err
@@ -212,8 +227,8 @@ func (r *Request) body() ([]byte, error) {
 	return bytes.Replace(b, []byte(padMark), bytes.Repeat([]byte{'x'}, n), 1), nil
 }
 
-// rawBody returns the request body as written in the case.
-func (r *Request) rawBody() ([]byte, error) {
+// rawBody returns the payload as written in the case.
+func (r *Payload) rawBody() ([]byte, error) {
 	switch {
 	case r.BodyBase64 != "":
 		return base64.StdEncoding.DecodeString(r.BodyBase64)
@@ -310,8 +325,30 @@ func (c *Case) validate(cat *spec.Catalog) error {
 			errs = append(errs, fmt.Errorf("requirement %s and %s belong to different profiles (text, extension or 0.3 claim): split the case", id, first.ID))
 		}
 	}
-	if c.Binding != BindingHTTP {
-		errs = append(errs, fmt.Errorf("binding %q: only %q exists", c.Binding, BindingHTTP))
+	switch c.Binding {
+	case BindingHTTP:
+		if c.MQTT != nil || c.Role == RoleRelay {
+			errs = append(errs, errors.New("an HTTP case has no mqtt message and no relay role (yet)"))
+		}
+	case BindingMQTT:
+		if c.Role != RoleRelay {
+			errs = append(errs, fmt.Errorf("an MQTT case plays the relay role, not %q (a broker hides a receiver's answer)", c.Role))
+		}
+		if c.MQTT == nil {
+			errs = append(errs, errors.New("an MQTT case needs an mqtt message"))
+		} else {
+			if v := c.MQTT.Version; v != 5 && v != 3 {
+				errs = append(errs, fmt.Errorf("mqtt version %d: want 5 or 3 (3.1.1)", v))
+			}
+			if c.MQTT.Version == 3 && (c.MQTT.ContentType != "" || c.MQTT.UserProperties != nil || c.Mode != ModeStructured) {
+				errs = append(errs, errors.New("MQTT 3.1.1 has no properties: structured mode only, no contentType or userProperties"))
+			}
+			if _, err := c.MQTT.body(); err != nil {
+				errs = append(errs, fmt.Errorf("mqtt payload: %w", err))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("binding %q: want %q or %q", c.Binding, BindingHTTP, BindingMQTT))
 	}
 	if !slices.Contains([]Mode{ModeBinary, ModeStructured, ModeBatch, ModeWebhook}, c.Mode) {
 		errs = append(errs, fmt.Errorf("unknown mode %q", c.Mode))
@@ -324,6 +361,12 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	case RoleEcho:
 		if c.Expect.Event == nil {
 			errs = append(errs, errors.New("an echo case needs expect.event"))
+		} else if err := c.Expect.Event.validate(); err != nil {
+			errs = append(errs, err)
+		}
+	case RoleRelay:
+		if c.Expect.Event == nil {
+			errs = append(errs, errors.New("a relay case needs expect.event, the event that must come out"))
 		} else if err := c.Expect.Event.validate(); err != nil {
 			errs = append(errs, err)
 		}
@@ -351,7 +394,7 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	if m := c.Expect.ReplyMode; m != "" && m != ModeBinary && m != ModeStructured {
 		errs = append(errs, fmt.Errorf("expect.replyMode %q: want binary or structured", m))
 	}
-	if _, err := parseStatus(c.Expect.Status); err != nil && c.Role != RoleSender {
+	if _, err := parseStatus(c.Expect.Status); err != nil && c.Role != RoleSender && c.Role != RoleRelay {
 		errs = append(errs, err)
 	}
 	set := 0
@@ -371,13 +414,13 @@ func (c *Case) validate(cat *spec.Catalog) error {
 
 func (x *ExpectedEvent) validate() error {
 	set := 0
-	for _, ok := range []bool{x.Data != nil, len(x.DataJSON) > 0, x.DataBase64 != nil} {
+	for _, ok := range []bool{x.Data != nil, len(x.DataJSON) > 0, x.DataBase64 != nil, x.DataSize > 0} {
 		if ok {
 			set++
 		}
 	}
 	if set > 1 {
-		return errors.New("expect.event sets more than one of data, dataJSON, dataBase64")
+		return errors.New("expect.event sets more than one of data, dataJSON, dataBase64, dataSize")
 	}
 	for name, v := range x.Attributes {
 		if _, _, err := attrValue(v); err != nil {

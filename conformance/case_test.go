@@ -88,7 +88,7 @@ func TestLoadCasesRejects(t *testing.T) {
 // TestPadTo checks that a padded body comes out exactly padTo bytes long,
 // with the padding where the mark was.
 func TestPadTo(t *testing.T) {
-	r := Request{Body: `{"data":"` + padMark + `"}`, PadTo: 100}
+	r := Payload{Body: `{"data":"` + padMark + `"}`, PadTo: 100}
 	b, err := r.body()
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func (d *httpDriver) reachable(ctx context.Context, timeout time.Duration) error
 var probe = Request{Headers: [][2]string{
 	{"ce-specversion", "1.0"}, {"ce-id", "probe-reply-1"}, {"ce-source", "/conformance"},
 	{"ce-type", "org.example.probe"}, {"Content-Type", "text/plain"},
-}, Body: "does the provider reply?"}
+}, Payload: Payload{Body: "does the provider reply?"}}
 
 func (d *httpDriver) replies(ctx context.Context) string {
 	resp, err := d.do(ctx, &probe)
@@ -425,6 +425,10 @@ func sameMediaType(a, b string) bool {
 
 func compareData(want *ExpectedEvent, got []byte) string {
 	switch {
+	case want.DataSize > 0:
+		if len(got) != want.DataSize || strings.Trim(string(got), "x") != "" {
+			return fmt.Sprintf("data is %s, want %d bytes of 'x'", quoteData(got), want.DataSize)
+		}
 	case want.Data != nil:
 		if !bytes.Equal(got, []byte(*want.Data)) {
 			return fmt.Sprintf("data is %s, want %q", quoteData(got), *want.Data)

@@ -37,10 +37,13 @@ const findingEntry = "finding"
 type Config struct {
 	// HTTP is the provider's HTTP endpoint, for the receiver and echo
 	// cases. Sender is a provider that sends, for the sender cases. At
-	// least one is required; the cases of a role without a target are
-	// NOT-TESTED.
+	// least one target is required; the cases of a binding or role
+	// without a target are NOT-TESTED.
 	HTTP   *HTTPTarget
 	Sender *SenderTarget
+	// MQTT is a relay reached through an MQTT broker, for the MQTT relay
+	// cases.
+	MQTT *MQTTTarget
 	// Profile is what the provider is held to (default: the 1.0.2 text,
 	// no extension claimed, no 0.3 input).
 	Profile Profile
@@ -91,8 +94,13 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // validate checks cfg and fills its defaults; every problem found here is
 // the caller's mistake (a usage error for the CLI).
 func (cfg *Config) validate() error {
-	if cfg.HTTP == nil && cfg.Sender == nil {
-		return errors.New("conformance: no target: set Config.HTTP, Config.Sender or both")
+	if cfg.HTTP == nil && cfg.Sender == nil && cfg.MQTT == nil {
+		return errors.New("conformance: no target: set Config.HTTP, Config.Sender or Config.MQTT")
+	}
+	if cfg.MQTT != nil {
+		if err := cfg.MQTT.validate(); err != nil {
+			return err
+		}
 	}
 	if cfg.HTTP != nil {
 		if err := cfg.HTTP.validate(); err != nil {
@@ -156,6 +164,9 @@ func (cfg *Config) target() string {
 	if cfg.HTTP != nil {
 		parts = append(parts, cfg.HTTP.URL)
 	}
+	if cfg.MQTT != nil {
+		parts = append(parts, fmt.Sprintf("MQTT relay %s, topic %s to %s", cfg.MQTT.Broker, cfg.MQTT.Topic, cfg.MQTT.ReplyTopic))
+	}
 	if s := cfg.Sender; s != nil && len(s.Command) > 0 {
 		parts = append(parts, "sender: "+strings.Join(s.Command, " "))
 	} else if s != nil {
@@ -217,13 +228,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d driver
+	drivers := map[string]driver{}
 	if cfg.HTTP != nil {
-		hd := newHTTPDriver(cfg.HTTP)
-		if err := hd.reachable(ctx, cfg.RequestTimeout); err != nil {
+		drivers[BindingHTTP] = newHTTPDriver(cfg.HTTP)
+	}
+	if cfg.MQTT != nil {
+		md := newMQTTDriver(cfg.MQTT, cfg.RequestTimeout)
+		defer md.close()
+		drivers[BindingMQTT] = md
+	}
+	for _, d := range drivers {
+		if err := d.reachable(ctx, cfg.RequestTimeout); err != nil {
 			return nil, err
 		}
-		d = hd
 	}
 
 	runMu.Lock()
@@ -250,7 +267,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	started := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
-	outcomes, notes, err := execute(rctx, cfg, cat, cases, selected, d)
+	outcomes, notes, err := execute(rctx, cfg, cat, cases, selected, drivers)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +285,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // execute runs the selected cases with cfg.Concurrency workers and
 // returns an outcome per case (unselected ones stay zero) and the run's
 // notes; an error means a sender that could not run at all.
-func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, d driver) ([]outcome, []string, error) {
+func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, drivers map[string]driver) ([]outcome, []string, error) {
 	outcomes := make([]outcome, len(cases))
 	var notes []string
 	var todo []int
@@ -285,8 +302,8 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 			outcomes[i].skip = "not run: no sender to test (the sender role needs a sender command)"
 		case c.Role == RoleSender:
 			senders[c.Mode] = append(senders[c.Mode], i)
-		case d == nil:
-			outcomes[i].skip = "not run: no HTTP provider to send to (the receiver and echo roles need an HTTP target)"
+		case drivers[c.Binding] == nil:
+			outcomes[i].skip = fmt.Sprintf("not run: no %s target given", strings.ToUpper(c.Binding))
 		default:
 			todo = append(todo, i)
 			echoes = echoes || c.Role == RoleEcho
@@ -304,7 +321,7 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 		// events; one that never does would fail every echo case for
 		// one reason nobody can act on case by case.
 		pctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
-		why := d.replies(pctx)
+		why := drivers[BindingHTTP].replies(pctx)
 		cancel()
 		if why != "" {
 			notes = append(notes, "echo cases not run: "+why)
@@ -327,7 +344,7 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 				}
 				cctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 				t := time.Now()
-				o.err = d.check(cctx, &cases[i])
+				o.err = drivers[cases[i].Binding].check(cctx, &cases[i])
 				o.seconds = time.Since(t).Seconds()
 				cancel()
 			}
@@ -375,11 +392,15 @@ func ginkgoRun(cfg Config, cat *spec.Catalog, cases []Case, outcomes []outcome) 
 	globals.Reset()
 	var report types.Report
 	var got bool
-	ginkgo.Describe("CloudEvents conformance over HTTP", func() {
-		for i := range cases {
-			defineIt(cat, &cases[i], outcomes, i)
-		}
-	})
+	for _, b := range []string{BindingHTTP, BindingMQTT} {
+		ginkgo.Describe("CloudEvents conformance over "+strings.ToUpper(b), func() {
+			for i := range cases {
+				if cases[i].Binding == b {
+					defineIt(cat, &cases[i], outcomes, i)
+				}
+			}
+		})
+	}
 	ginkgo.ReportAfterSuite("openevents conformance report", func(r types.Report) {
 		report, got = r, true
 	})

@@ -2,7 +2,7 @@
 // CloudEvents provider over the wire, requirement by requirement, and
 // reports a verdict for each requirement of the catalog (package spec) it
 // checks. This slice covers the HTTP binding in the receiver, echo and
-// sender roles.
+// sender roles, and MQTT in the relay role.
 //
 // # Trust
 //
@@ -45,11 +45,14 @@
 //     the reply without validating it and compares every attribute and the
 //     data with the expected event; a binary-mode reply's values are
 //     header text, a structured reply's also keep their JSON type.
-//
 //   - sender: the provider sends the events the suite asks for to a
 //     receiver the suite hosts (SenderTarget; the contract is in
 //     spec/conformance-contract.md), and each message is checked against
 //     the producer rules: header encoding, Content-Type, data placement.
+//   - relay (MQTT): the provider passes on what the suite publishes on a
+//     topic (a broker, a bridge, a forwarding function); the event that
+//     comes out, read with the protocol version it was published with,
+//     must be the one sent (MQTTTarget).
 //
 // A provider that does not reply gets its echo cases NOT-TESTED with one
 // note (checked with one plain event first).

@@ -22,8 +22,9 @@ const conformanceRunLong = `Run tests a CloudEvents HTTP provider over the wire,
 reports a verdict for each requirement of the catalog (spec/) it checks:
 PASS, FAIL or NOT-TESTED, with the requirement's level (MUST, SHOULD, MAY).
 
-With --http URL it tests the provider at URL, and with --sender-command CMD
-a sender (both may be given); with neither, it starts the embedded
+With --http URL it tests the provider at URL, with --sender-command CMD a
+sender, and with --mqtt URL --topic T [--reply-topic R] an MQTT relay (any
+of them together); with none, it starts the embedded
 reference provider (OpenEvents' HTTP receiver with an echo reply on
 127.0.0.1, a free port, and OpenEvents' HTTP sender) and tests that,
 claiming every extension.
@@ -50,6 +51,9 @@ the suite's own receiver, --sender-listen), CE_CONFORMANCE_EVENTS (a file of
 events in the JSON format) and CE_CONFORMANCE_MODE (binary or structured);
 it must send every event, one request each, and exit 0. Each message is
 checked against the producer rules (header encoding, Content-Type, data).
+"relay" cases publish events on --topic (MQTT 5.0 binary and structured,
+3.1.1 structured) and read what comes out on --reply-topic: a broker relays
+a topic to its own subscribers, a bridge or function forwards to another.
 
 Selecting cases (Ginkgo's filters): each case is labelled with its level
 class (MUST, SHOULD, MAY), binding (http), mode (binary, structured, batch,
@@ -101,6 +105,9 @@ type conformanceOptions struct {
 	tls            tlsFlags
 	senderCommand  string
 	senderListen   string
+	mqttBroker     string
+	mqttTopic      string
+	mqttReplyTopic string
 }
 
 func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -117,14 +124,15 @@ func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
 func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o conformanceOptions
 	cmd := &cobra.Command{
-		Use:   "run [--http URL] [--sender-command CMD] [flags]",
-		Short: "Run the conformance suite against an HTTP provider or sender (default: the embedded reference provider)",
+		Use:   "run [--http URL] [--sender-command CMD] [--mqtt URL --topic T] [flags]",
+		Short: "Run the conformance suite against a provider: HTTP receiver, sender, MQTT relay (default: the embedded reference provider)",
 		Long:  conformanceRunLong,
 		Example: `  ce conformance run
   ce conformance run --http http://127.0.0.1:8080/ --html report.html
   ce conformance run --http https://events.example.com/hook --header 'Authorization: Bearer TOKEN' --label-filter '!echo' --junit junit.xml
   ce conformance run --http http://127.0.0.1:8080/ --spec main --extensions disttrace,partitioning
   ce conformance run --sender-command 'node sender.js'
+  ce conformance run --mqtt tcp://127.0.0.1:1883 --topic conformance/relay
   ce conformance run --label-filter MUST --focus 'HTTP-HEADER-VALUE-1[5-7]'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -138,6 +146,9 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringArrayVar(&o.accept, "accept", nil, "input the provider claims to take beyond 1.0: v0.3 (repeatable)")
 	f.StringArrayVar(&o.headers, "header", nil, "add the header 'Name: value' to every request (repeatable)")
 	f.StringVar(&o.senderCommand, "sender-command", "", "test a sender: run this shell command once per content mode under the sender contract (spec/conformance-contract.md)")
+	f.StringVar(&o.mqttBroker, "mqtt", "", "test an MQTT relay through the broker at this tcp://host:port URL (with --topic)")
+	f.StringVar(&o.mqttTopic, "topic", "", "--mqtt: the topic the suite publishes on")
+	f.StringVar(&o.mqttReplyTopic, "reply-topic", "", "--mqtt: the topic the relay delivers on (default: --topic, the broker itself as the relay)")
 	f.StringVar(&o.senderListen, "sender-listen", "127.0.0.1:0", "address of the suite's receiver in the sender role")
 	o.tls.addClientFlags(cmd)
 	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
@@ -174,8 +185,15 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 	case o.concurrency <= 0:
 		return cfg, errors.New("--concurrency must be at least 1")
 	}
-	if o.httpURL != "" || o.senderCommand == "" {
+	embedded := o.httpURL == "" && o.senderCommand == "" && o.mqttBroker == ""
+	if o.httpURL != "" || embedded {
 		cfg.HTTP = &conformance.HTTPTarget{URL: o.httpURL}
+	}
+	switch {
+	case o.mqttBroker != "":
+		cfg.MQTT = &conformance.MQTTTarget{Broker: o.mqttBroker, Topic: o.mqttTopic, ReplyTopic: o.mqttReplyTopic}
+	case o.mqttTopic != "" || o.mqttReplyTopic != "":
+		return cfg, errors.New("--topic and --reply-topic need --mqtt")
 	}
 	if o.senderCommand != "" {
 		cfg.Sender = &conformance.SenderTarget{Command: []string{"/bin/sh", "-c", o.senderCommand}, Listen: o.senderListen}
@@ -232,7 +250,7 @@ func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io
 		return usageError(err)
 	}
 	defer reports.discard()
-	if o.httpURL == "" && o.senderCommand == "" {
+	if o.httpURL == "" && o.senderCommand == "" && o.mqttBroker == "" {
 		ref, err := conformance.StartReference()
 		if err != nil {
 			return failure(fmt.Errorf("starting the reference provider: %w", err))

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openevents/openevents/transports/mqtt/broker"
 )
 
 // TestConformanceRun runs `ce conformance run` with its reports against
@@ -91,6 +93,8 @@ func TestConformanceUsage(t *testing.T) {
 		{"bad concurrency", []string{"conformance", "run", "--concurrency", "0"}, "--concurrency"},
 		{"empty selection", []string{"conformance", "run", "--focus", "no case has this name"}, "no case matches"},
 		{"report path", []string{"conformance", "run", "--json", "/nonexistent-dir/r.json"}, "cannot write the report"},
+		{"topic without a broker", []string{"conformance", "run", "--topic", "t"}, "need --mqtt"},
+		{"broker without a topic", []string{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1883"}, "MQTT topic"},
 		{"header without an HTTP target", []string{"conformance", "run", "--sender-command", "true", "--header", "A: b"}, "no --http target"},
 	}
 	for _, tt := range tests {
@@ -200,6 +204,23 @@ func TestConformanceSenderCommand(t *testing.T) {
 	code, _, stderr = runCE(t, "conformance", "run", "--sender-command", "echo broken >&2; exit 3")
 	if code != exitFailure || !strings.Contains(stderr, "the sender failed") || !strings.Contains(stderr, "broken") {
 		t.Errorf("a failing sender: exit %d, stderr %q; want %d and the command's output", code, stderr, exitFailure)
+	}
+}
+
+// TestConformanceMQTTRelay: ce conformance run --mqtt tests the embedded
+// broker as a relay; every relay case passes under the default profile.
+func TestConformanceMQTTRelay(t *testing.T) {
+	b, err := broker.New("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	code, stdout, stderr := runCE(t, "conformance", "run", "--mqtt", b.URL(), "--topic", "ce/relay", "--label-filter", "relay")
+	if code != exitOK || !strings.Contains(stdout, "\nPASS") || !strings.Contains(stdout, "CORE-SIZE-2") || strings.Contains(stdout, "\nFAIL") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "MQTT relay "+b.URL()) {
+		t.Errorf("the output does not name the relay:\n%s", stdout)
 	}
 }
 

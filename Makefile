@@ -149,9 +149,29 @@ buf-lint: ## buf lint and buf format check of proto/
 	$(BUF) format --diff --exit-code
 
 .PHONY: interop
-interop: ## Run the MQTT tests against a real Mosquitto broker too (installs it from Debian's packages if missing)
+interop: peers ## The MQTT tests against a real Mosquitto broker (installed from Debian's packages if missing), then the conformance peers' tests
 	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m ./transports/mqtt/...
 	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m -run MQTT ./cmd/ce/
+	$(GO) test -tags interop -count=1 -timeout 5m -run 'TestPeer' ./conformance/
+
+# Conformance peers no one here wrote (conformance/peers): sdk-go's HTTP
+# receiver and sender, built into bin/peers/, and the JavaScript SDK's,
+# whose npm packages (pinned by package-lock.json) npm ci installs into
+# conformance/peers/js/node_modules, only when that is missing or older
+# than the lockfile. scripts/node.sh installs Node.js and npm from Debian's
+# packages when either is missing.
+PEERS_JS := conformance/peers/js
+PEERS_JS_INSTALLED := $(PEERS_JS)/node_modules/.package-lock.json
+
+.PHONY: peers
+peers: $(PEERS_JS_INSTALLED) ## Build the conformance peers: sdk-go's into bin/peers/, the JavaScript SDK's with npm ci
+	$(GO) build -o bin/peers/sdkgo-receiver ./conformance/peers/sdkgo/receiver
+	$(GO) build -o bin/peers/sdkgo-sender ./conformance/peers/sdkgo/sender
+	@scripts/node.sh node -e 'console.log("== node " + process.version + ", cloudevents " + require("./$(PEERS_JS)/node_modules/cloudevents/package.json").version)'
+
+$(PEERS_JS_INSTALLED): $(PEERS_JS)/package-lock.json $(PEERS_JS)/package.json
+	cd $(PEERS_JS) && $(CURDIR)/scripts/node.sh npm ci --no-audit --no-fund
+	@touch $@
 
 .PHONY: bench-mqtt
 bench-mqtt: ## MQTT subscriber throughput vs a bare paho subscriber, on the embedded broker and Mosquitto

@@ -79,6 +79,11 @@ type Case struct {
 	// message that carries it can be told apart.
 	Send   json.RawMessage `json:"send"`
 	Expect Rule            `json:"expect"`
+	// After names a case this one presumes: when that case did not pass
+	// (or did not run), this one is NOT-TESTED rather than judged, so a
+	// provider that lacks an optional feature (batched mode) is not
+	// failed again for every detail of it.
+	After string `json:"after"`
 }
 
 // Request is the HTTP request a case sends.
@@ -121,15 +126,23 @@ type Rule struct {
 	HeaderContains map[string]string `json:"headerContains"`
 	// Event is the reply event an echo case expects.
 	Event *ExpectedEvent `json:"event"`
-	// ReplyHeaders maps ce- headers of a binary-mode reply to their exact
-	// wire value; it checks how the provider encodes. A case with it is
-	// not tested when the reply comes in structured mode.
+	// ReplyHeaders maps headers of a binary-mode reply (ce- headers,
+	// Content-Type) to their exact wire value; it checks how the provider
+	// encodes. A case with it is not tested when the reply comes in
+	// structured mode.
 	ReplyHeaders map[string]string `json:"replyHeaders"`
 	// ReplyEncoded checks that every ce- header value of a binary-mode
 	// reply is percent-encoded as a producer must: only characters
 	// U+0021-U+007E other than '"', and '%' only to start an escape
 	// (HTTP-HEADER-VALUE-9, HTTP-HEADER-VALUE-10, HTTP-HEADER-VALUE-11).
 	ReplyEncoded bool `json:"replyEncoded"`
+	// ReplyPresumeEncoded judges a binary-mode reply only when its
+	// producer percent-encodes at all (no raw byte outside U+0021-U+007E
+	// and no raw '"'); otherwise the case is not tested, since the rules
+	// that require encoding have cases of their own and a case about how
+	// values are encoded would pass vacuously. ReplyHeaders implies it
+	// unless ReplyEncoded is set.
+	ReplyPresumeEncoded bool `json:"replyPresumeEncoded"`
 	// ReplyAbsent lists headers a binary-mode reply must not carry (e.g.
 	// ce-datacontenttype, which binary mode carries as Content-Type). A
 	// case with it is not tested when the reply comes in structured mode.
@@ -288,6 +301,11 @@ func loadCases(fsys fs.FS, cat *spec.Catalog) ([]Case, error) {
 		}
 		seen[c.Name] = true
 	}
+	for i := range all {
+		if a := all[i].After; a != "" && (!seen[a] || a == all[i].Name) {
+			errs = append(errs, fmt.Errorf("conformance: case %q: after %q: no such other case", all[i].Name, a))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -355,7 +373,7 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	}
 	switch c.Role {
 	case RoleReceiver:
-		if c.Expect.Event != nil || c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded || c.Expect.ReplyAbsent != nil || c.Expect.ReplyMode != "" {
+		if c.Expect.Event != nil || c.Expect.ReplyHeaders != nil || c.Expect.ReplyEncoded || c.Expect.ReplyAbsent != nil || c.Expect.ReplyMode != "" || c.Expect.ReplyPresumeEncoded {
 			errs = append(errs, errors.New("a receiver case expects no reply event"))
 		}
 	case RoleEcho:

@@ -41,7 +41,7 @@ type fault struct {
 // faults are the seeded violations, one per switch of the faulty
 // provider: the first ones here, then those of faults_receiver_test.go and
 // faults_reply_test.go.
-var faults = slices.Concat(baseFaults, receiverFaults, replyFaults)
+var faults = slices.Concat(baseFaults, receiverFaults, replyFaults, senderFaults)
 
 var baseFaults = []fault{
 	{name: "body-limit-32k", want: "CORE-SIZE-3", request: func(w http.ResponseWriter, r *http.Request) bool {
@@ -160,11 +160,13 @@ var baseFaults = []fault{
 		})
 		return false
 	}},
-	{name: "reject-batches", want: "JSON-BATCH-1", request: func(w http.ResponseWriter, r *http.Request) bool {
+	{name: "batches-as-malformed", want: "JSON-BATCH-1", request: func(w http.ResponseWriter, r *http.Request) bool {
 		if cehttp.DetectMode(r.Header.Get("Content-Type")) != binding.ModeBatch {
 			return false
 		}
-		w.WriteHeader(http.StatusUnsupportedMediaType)
+		// Not 415, which says batched mode is not offered (it is
+		// optional): 400 calls a valid batch malformed.
+		w.WriteHeader(http.StatusBadRequest)
 		return true
 	}},
 	{name: "unknown-format-400", want: "WEBHOOK-RESPONSE-13", reply: func(rec *httptest.ResponseRecorder) {
@@ -199,6 +201,48 @@ var baseFaults = []fault{
 		rec.Header()["Content-Type"] = nil // nil, not deleted: net/http would sniff one
 	}},
 }
+
+// senderFaults are seeded violations of the sender role: the reference
+// sender with its requests rewritten on the way out.
+var senderFaults = []fault{
+	{name: "sender-raw-header-values", want: "HTTP-HEADER-VALUE-11", send: rewritingSender(func(r *http.Request) {
+		mapCE(r, func(v string) string {
+			if d, err := binding.DecodeHeaderValue(v); err == nil {
+				return d // as sdk-go sends them: not percent-encoded
+			}
+			return v
+		})
+	})},
+	{name: "sender-ce-datacontenttype", want: "HTTP-BINARY-2", send: rewritingSender(func(r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "" && cehttp.DetectMode(ct) == binding.ModeBinary {
+			r.Header["ce-datacontenttype"] = []string{ct}
+		}
+	})},
+	{name: "sender-json-data-as-string", want: "JSON-DATA-3", send: rewritingSender(func(r *http.Request) {
+		rewriteStructured(r, func(m map[string]json.RawMessage) {
+			if d, ok := m["data"]; ok && len(d) > 0 && d[0] == '{' {
+				s, _ := json.Marshal(string(d))
+				m["data"] = s
+			}
+		})
+	})},
+}
+
+// rewritingSender returns the reference sender with every request passed
+// through rewrite before it is sent.
+func rewritingSender(rewrite func(*http.Request)) func(ctx context.Context, target string, mode Mode, events []byte) error {
+	return func(ctx context.Context, target string, mode Mode, events []byte) error {
+		doer := doerFunc(func(r *http.Request) (*http.Response, error) {
+			rewrite(r)
+			return http.DefaultClient.Do(r)
+		})
+		return referenceSend(ctx, target, mode, events, cehttp.WithDoer(doer))
+	}
+}
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 
 var escapeRE = regexp.MustCompile(`%[0-9A-F]{2}`)
 
@@ -303,6 +347,16 @@ func faultyProvider(name string) func() (string, func(), error) {
 // reported as a failure of its requirement (a mutation score of 100%).
 func TestFaultyProvider(t *testing.T) {
 	t.Parallel()
+	if len(faults) < 50 {
+		t.Errorf("%d HTTP faults, want at least 50", len(faults))
+	}
+	names := map[string]bool{}
+	for _, f := range faults {
+		if names[f.name] {
+			t.Errorf("fault %s is defined twice", f.name)
+		}
+		names[f.name] = true
+	}
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()

@@ -73,6 +73,12 @@ func (r *Reference) Close() error {
 // SenderTarget.Send: OpenEvents' HTTP Sender, sending each event of the
 // JSON array events to target in mode, one request each.
 func ReferenceSend(ctx context.Context, target string, mode Mode, events []byte) error {
+	return referenceSend(ctx, target, mode, events)
+}
+
+// referenceSend is ReferenceSend with extra sender options (the faulty
+// senders of the tests rewrite requests with a Doer).
+func referenceSend(ctx context.Context, target string, mode Mode, events []byte, opts ...cehttp.SenderOption) error {
 	es, err := jsonformat.DecodeBatch(events, nil)
 	if err != nil {
 		return fmt.Errorf("the events to send: %w", err)
@@ -81,7 +87,7 @@ func ReferenceSend(ctx context.Context, target string, mode Mode, events []byte)
 	if mode == ModeStructured {
 		m = binding.ModeStructured
 	}
-	s, err := cehttp.NewSender(target, cehttp.WithMode(m))
+	s, err := cehttp.NewSender(target, append([]cehttp.SenderOption{cehttp.WithMode(m)}, opts...)...)
 	if err != nil {
 		return err
 	}

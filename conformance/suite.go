@@ -357,10 +357,32 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 	}
 	close(jobs)
 	wg.Wait()
+	presume(cases, selected, outcomes)
 	if ctx.Err() != nil {
 		notes = append(notes, "the run's deadline passed before every case ran; those cases are NOT-TESTED (--timeout)")
 	}
 	return outcomes, notes, nil
+}
+
+// presume makes every case whose After case did not pass NOT-TESTED.
+func presume(cases []Case, selected []bool, outcomes []outcome) {
+	byName := make(map[string]int, len(cases))
+	for i := range cases {
+		byName[cases[i].Name] = i
+	}
+	for i := range cases {
+		a := cases[i].After
+		if a == "" || !selected[i] || outcomes[i].skip != "" {
+			continue
+		}
+		j := byName[a]
+		switch o := outcomes[j]; {
+		case !selected[j]:
+			outcomes[i] = outcome{skip: fmt.Sprintf("not judged: it presumes the case %q, which was not selected", a)}
+		case o.skip != "" || o.err != nil:
+			outcomes[i] = outcome{skip: fmt.Sprintf("not judged: it presumes the case %q, which did not pass", a)}
+		}
+	}
 }
 
 // runSenderCases asks the sender for the events of the sender cases idx,

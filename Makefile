@@ -107,6 +107,23 @@ conformance: ## The conformance suite against the embedded reference provider (r
 	@mkdir -p reports
 	$(GO) run ./cmd/ce conformance run --junit reports/conformance-junit.xml --json reports/conformance.json --html reports/conformance.html
 
+# The HTML report in a real browser: conformance/html_browser_test.go (build
+# tag browser) renders a real run and drives Debian's chromium, headless,
+# with chromedp. chromium is installed from Debian's packages when
+# /usr/bin/chromium is missing; the test fails, never skips, without it.
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: browser
+browser: ## The HTML conformance report in headless chromium (installs Debian's chromium if missing)
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "== installing chromium from Debian's packages"; \
+		sudo_cmd=""; \
+		if [ "$$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi; \
+		$$sudo_cmd apt-get update; \
+		$$sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+	OPENEVENTS_CHROMIUM=$(CHROMIUM) $(GO) test -tags browser -count=1 -timeout 5m -run TestHTMLInBrowser ./conformance/
+
 .PHONY: tools
 tools: ## Install the pinned golangci-lint into .tools (only if missing or another version)
 	@if [ -x "$(GOLANGCI_LINT)" ] && "$(GOLANGCI_LINT)" version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION:v%=%) "; then \
@@ -153,6 +170,7 @@ interop: peers ## The MQTT tests against a real Mosquitto broker (installed from
 	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m ./transports/mqtt/...
 	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m -run MQTT ./cmd/ce/
 	$(GO) test -tags interop -count=1 -timeout 5m -run 'TestPeer' ./conformance/
+	$(MAKE) --no-print-directory browser
 
 # Conformance peers no one here wrote (conformance/peers): sdk-go's HTTP
 # receiver and sender, built into bin/peers/, and the JavaScript SDK's,

@@ -30,7 +30,7 @@ type htmlView struct {
 	Verdict     Verdict // Pass or Fail, the run's
 	VerdictLine string
 	ProfileText string
-	Started     string
+	StartedText string
 	Summary     []htmlClassCount
 	Docs        []htmlDocRow
 	Total       htmlDocRow
@@ -48,7 +48,8 @@ type htmlClassCount struct {
 }
 
 // htmlDocRow is one row of the counts table: a document's requirements
-// per class and verdict, in the column order of countColumns.
+// per class (MUST, SHOULD, MAY) and, within each, per verdict (PASS, FAIL,
+// NOT-TESTED).
 type htmlDocRow struct {
 	Doc    string
 	ID     string
@@ -121,12 +122,12 @@ func anchorID(prefix, s string) string {
 func newHTMLView(r *Result) *htmlView {
 	v := &htmlView{Result: r, ProfileText: r.Profile.String()}
 	if !r.Started.IsZero() {
-		v.Started = r.Started.UTC().Format("2006-01-02 15:04:05 UTC")
+		v.StartedText = r.Started.UTC().Format("2006-01-02 15:04:05 UTC")
 	}
 
 	// Counts per class, the verdict line.
 	counts := r.Counts()
-	tested, mustFailed, mustTotal := 0, 0, 0
+	tested := 0
 	for _, c := range htmlClasses {
 		n := counts[c]
 		v.Summary = append(v.Summary, htmlClassCount{
@@ -135,21 +136,23 @@ func newHTMLView(r *Result) *htmlView {
 		})
 		tested += n[Pass] + n[Fail]
 	}
-	mustFailed = counts[ClassMust][Fail]
-	mustTotal = counts[ClassMust][Pass] + mustFailed + counts[ClassMust][NotTested]
-	mustTested := counts[ClassMust][Pass] + mustFailed
+	must := counts[ClassMust]
+	mustTested := must[Pass] + must[Fail]
 	switch {
 	case !r.Passed:
 		v.Verdict = Fail
-		v.VerdictLine = fmt.Sprintf("%d of the %d MUST requirements tested failed; a provider conforms only when none does.", mustFailed, mustTested)
+		v.VerdictLine = fmt.Sprintf("%d of the %d MUST requirements tested failed; a provider conforms only when none does.", must[Fail], mustTested)
 	case tested == 0:
 		v.Verdict = Pass
 		v.VerdictLine = "no MUST requirement failed, but no requirement was tested at all: this run says nothing about the provider."
+	case mustTested == 0:
+		v.Verdict = Pass
+		v.VerdictLine = fmt.Sprintf("no MUST requirement was tested (%d not tested); only SHOULD and MAY requirements were.", must[NotTested])
 	default:
 		v.Verdict = Pass
 		v.VerdictLine = fmt.Sprintf("none of the %d MUST requirements tested failed", mustTested)
-		if untested := mustTotal - mustTested; untested > 0 {
-			v.VerdictLine += fmt.Sprintf(" (%d more were not tested)", untested)
+		if must[NotTested] > 0 {
+			v.VerdictLine += fmt.Sprintf(" (%d more were not tested)", must[NotTested])
 		}
 		v.VerdictLine += ". SHOULD and MAY failures are findings; they do not fail the run."
 	}
@@ -304,6 +307,7 @@ pre.message { margin: .2em 0 0; white-space: pre-wrap; overflow-wrap: anywhere; 
 form.filters { display: flex; flex-wrap: wrap; gap: .6em 1.5em; align-items: end; border: 1px solid #c4c4c4; padding: .5em .8em; margin: .5em 0; }
 form.filters label { display: block; font-size: 85%; color: #333; }
 form.filters select, form.filters button { font: inherit; }
+form.filters p { margin: 0; flex-basis: 100%; }
 [hidden] { display: none !important; }
 </style>
 </head>
@@ -314,7 +318,7 @@ form.filters select, form.filters button { font: inherit; }
 <p id="profile"><strong>Profile:</strong> {{.ProfileText}}</p>
 <p id="summary" class="summary"><strong>Requirements:</strong>
 {{- range $i, $c := .Summary}}{{if $i}};{{end}} {{$c.Class}} {{$c.Pass}} passed, {{$c.Fail}} failed, {{$c.NotTested}} not tested{{end}}.</p>
-<p class="meta">{{len .Cases}} cases, {{len .Requirements}} requirements{{if .Started}}; started {{.Started}}{{end}}, took {{printf "%.2f" .Seconds}} s.</p>
+<p class="meta">{{len .Cases}} cases, {{len .Requirements}} requirements{{if .StartedText}}; started {{.StartedText}}{{end}}, took {{printf "%.2f" .Seconds}} s.</p>
 </header>
 <main>
 {{- if .Notes}}
@@ -369,9 +373,9 @@ form.filters select, form.filters button { font: inherit; }
 <div><label for="filter-level">Level</label>
 <select id="filter-level" data-filter="level">
 <option value="">all levels</option>
-<option value="MUST">MUST (MUST, MUST NOT, REQUIRED)</option>
-<option value="SHOULD">SHOULD (SHOULD, SHOULD NOT, RECOMMENDED)</option>
-<option value="MAY">MAY (MAY, OPTIONAL)</option>
+<option value="MUST">MUST (also MUST NOT, REQUIRED)</option>
+<option value="SHOULD">SHOULD (also SHOULD NOT, RECOMMENDED)</option>
+<option value="MAY">MAY (also OPTIONAL)</option>
 </select></div>
 <div><label for="filter-doc">Document</label>
 <select id="filter-doc" data-filter="doc">

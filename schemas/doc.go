@@ -8,6 +8,12 @@
 // time. Their $id URIs name them; they are identifiers, not download
 // locations.
 //
+// conformance-report.schema.json describes another kind of document: the
+// JSON report of the conformance suite (package conformance, Result), so
+// that a program reading a report can check what it reads.
+// [ConformanceReportSchema] returns its text; the [Validator] does not use
+// it.
+//
 // # Draft
 //
 // The schemas use JSON Schema draft 2020-12. It is the current draft, it

@@ -161,6 +161,10 @@ type ExpectedEvent struct {
 	// numbers and booleans for the String-like, Integer and Boolean types.
 	// The reply must carry exactly these (unless Partial).
 	Attributes map[string]json.RawMessage `json:"attributes"`
+	// Absent lists attributes the event must not have, even one the
+	// provider adds to every event it echoes (the run's notes name those;
+	// other cases disregard them).
+	Absent []string `json:"absent"`
 	// Partial compares only the attributes listed: others may be present.
 	// Sender cases use it, since a producer may add attributes of its own
 	// (a time, say) without breaking a rule.

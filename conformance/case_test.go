@@ -87,6 +87,30 @@ func TestLoadCasesRejects(t *testing.T) {
 	}
 }
 
+// TestAddedAttributes: an attribute the provider adds to every event is
+// disregarded by the echo comparison, unless the case wants it absent.
+func TestAddedAttributes(t *testing.T) {
+	resp := &response{status: 200, header: http.Header{
+		"Ce-Specversion": {"1.0"}, "Ce-Id": {"1"}, "Ce-Source": {"/s"}, "Ce-Type": {"t"},
+		"Ce-Time": {"2026-01-01T00:00:00Z"}, "Content-Type": {"application/json"},
+	}}
+	want := &ExpectedEvent{Attributes: map[string]json.RawMessage{
+		"specversion": json.RawMessage(`"1.0"`), "id": json.RawMessage(`"1"`), "source": json.RawMessage(`"/s"`), "type": json.RawMessage(`"t"`),
+	}}
+	c := &Case{Role: RoleEcho, Expect: Rule{Status: "2xx", Event: want}}
+	added := []string{"datacontenttype", "time"}
+	if err := judge(c, resp, nil); err == nil {
+		t.Error("with nothing known to be added, the extra attributes pass")
+	}
+	if err := judge(c, resp, added); err != nil {
+		t.Errorf("attributes the provider adds to every event fail the case: %v", err)
+	}
+	want.Absent = []string{"datacontenttype"}
+	if err := judge(c, resp, added); err == nil || !strings.Contains(err.Error(), "datacontenttype") {
+		t.Errorf("an attribute the case wants absent: %v, want a failure naming it", err)
+	}
+}
+
 // TestPadTo checks that a padded body comes out exactly padTo bytes long,
 // with the padding where the mark was.
 func TestPadTo(t *testing.T) {
@@ -166,11 +190,12 @@ func TestJudgeReply(t *testing.T) {
 		{"structured data", structured(`{"specversion":"1.0","id":"1","source":"/s","type":"t","count":42,"datacontenttype":"text/plain","data":"ho"}`), `data is "ho"`},
 		{"no reply", &response{status: 204, header: http.Header{}}, "no reply event"},
 		{"batch reply", &response{status: 200, header: http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, body: []byte("[]")}, "one JSON event was expected"},
+		{"an added time", binary("Ce-Time", "2026-01-01T00:00:00Z"), "unexpected attribute time"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &Case{Role: RoleEcho, Expect: Rule{Status: "2xx", Event: want}}
-			err := judge(c, tt.resp)
+			err := judge(c, tt.resp, nil)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("judge = %v, want a match", err)

@@ -38,8 +38,9 @@ type driver interface {
 	reachable(ctx context.Context, timeout time.Duration) error
 	// replies sends one plain valid event and returns "" when the
 	// provider answers it with an event, or, when it does not, a line
-	// saying so and how to enable the echo cases.
-	replies(ctx context.Context) string
+	// saying so and how to enable the echo cases; and the attributes
+	// the provider added to the event it echoed.
+	replies(ctx context.Context) (string, []string)
 	// check runs one case: nil when the provider conforms, an
 	// errNotApplicable error when its answer leaves the case unjudgeable,
 	// otherwise the violation.
@@ -52,6 +53,11 @@ type httpDriver struct {
 	target string
 	header http.Header
 	client *http.Client
+	// added are the attributes the provider puts on every event it
+	// echoes (learnt by replies before the cases run): the echo cases
+	// disregard them where the request had none, unless a case is about
+	// their absence.
+	added []string
 }
 
 func newHTTPDriver(t *HTTPTarget) *httpDriver {
@@ -88,24 +94,38 @@ func (d *httpDriver) reachable(ctx context.Context, timeout time.Duration) error
 	return conn.Close()
 }
 
-// probe is the event replies sends: valid under every profile.
+// probe is the event replies sends: the required attributes alone,
+// valid under every profile, so that anything else in the reply is the
+// provider's own.
 var probe = Request{Headers: [][2]string{
 	{"ce-specversion", "1.0"}, {"ce-id", "probe-reply-1"}, {"ce-source", "/conformance"},
-	{"ce-type", "org.example.probe"}, {"Content-Type", "text/plain"},
-}, Payload: Payload{Body: "does the provider reply?"}}
+	{"ce-type", "org.example.probe"},
+}}
 
-func (d *httpDriver) replies(ctx context.Context) string {
+func (d *httpDriver) replies(ctx context.Context) (string, []string) {
 	resp, err := d.do(ctx, &probe)
 	if err != nil {
-		return "" // the echo cases will meet the same trouble and say so
+		return "", nil // the echo cases will meet the same trouble and say so
 	}
 	if resp.status/100 != 2 {
-		return "" // a provider that refuses a valid event fails on its own
+		return "", nil // a provider that refuses a valid event fails on its own
 	}
-	if _, err := readReply(resp); err == nil {
-		return ""
+	got, err := readReply(resp)
+	if err != nil {
+		return fmt.Sprintf("the provider answered a plain valid event with status %d and no event, so it does not reply to events; the echo cases need a provider that answers each event with itself (as `ce listen --http ADDR --reply` does). Make it echo to run them, or leave them out with --label-filter '!echo'", resp.status), nil
 	}
-	return fmt.Sprintf("the provider answered a plain valid event with status %d and no event, so it does not reply to events; the echo cases need a provider that answers each event with itself (as `ce listen --http ADDR --reply` does). Make it echo to run them, or leave them out with --label-filter '!echo'", resp.status)
+	sent := map[string]bool{}
+	for _, h := range probe.Headers {
+		sent[strings.TrimPrefix(strings.ToLower(h[0]), "ce-")] = true
+	}
+	var added []string
+	for name := range sortedMap(got.attrs) {
+		if !sent[name] {
+			added = append(added, name)
+		}
+	}
+	d.added = added
+	return "", added
 }
 
 func (d *httpDriver) check(ctx context.Context, c *Case) error {
@@ -113,7 +133,7 @@ func (d *httpDriver) check(ctx context.Context, c *Case) error {
 	if err != nil {
 		return err
 	}
-	return judge(c, resp)
+	return judge(c, resp, d.added)
 }
 
 // response is what the driver saw.
@@ -159,7 +179,7 @@ func (d *httpDriver) do(ctx context.Context, r *Request) (*response, error) {
 
 // judge applies the case's verdict rule to resp; nil means the provider
 // conforms. An errNotApplicable error means the case could not be judged.
-func judge(c *Case, resp *response) error {
+func judge(c *Case, resp *response, added []string) error {
 	rule, err := parseStatus(c.Expect.Status)
 	if err != nil {
 		return err
@@ -177,7 +197,7 @@ func judge(c *Case, resp *response) error {
 	if c.Role == RoleEcho {
 		// A reply the case cannot judge must not hide a failure found
 		// already: errors.Is would find errNotApplicable in the join.
-		if err := judgeReply(c, resp); !errors.Is(err, errNotApplicable) || len(errs) == 0 {
+		if err := judgeEvent(c, resp, "reply", added); !errors.Is(err, errNotApplicable) || len(errs) == 0 {
 			errs = append(errs, err)
 		}
 	}
@@ -215,19 +235,26 @@ func bodyHint(resp *response) string {
 	return fmt.Sprintf(" (body: %q)", strings.TrimSpace(string(b)))
 }
 
-// judgeReply compares the reply event of an echo case with the expected
-// one.
-func judgeReply(c *Case, resp *response) error { return judgeEvent(c, resp, "reply") }
-
 // judgeEvent checks an event message the provider produced (what: "reply"
 // for an echo, "message" for a sender) against the case's expectations:
-// its wire form first, then its content.
-func judgeEvent(c *Case, resp *response, what string) error {
+// its wire form first, then its content; unexpected attributes named in
+// added are disregarded (see compareEvent).
+func judgeEvent(c *Case, resp *response, what string, added []string) error {
 	if c.Expect.ReplyEncoded && len(resp.header.Values("Ce-Specversion")) > 0 {
 		// Before decoding, which would fail on the first raw character
 		// with a less precise message.
 		if err := checkEncoded(resp.header, what); err != nil {
 			return err
+		}
+	}
+	if (c.Expect.ReplyHeaders != nil || c.Expect.ReplyPresumeEncoded) && !c.Expect.ReplyEncoded && len(resp.header.Values("Ce-Specversion")) > 0 {
+		// A case about how values are encoded (hex case, the bytes of a
+		// character, no second round) presumes that they are: a provider
+		// that does not encode at all breaks the rules that say so, and
+		// is failed by their cases, not this one. Checked before
+		// decoding, which fails on a raw byte that is not UTF-8.
+		if name, v, ok := unencoded(resp.header); ok {
+			return fmt.Errorf("%w: %s header %s %q is not percent-encoded at all; this case checks how values are encoded, and the cases of HTTP-HEADER-VALUE-9, -10 and -11 judge whether they are", errNotApplicable, what, name, v)
 		}
 	}
 	got, err := readReply(resp)
@@ -246,22 +273,13 @@ func judgeEvent(c *Case, resp *response, what string) error {
 				return fmt.Errorf("the binary-mode %s carries %s: %q, which it must not", what, name, v)
 			}
 		}
-		if (c.Expect.ReplyHeaders != nil || c.Expect.ReplyPresumeEncoded) && !c.Expect.ReplyEncoded {
-			// A case about how values are encoded (hex case, the bytes of
-			// a character, no second round) presumes that they are: a
-			// provider that does not encode at all breaks the rules that
-			// say so, and is failed by their cases, not this one.
-			if name, v, ok := unencoded(resp.header); ok {
-				return fmt.Errorf("%w: %s header %s %q is not percent-encoded at all; this case checks how values are encoded, and the cases of HTTP-HEADER-VALUE-9, -10 and -11 judge whether they are", errNotApplicable, what, name, v)
-			}
-		}
 		for name, want := range sortedMap(c.Expect.ReplyHeaders) {
 			if v := resp.header.Values(name); len(v) != 1 || v[0] != want {
 				return fmt.Errorf("%s header %s is %q, want %q", what, name, v, want)
 			}
 		}
 	}
-	return compareEvent(c.Expect.Event, got, what)
+	return compareEvent(c.Expect.Event, got, what, added)
 }
 
 // observed is a reply event as the driver decoded it, without validating:
@@ -375,8 +393,12 @@ func isJSONType(ct string) bool {
 }
 
 // compareEvent reports every difference between the expected event and
-// the reply.
-func compareEvent(want *ExpectedEvent, got *observed, what string) error {
+// the one the provider produced. An unexpected attribute named in added
+// (one the provider puts on every event, a time or a default
+// datacontenttype) is not a difference, unless the case wants it absent:
+// it is reported once, as a note of the run, and must not fail every case
+// under rules it has nothing to do with.
+func compareEvent(want *ExpectedEvent, got *observed, what string, added []string) error {
 	var diffs []string
 	for name, raw := range sortedMap(want.Attributes) {
 		diffs = appendAttrDiff(diffs, name, raw, got, false)
@@ -387,7 +409,12 @@ func compareEvent(want *ExpectedEvent, got *observed, what string) error {
 	for name, v := range sortedMap(got.attrs) {
 		_, a := want.Attributes[name]
 		_, b := want.Optional[name]
-		if !a && !b && !want.Partial {
+		switch {
+		case a || b || want.Partial:
+		case slices.Contains(want.Absent, name):
+			diffs = append(diffs, fmt.Sprintf("attribute %s=%q is present, want none", name, v))
+		case slices.Contains(added, name):
+		default:
 			diffs = append(diffs, fmt.Sprintf("unexpected attribute %s=%q", name, v))
 		}
 	}

@@ -100,7 +100,7 @@ func (d *mqttDriver) reachable(ctx context.Context, timeout time.Duration) error
 }
 
 // replies is not asked of a relay: it always forwards.
-func (d *mqttDriver) replies(context.Context) string { return "" }
+func (d *mqttDriver) replies(context.Context) (string, []string) { return "", nil }
 
 // connect opens the clients for version v and subscribes them to the
 // reply topic, once.
@@ -275,7 +275,7 @@ func (d *mqttDriver) check(ctx context.Context, c *Case) error {
 		if err != nil {
 			return err
 		}
-		return compareEvent(c.Expect.Event, got, "relayed")
+		return compareEvent(c.Expect.Event, got, "relayed", nil)
 	case <-ctx.Done():
 		return fmt.Errorf("the event %q published on %s (MQTT %s) did not come out on %s to an MQTT %s subscriber within %s", id, d.t.Topic, mqttVersion(m.Version), d.t.ReplyTopic, mqttVersion(m.Version), d.timeout)
 	}

@@ -211,7 +211,7 @@ func judgeSent(c *Case, m *sent) error {
 		return fmt.Errorf("%w: the sender was asked for %s mode and sent %s mode", errNotApplicable, c.Mode, mode)
 	}
 	errs := judgeHeaders(c, resp, "message")
-	return errors.Join(append(errs, judgeEvent(c, resp, "message"))...)
+	return errors.Join(append(errs, judgeEvent(c, resp, "message", nil))...)
 }
 
 // sentMode is the content mode of a message, by its Content-Type.

@@ -321,8 +321,11 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 		// events; one that never does would fail every echo case for
 		// one reason nobody can act on case by case.
 		pctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
-		why := drivers[BindingHTTP].replies(pctx)
+		why, added := drivers[BindingHTTP].replies(pctx)
 		cancel()
+		if len(added) > 0 {
+			notes = append(notes, fmt.Sprintf("the provider adds attributes of its own to every event it echoes: %s (seen on a plain event that had none of them); the echo cases disregard them, except those about their absence", strings.Join(added, ", ")))
+		}
 		if why != "" {
 			notes = append(notes, "echo cases not run: "+why)
 			for _, i := range todo {

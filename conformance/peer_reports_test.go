@@ -205,10 +205,10 @@ func TestPeerReportMosquitto(t *testing.T) {
 		})
 		passed := 0
 		for _, c := range res.Cases {
-			switch {
-			case c.Verdict == Pass:
+			switch c.Verdict {
+			case Pass:
 				passed++
-			case c.Verdict == Fail:
+			case Fail:
 				t.Errorf("%s: %s: %s", text, c.Name, c.Message)
 			}
 		}

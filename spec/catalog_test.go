@@ -426,9 +426,9 @@ func moduleRoot(t *testing.T) string {
 func TestProfiles(t *testing.T) {
 	cat := Default()
 	for _, tc := range []struct {
-		id                string
-		in102, inMain     bool
-		section102, main_ string
+		id                      string
+		in102, inMain           bool
+		section102, sectionMain string
 	}{
 		{"CORE-ATTR-ID-1", true, true, "/blob/ce@v1.0.2/", "/blob/main/"},
 		{"CORE-NAMING-6", false, true, "", "/blob/main/"},
@@ -444,7 +444,7 @@ func TestProfiles(t *testing.T) {
 		if r.In(Profile102) != tc.in102 || r.In(ProfileMain) != tc.inMain {
 			t.Errorf("%s: In(1.0.2)=%v In(main)=%v, want %v %v", tc.id, r.In(Profile102), r.In(ProfileMain), tc.in102, tc.inMain)
 		}
-		for _, p := range []struct{ profile, want string }{{Profile102, tc.section102}, {ProfileMain, tc.main_}} {
+		for _, p := range []struct{ profile, want string }{{Profile102, tc.section102}, {ProfileMain, tc.sectionMain}} {
 			got := r.SectionIn(p.profile)
 			if (p.want == "") != (got == "") || !strings.Contains(got, p.want) {
 				t.Errorf("%s: SectionIn(%s) = %q, want it to contain %q", tc.id, p.profile, got, p.want)

@@ -35,7 +35,7 @@ func decodeBinary(h http.Header, body []byte) (*event, error) {
 		}
 		v, err := decodeHeaderValue(h[key][0])
 		if err != nil {
-			return nil, fmt.Errorf("header ce-%s: %v", name, err)
+			return nil, fmt.Errorf("header ce-%s: %w", name, err)
 		}
 		ev.attrs[name] = attrValue{kind: kindString, s: v}
 	}

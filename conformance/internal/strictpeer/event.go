@@ -77,7 +77,7 @@ func (ev *event) validate() error {
 		}
 		if v := ev.attrs[name]; v.kind == kindString {
 			if err := checkString(v.s); err != nil {
-				return fmt.Errorf("attribute %s: %v", name, err)
+				return fmt.Errorf("attribute %s: %w", name, err)
 			}
 		}
 	}
@@ -92,24 +92,24 @@ func (ev *event) validate() error {
 		}
 	}
 	if err := uriReference(ev.attrs["source"].s); err != nil {
-		return fmt.Errorf("source is not a URI-reference: %v", err)
+		return fmt.Errorf("source is not a URI-reference: %w", err)
 	}
 	if v, ok := ev.attrs["subject"]; ok && v.s == "" {
 		return errors.New("attribute subject must not be empty")
 	}
 	if v, ok := ev.attrs["dataschema"]; ok {
 		if err := absoluteURI(v.s); err != nil {
-			return fmt.Errorf("dataschema is not an absolute URI: %v", err)
+			return fmt.Errorf("dataschema is not an absolute URI: %w", err)
 		}
 	}
 	if v, ok := ev.attrs["time"]; ok {
 		if err := timestamp(v.s); err != nil {
-			return fmt.Errorf("time is not an RFC 3339 timestamp: %v", err)
+			return fmt.Errorf("time is not an RFC 3339 timestamp: %w", err)
 		}
 	}
 	if v, ok := ev.attrs["datacontenttype"]; ok {
 		if err := mediaType(v.s); err != nil {
-			return fmt.Errorf("datacontenttype is not a media type: %v", err)
+			return fmt.Errorf("datacontenttype is not a media type: %w", err)
 		}
 	}
 	return nil

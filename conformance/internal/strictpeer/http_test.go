@@ -114,7 +114,7 @@ func TestMaxBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if req.ContentLength != 0 || resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("chunked: length %d status %d, want unknown length and 413", req.ContentLength, resp.StatusCode)
 	}
@@ -137,12 +137,16 @@ func TestDefaultMaxBody(t *testing.T) {
 	}
 	req.Header.Set("Expect", "100-continue")
 	client := srv.Client()
-	client.Transport.(*http.Transport).ExpectContinueTimeout = time.Minute
+	tr, ok := client.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("test server client transport is %T", client.Transport)
+	}
+	tr.ExpectContinueTimeout = time.Minute
 	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("status %d, want 413", resp.StatusCode)
 	}
@@ -166,7 +170,7 @@ func TestOrdinaryClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)

@@ -189,7 +189,7 @@ func decodeBase64(s string) ([]byte, error) {
 	}
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("data_base64 is not base64: %v", err)
+		return nil, fmt.Errorf("data_base64 is not base64: %w", err)
 	}
 	return b, nil
 }

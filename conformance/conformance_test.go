@@ -581,3 +581,37 @@ func TestRunTwice(t *testing.T) {
 		t.Errorf("an empty selection: %v, want a configuration error", err)
 	}
 }
+
+// TestNothingMustTested: a run that tests no MUST requirement (here only
+// the SHOULD cases are selected) says nothing about conformance: its
+// verdict is NOT-TESTED and it has not passed, though nothing failed.
+func TestNothingMustTested(t *testing.T) {
+	ref, err := StartReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ref.Close() }()
+	res, err := Run(context.Background(), Config{HTTP: &HTTPTarget{URL: ref.URL}, LabelFilter: "SHOULD && receiver"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := res.Counts()
+	if counts[ClassShould][Pass] == 0 || counts[ClassMust][Pass]+counts[ClassMust][Fail] != 0 {
+		t.Fatalf("counts %v, want SHOULD requirements passed and no MUST tested", counts)
+	}
+	if res.Verdict != NotTested || res.Passed {
+		t.Errorf("verdict %s, passed %v; want NOT-TESTED, false", res.Verdict, res.Passed)
+	}
+	var b strings.Builder
+	if err := res.WriteConsole(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "verdict: NOT-TESTED") {
+		t.Errorf("the console report does not say NOT-TESTED:\n%s", b.String())
+	}
+	for _, rr := range res.Requirements {
+		if (rr.Ran == 0) != (rr.Verdict == NotTested) {
+			t.Errorf("%s: verdict %s with %d cases run", rr.ID, rr.Verdict, rr.Ran)
+		}
+	}
+}

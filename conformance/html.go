@@ -27,7 +27,7 @@ import (
 // htmlView is what the template renders: the result, ordered and counted.
 type htmlView struct {
 	*Result
-	Verdict     Verdict // Pass or Fail, the run's
+	Verdict     Verdict // the run's: Pass, Fail or NotTested
 	VerdictLine string
 	ProfileText string
 	StartedText string
@@ -138,18 +138,15 @@ func newHTMLView(r *Result) *htmlView {
 	}
 	must := counts[ClassMust]
 	mustTested := must[Pass] + must[Fail]
+	v.Verdict = r.Verdict
 	switch {
-	case !r.Passed:
-		v.Verdict = Fail
+	case r.Verdict == Fail:
 		v.VerdictLine = fmt.Sprintf("%d of the %d MUST requirements tested failed; a provider conforms only when none does.", must[Fail], mustTested)
 	case tested == 0:
-		v.Verdict = Pass
-		v.VerdictLine = "no MUST requirement failed, but no requirement was tested at all: this run says nothing about the provider."
+		v.VerdictLine = "no requirement was tested at all: this run says nothing about the provider."
 	case mustTested == 0:
-		v.Verdict = Pass
-		v.VerdictLine = fmt.Sprintf("no MUST requirement was tested (%d not tested); only SHOULD and MAY requirements were.", must[NotTested])
+		v.VerdictLine = fmt.Sprintf("no MUST requirement was tested (%d not tested); only SHOULD and MAY requirements were, so this run says nothing about conformance.", must[NotTested])
 	default:
-		v.Verdict = Pass
 		v.VerdictLine = fmt.Sprintf("none of the %d MUST requirements tested failed", mustTested)
 		if must[NotTested] > 0 {
 			v.VerdictLine += fmt.Sprintf(" (%d more were not tested)", must[NotTested])

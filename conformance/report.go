@@ -62,6 +62,8 @@ type RequirementResult struct {
 	Bindings []string `json:"bindings"`
 	// Cases names the cases that check the requirement.
 	Cases []string `json:"cases"`
+	// Ran is how many of them ran (passed or failed).
+	Ran int `json:"ran"`
 	// Message joins the messages of the failed cases, or says why the
 	// requirement was not tested.
 	Message string `json:"message,omitempty"`
@@ -77,7 +79,12 @@ type Result struct {
 	Profile Profile   `json:"profile"`
 	Started time.Time `json:"started"`
 	Seconds float64   `json:"seconds"`
-	// Passed is true when no MUST requirement failed.
+	// Verdict is the run's: FAIL when a MUST requirement failed,
+	// NOT-TESTED when none failed and none passed either (the run says
+	// nothing about the provider), PASS otherwise.
+	Verdict Verdict `json:"verdict"`
+	// Passed is Verdict == PASS: at least one MUST requirement passed and
+	// none failed.
 	Passed bool `json:"passed"`
 	// Notes are run-wide remarks a person should read first, e.g. that
 	// the provider never replies, so the echo cases were not run.
@@ -91,6 +98,9 @@ type Result struct {
 // and how each It ended).
 func newResult(cat *spec.Catalog, cases []Case, cfg Config, specs map[string]types.SpecReport, outcomes []outcome) *Result {
 	res := &Result{Version: ReportVersion, Target: cfg.target(), Profile: cfg.Profile}
+	if res.Profile.Extensions == nil {
+		res.Profile.Extensions = []string{} // [] in JSON: none claimed
+	}
 	reqs := map[string]*RequirementResult{}
 	for i := range cases {
 		c := &cases[i]
@@ -108,6 +118,9 @@ func newResult(cat *spec.Catalog, cases []Case, cfg Config, specs map[string]typ
 				reqs[id] = rr
 			}
 			rr.Cases = append(rr.Cases, c.Name)
+			if cr.Verdict != NotTested {
+				rr.Ran++
+			}
 			if !slices.Contains(rr.Bindings, c.Binding) {
 				rr.Bindings = append(rr.Bindings, c.Binding)
 			}
@@ -138,12 +151,17 @@ func newResult(cat *spec.Catalog, cases []Case, cfg Config, specs map[string]typ
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	res.Passed = true
+	res.Verdict = NotTested
 	for _, rr := range res.Requirements {
-		if rr.Class == ClassMust && rr.Verdict == Fail {
-			res.Passed = false
+		switch {
+		case rr.Class != ClassMust:
+		case rr.Verdict == Fail:
+			res.Verdict = Fail
+		case rr.Verdict == Pass && res.Verdict == NotTested:
+			res.Verdict = Pass
 		}
 	}
+	res.Passed = res.Verdict == Pass
 	return res
 }
 
@@ -237,10 +255,13 @@ func (r *Result) WriteConsole(w io.Writer) error {
 	if ran == 0 {
 		b.WriteString("no case ran: check --label-filter, --focus and --skip\n")
 	}
-	if r.Passed {
+	switch r.Verdict {
+	case Pass:
 		b.WriteString("verdict: PASS (no MUST requirement failed; SHOULD and MAY failures are findings)\n")
-	} else {
+	case Fail:
 		b.WriteString("verdict: FAIL (a MUST requirement failed)\n")
+	default:
+		b.WriteString("verdict: NOT-TESTED (no MUST requirement was tested, so this run says nothing about conformance)\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

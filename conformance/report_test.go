@@ -536,7 +536,11 @@ func TestJSONReportSchemaRejects(t *testing.T) {
 			jsonCase(m, firstCase)["verdict"] = "MAYBE"
 		}},
 		{"version 2", "/version", func(m map[string]any) { m["version"] = 2 }},
-		{"unknown member", "", func(m map[string]any) { m["verdict"] = "PASS" }},
+		{"unknown member", "", func(m map[string]any) { m["score"] = 3 }},
+		{"run verdict PASS with a failed MUST, passed false", "/passed", func(m map[string]any) { m["verdict"] = "PASS" }},
+		{"ran missing", fmt.Sprintf("/requirements/%d", firstFail), func(m map[string]any) {
+			delete(jsonReq(m, firstFail), "ran")
+		}},
 		{"passed missing", "", func(m map[string]any) { delete(m, "passed") }},
 		{"class that is not the level's", fmt.Sprintf("/requirements/%d/class", firstMust), func(m map[string]any) {
 			jsonReq(m, firstMust)["class"] = "SHOULD"

@@ -166,10 +166,10 @@ buf-lint: ## buf lint and buf format check of proto/
 	$(BUF) format --diff --exit-code
 
 .PHONY: interop
-interop: peers ## The MQTT tests against a real Mosquitto broker (installed from Debian's packages if missing), then the conformance peers' tests
+interop: peers ## The MQTT tests against a real Mosquitto broker (installed from Debian's packages if missing), then the suite against the peers (reports in reports/peers/)
 	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m ./transports/mqtt/...
 	scripts/mosquitto.sh $(GO) test -race -count=1 -timeout 5m -run MQTT ./cmd/ce/
-	$(GO) test -tags interop -count=1 -timeout 5m -run 'TestPeer' ./conformance/
+	OPENEVENTS_PEER_REPORTS=$(CURDIR)/reports/peers scripts/mosquitto.sh $(GO) test -tags interop -count=1 -timeout 10m -run 'TestPeer' ./conformance/
 	$(MAKE) --no-print-directory browser
 
 # Conformance peers no one here wrote (conformance/peers): sdk-go's HTTP

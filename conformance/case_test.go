@@ -226,3 +226,27 @@ func TestCheckEncoded(t *testing.T) {
 		}
 	}
 }
+
+// TestSameMediaTypeMade: a datacontenttype a provider made explicit names
+// the expected type; a charset of UTF-8 is no difference, anything else is.
+func TestSameMediaTypeMade(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+		same      bool
+	}{
+		{"application/json", "application/json", true},
+		{"Application/JSON", "application/json", true},
+		{"application/json; charset=utf-8", "application/json", true},
+		{"application/json;charset=UTF-8", "application/json", true},
+		{"application/json; charset=iso-8859-1", "application/json", false},
+		{"application/json; v=2", "application/json", false},
+		{"text/plain; charset=utf-8", "application/json", false},
+		{"text/json", "application/json", false},
+		{"application/json", "application/json; v=2", false},
+		{"not a type", "application/json", false},
+	} {
+		if got := sameMediaTypeMade(tc.got, tc.want); got != tc.same {
+			t.Errorf("sameMediaTypeMade(%q, %q) = %v, want %v", tc.got, tc.want, got, tc.same)
+		}
+	}
+}

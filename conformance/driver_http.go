@@ -440,6 +440,14 @@ func appendAttrDiff(diffs []string, name string, raw json.RawMessage, got *obser
 	case !ok && optional:
 	case !ok:
 		diffs = append(diffs, fmt.Sprintf("attribute %s is missing, want %q", name, wantS))
+	case name == "datacontenttype" && optional:
+		// A datacontenttype the provider made explicit (the event had
+		// none): the media type it names is what counts, and a charset of
+		// UTF-8 on JSON, which JSON text always is (RFC 8259 section 8.1),
+		// changes nothing.
+		if !sameMediaTypeMade(gotS, wantS) {
+			diffs = append(diffs, fmt.Sprintf("attribute %s is %q, want %q", name, gotS, wantS))
+		}
 	case name == "datacontenttype":
 		// A media type: its type, subtype and parameter names compare
 		// without regard to case (RFC 2045 section 5.1, which 1.0.2
@@ -477,6 +485,29 @@ func sameMediaType(a, b string) bool {
 		return a == b
 	}
 	return ma == mb && reflect.DeepEqual(pa, pb)
+}
+
+// sameMediaTypeMade reports whether got, a media type a provider made
+// explicit, names the type of want: the same type and subtype, and no
+// parameter but those of want and a charset of UTF-8.
+func sameMediaTypeMade(got, want string) bool {
+	mg, pg, errG := mime.ParseMediaType(got)
+	mw, pw, errW := mime.ParseMediaType(want)
+	if errG != nil || errW != nil || mg != mw {
+		return false
+	}
+	for k, v := range pg {
+		if w, ok := pw[k]; ok && w == v || k == "charset" && strings.EqualFold(v, "utf-8") {
+			continue
+		}
+		return false
+	}
+	for k, w := range pw {
+		if pg[k] != w {
+			return false
+		}
+	}
+	return true
 }
 
 func compareData(want *ExpectedEvent, got []byte) string {

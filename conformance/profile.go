@@ -109,16 +109,16 @@ func (p Profile) String() string {
 func (p Profile) outside(r spec.Requirement) string {
 	if !r.In(p.Spec) {
 		if r.Version == spec.Version103WIP {
-			return fmt.Sprintf("%s exists only on the main branch; not part of the %s profile (--spec main runs it)", r.ID, p.Spec)
+			return fmt.Sprintf("the rule exists only on the main branch; not part of the %s profile (--spec main runs it)", p.Spec)
 		}
-		return fmt.Sprintf("%s was removed on the main branch; not part of the %s profile (--spec 1.0.2 runs it)", r.ID, p.Spec)
+		return fmt.Sprintf("the rule was removed on the main branch; not part of the %s profile (--spec 1.0.2 runs it)", p.Spec)
 	}
 	if r.Doc == spec.DocV03 && !p.Accept03 {
-		return fmt.Sprintf("%s applies to providers accepting 0.3 input; not claimed (--accept v0.3)", r.ID)
+		return "the rule applies to providers accepting 0.3 input; not claimed (--accept v0.3)"
 	}
 	for _, x := range extensionDocs {
 		if x.doc == r.Doc && !slices.Contains(p.Extensions, x.name) {
-			return fmt.Sprintf("%s: extension not claimed (%s; --extensions %s)", r.ID, x.name, x.name)
+			return fmt.Sprintf("extension not claimed (%s; --extensions %s)", x.name, x.name)
 		}
 	}
 	return ""

@@ -253,7 +253,7 @@ func (r *Result) WriteConsole(w io.Writer) error {
 		}
 	}
 	if ran == 0 {
-		b.WriteString("no case ran: check --label-filter, --focus and --skip\n")
+		b.WriteString("no case could judge the provider: see the reasons above\n")
 	}
 	switch r.Verdict {
 	case Pass:

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc/experimental"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/mem"
+
+	"github.com/openevents/openevents/event"
 )
 
 // Option configures a [Client] (NewClient) or a [Server] (NewServer). Each
@@ -37,17 +39,29 @@ type config struct {
 	keepaliveTime   time.Duration
 	keepaliveWait   time.Duration
 	maxMessageSize  int
+	maxAttrs        int
 	window          int
 	subscriberQueue int
 	dialOptions     []grpc.DialOption
 	refuse          func(from string, err error)
+
+	// Limits on what a client can make a server spend (limits.go).
+	maxStreams uint32
+	streamIdle time.Duration
+	connIdle   time.Duration
+	minPing    time.Duration
 }
 
 func newConfig(opts []Option) (*config, error) {
 	c := &config{
 		maxMessageSize:  DefaultMaxMessageSize,
+		maxAttrs:        event.DefaultMaxAttributes,
 		window:          DefaultWindow,
 		subscriberQueue: DefaultSubscriberQueue,
+		maxStreams:      DefaultMaxConcurrentStreams,
+		streamIdle:      DefaultStreamIdleTimeout,
+		connIdle:        DefaultMaxConnectionIdle,
+		minPing:         DefaultMinPingInterval,
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -57,12 +71,22 @@ func newConfig(opts []Option) (*config, error) {
 	switch {
 	case c.maxMessageSize <= 0:
 		return nil, errors.New("cegrpc: the maximum message size must be positive")
+	case c.maxAttrs <= 0:
+		return nil, errors.New("cegrpc: WithMaxAttributes needs a positive count")
 	case c.window <= 0:
 		return nil, errors.New("cegrpc: the stream window must be positive")
 	case c.subscriberQueue <= 0:
 		return nil, errors.New("cegrpc: the subscriber queue must be positive")
 	case c.keepaliveTime < 0 || c.keepaliveWait < 0:
 		return nil, errors.New("cegrpc: keepalive durations cannot be negative")
+	case c.maxStreams == 0:
+		return nil, errors.New("cegrpc: WithMaxConcurrentStreams needs at least 1 stream per connection")
+	case c.streamIdle < 0:
+		return nil, errors.New("cegrpc: WithStreamIdleTimeout cannot be negative (0 disables the limit)")
+	case c.connIdle < 0:
+		return nil, errors.New("cegrpc: WithMaxConnectionIdle cannot be negative (0 disables the limit)")
+	case c.minPing < 0:
+		return nil, errors.New("cegrpc: WithMinPingInterval cannot be negative")
 	}
 	return c, nil
 }
@@ -85,8 +109,9 @@ func WithPerRPCCredentials(creds credentials.PerRPCCredentials) Option {
 
 // WithKeepalive pings an idle connection every interval and closes it when
 // a ping is not answered within timeout. On a server it also allows
-// clients to ping that often. Zero durations keep gRPC's defaults (no
-// client pings; server pings after two hours).
+// clients to ping that often (see [WithMinPingInterval]). Zero durations
+// keep the defaults: a client does not ping, a server pings after
+// [DefaultServerPingInterval] and waits [DefaultServerPingTimeout].
 func WithKeepalive(interval, timeout time.Duration) Option {
 	return optionFunc(func(c *config) { c.keepaliveTime, c.keepaliveWait = interval, timeout })
 }
@@ -96,6 +121,15 @@ func WithKeepalive(interval, timeout time.Duration) Option {
 // message: keep batches below the limit of the receiver.
 func WithMaxMessageSize(n int) Option {
 	return optionFunc(func(c *config) { c.maxMessageSize = n })
+}
+
+// WithMaxAttributes limits the attributes (the required fields and the
+// entries of the attributes map) of one received event; an event with
+// more is answered INVALID_ARGUMENT with an
+// [*event.AttributeLimitError] (a whole batch, for the stream). The
+// default is [event.DefaultMaxAttributes] (1,024). Servers only.
+func WithMaxAttributes(n int) Option {
+	return optionFunc(func(c *config) { c.maxAttrs = n })
 }
 
 // WithWindow sets how many events a client [Stream] keeps in flight
@@ -181,10 +215,27 @@ func (c *config) server() []grpc.ServerOption {
 	if c.tls != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(c.tls)))
 	}
-	if c.keepaliveTime > 0 {
-		opts = append(opts,
-			grpc.KeepaliveParams(keepalive.ServerParameters{Time: c.keepaliveTime, Timeout: c.keepaliveWait}),
-			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: c.keepaliveTime, PermitWithoutStream: true}))
+	// Keepalive is always on: the server pings silent connections, closes
+	// idle ones and sends GOAWAY to clients that ping too often.
+	params := keepalive.ServerParameters{
+		MaxConnectionIdle: c.connIdle,
+		Time:              DefaultServerPingInterval,
+		Timeout:           DefaultServerPingTimeout,
 	}
-	return opts
+	minPing := c.minPing
+	if c.keepaliveTime > 0 {
+		params.Time = c.keepaliveTime
+		minPing = min(minPing, c.keepaliveTime)
+	}
+	if c.keepaliveWait > 0 {
+		params.Timeout = c.keepaliveWait
+	}
+	if minPing == 0 {
+		// gRPC reads a zero MinTime as its own default of five minutes.
+		minPing = time.Nanosecond
+	}
+	return append(opts,
+		grpc.MaxConcurrentStreams(c.maxStreams),
+		grpc.KeepaliveParams(params),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: minPing, PermitWithoutStream: true}))
 }

@@ -23,6 +23,13 @@ import (
 // returns, and the frame they point into lives at least that long.
 var aliasing = protoformat.Options{Alias: true}
 
+// decoding is aliasing with the server's limit on attributes per event.
+func (s *Server) decoding() protoformat.Options {
+	o := aliasing
+	o.MaxAttributes = s.cfg.maxAttrs
+	return o
+}
+
 // errDraining is the status new and unfinished calls get once Drain has
 // begun.
 var errDraining = status.Error(codes.Unavailable, "cegrpc: server is draining")
@@ -33,8 +40,9 @@ var errDraining = status.Error(codes.Unavailable, "cegrpc: server is draining")
 // the handler returned nil. It also fans events out to subscribers
 // ([Server.Publish]). A Server is safe for concurrent use.
 type Server struct {
-	h   binding.Handler
-	cfg *config
+	h      binding.Handler
+	cfg    *config
+	events eventPool // what Stream batches decode into
 
 	mu       sync.Mutex
 	subs     map[*subscriber]struct{}
@@ -45,8 +53,11 @@ type Server struct {
 }
 
 // NewServer returns a Server that hands received events to h. Options
-// WithTLS, WithKeepalive and WithMaxMessageSize shape
-// [Server.GRPCOptions]; WithSubscriberQueue sizes subscriber queues.
+// WithTLS, WithKeepalive, WithMaxMessageSize, WithMaxConcurrentStreams,
+// WithMaxConnectionIdle and WithMinPingInterval shape
+// [Server.GRPCOptions]; WithStreamIdleTimeout bounds idle calls and
+// WithSubscriberQueue sizes subscriber queues. It returns an error naming
+// the option when one is out of range.
 func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 	if h == nil {
 		return nil, errors.New("cegrpc: NewServer needs a handler")
@@ -58,9 +69,12 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 	return &Server{h: h, cfg: cfg, subs: make(map[*subscriber]struct{}), draining: make(chan struct{})}, nil
 }
 
-// GRPCOptions returns the grpc.ServerOptions the Server's options ask for
-// (TLS credentials, keepalive, message size limits), to pass to
-// grpc.NewServer.
+// GRPCOptions returns the grpc.ServerOptions the Server's options ask for,
+// to pass to grpc.NewServer: the codec and buffer pool, message size
+// limits, TLS credentials, the concurrent stream limit, and keepalive (the
+// server's pings, the connection idle limit and the enforcement of the
+// client ping rate), which is on even without WithKeepalive. Options
+// passed to grpc.NewServer after these override them.
 func (s *Server) GRPCOptions() []grpc.ServerOption { return s.cfg.server() }
 
 // Register registers both services on r, usually a *grpc.Server.
@@ -146,6 +160,9 @@ func (s *Server) Drain(ctx context.Context) error {
 func (s *Server) unaryPublish(method string) grpc.MethodHandler {
 	return func(_ any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
 		in := new(frame)
+		// The request's buffer goes back to the pool once the call is
+		// answered; an interceptor must not keep the request past it.
+		defer in.release()
 		if err := dec(in); err != nil {
 			return nil, err
 		}
@@ -172,7 +189,7 @@ func (s *Server) publish(ctx context.Context, in *frame) (any, error) {
 		return nil, statusOf(err).Err()
 	}
 	var e event.Event
-	if err := aliasing.Decode(raw, &e); err != nil {
+	if err := s.decoding().Decode(raw, &e); err != nil {
 		s.refused(ctx, err)
 		return nil, statusOf(err).Err()
 	}
@@ -226,16 +243,19 @@ func (s *Server) refused(ctx context.Context, err error) {
 }
 
 // inBatch is one received Stream batch, recycled between the receiving
-// goroutine and the handling one.
+// goroutine and the handling one. Between batches it holds no buffer: the
+// frame's bytes and the decoded events go back to their pools once the
+// batch is acknowledged.
 type inBatch struct {
-	f      frame
-	events []event.Event
-	err    error
+	f   frame
+	err error
 }
 
 // stream serves EventService.Stream: batches in, one acknowledgement per
-// batch out, in order. A goroutine receives and decodes the next batch
-// while the handler works through the current one.
+// batch out, in order. A goroutine receives the next batch while the
+// handler works through the current one. The call ends with
+// DEADLINE_EXCEEDED when the client sends no batch within the stream idle
+// timeout.
 func (s *Server) stream(_ any, ss grpc.ServerStream) error {
 	if err := s.enter(); err != nil {
 		return err
@@ -269,13 +289,18 @@ func (s *Server) stream(_ any, ss grpc.ServerStream) error {
 			}
 		}
 	}()
+	idle := newIdleTimer(s.cfg.streamIdle)
+	defer idle.stop()
 	for {
 		var b *inBatch
 		select {
 		case b = <-full:
 		case <-s.draining:
 			return errDraining
+		case <-idle.start():
+			return idleError(s.cfg.streamIdle, "batch")
 		}
+		idle.stop()
 		if errors.Is(b.err, io.EOF) {
 			return nil
 		}
@@ -283,6 +308,7 @@ func (s *Server) stream(_ any, ss grpc.ServerStream) error {
 			return b.err
 		}
 		ack, err := s.handleBatch(ctx, b)
+		b.f.release()
 		if err != nil {
 			return statusOf(err).Err()
 		}
@@ -304,8 +330,10 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.Str
 	}
 	// The frame is not received into again before the batch is handled,
 	// and handlers may not keep events past Handle: alias its bytes.
-	var derr error
-	b.events, derr = aliasing.DecodeBatch(raw, b.events[:0])
+	pooled := s.events.get()
+	defer s.events.put(pooled)
+	events, derr := s.decoding().DecodeBatch(raw, *pooled)
+	*pooled = events
 	var bad map[int][]event.Violation
 	if derr != nil {
 		s.refused(ctx, derr)
@@ -315,7 +343,7 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.Str
 		bad = byEvent(violationsOf(derr))
 	}
 	ack := &openeventsv1.StreamResponse{Sequence: seq}
-	for i := range b.events {
+	for i := range events {
 		if vs, ok := bad[i]; ok {
 			verr := &event.ValidationError{Violations: vs}
 			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
@@ -323,7 +351,7 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.Str
 			})
 			continue
 		}
-		if err := binding.Call(ctx, s.h, &b.events[i]); err != nil {
+		if err := binding.Call(ctx, s.h, &events[i]); err != nil {
 			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
 				Index: uint32(i), Code: int32(codeOf(err)), Message: err.Error(), Rules: rulesOf(err),
 			})

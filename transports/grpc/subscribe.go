@@ -120,7 +120,7 @@ func (s *Server) subscribe(_ any, ss grpc.ServerStream) error {
 	}
 	defer s.leave()
 	var req openeventsv1.SubscribeRequest
-	if err := ss.RecvMsg(&req); err != nil {
+	if err := recvFirst(ss, &req, s.cfg.streamIdle); err != nil {
 		return err
 	}
 	sub := s.addSubscriber(Filter{Type: req.GetType(), Source: req.GetSource(), SubjectPrefix: req.GetSubjectPrefix()})
@@ -147,7 +147,7 @@ func (s *Server) subscribeCloudEvents(_ any, ss grpc.ServerStream) error {
 	}
 	defer s.leave()
 	var req cloudeventsv1.SubscriptionRequest
-	if err := ss.RecvMsg(&req); err != nil {
+	if err := recvFirst(ss, &req, s.cfg.streamIdle); err != nil {
 		return err
 	}
 	sub := s.addSubscriber(Filter{Source: req.GetSource(), ClusterName: req.GetClusterName(), TypePrefix: req.GetDataType()})

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -189,5 +190,41 @@ func TestCloneOwnsItsStrings(t *testing.T) {
 	}
 	if e.ID() != "XXX" {
 		t.Fatalf("test setup: the original should alias the buffer, id=%q", e.ID())
+	}
+}
+
+func TestSetExtensionsSortsAndReportsRepeats(t *testing.T) {
+	var e Event
+	in := []Extension{{"b", String("1")}, {"a", String("2")}, {"c", String("3")}, {"a", String("4")}, {"b", String("5")}}
+	repeated := e.SetExtensions(in)
+	if !slices.Equal(repeated, []string{"a", "b"}) {
+		t.Errorf("repeated = %q, want [a b]", repeated)
+	}
+	var names []string
+	for _, x := range e.Extensions() {
+		names = append(names, x.Name)
+	}
+	if !slices.Equal(names, []string{"a", "b", "c"}) {
+		t.Errorf("extensions %q, want a, b, c once each, sorted", names)
+	}
+	// In order and without repeats: kept as given, nothing reported.
+	if r := e.SetExtensions([]Extension{{"p", Integer(1)}, {"q", Boolean(true)}}); r != nil {
+		t.Errorf("repeated = %q for distinct names", r)
+	}
+	if v, ok := e.Extension("q"); !ok || v != Boolean(true) {
+		t.Errorf("q = %v, %v after SetExtensions", v, ok)
+	}
+}
+
+func TestAttributeLimitError(t *testing.T) {
+	err := error(&AttributeLimitError{Max: 7, Offset: 12})
+	if !errors.Is(err, ErrTooManyAttributes) || errors.Is(err, ErrInvalid) {
+		t.Errorf("errors.Is: limit %v, invalid %v; want true, false", errors.Is(err, ErrTooManyAttributes), errors.Is(err, ErrInvalid))
+	}
+	if got, want := err.Error(), "the event has more than 7 attributes, the receiver's limit (MaxAttributes) at offset 12"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if MaxAttributesOr(0) != DefaultMaxAttributes || MaxAttributesOr(5) != 5 {
+		t.Error("MaxAttributesOr does not read 0 as the default")
 	}
 }

@@ -41,7 +41,8 @@ func codeOf(err error) codes.Code {
 		return codes.OK
 	case isPanic(err):
 		return codes.Internal
-	case errors.Is(err, binding.ErrRejected), errors.Is(err, event.ErrInvalid), errors.Is(err, protoformat.ErrSyntax):
+	case errors.Is(err, binding.ErrRejected), errors.Is(err, event.ErrInvalid), errors.Is(err, protoformat.ErrSyntax),
+		errors.Is(err, event.ErrTooManyAttributes):
 		return codes.InvalidArgument
 	case errors.Is(err, context.DeadlineExceeded):
 		return codes.DeadlineExceeded

@@ -3,6 +3,7 @@ package jsonformat
 import (
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,6 +117,9 @@ type decoder struct {
 	scanner
 	// batchVersion is the specversion of the first event of a batch.
 	batchVersion string
+	// maxAttrs is the limit on attributes per event (init sets the
+	// default when it is 0).
+	maxAttrs int
 	// arena is a copy of the input that holds every string and data of
 	// the decoded events: a value without escapes is a view of its own
 	// bytes in the copy, and an escaped string or base64 text is decoded
@@ -145,6 +149,7 @@ type decoder struct {
 // init prepares d for input b.
 func (d *decoder) init(b []byte) {
 	d.in = b
+	d.maxAttrs = event.MaxAttributesOr(d.maxAttrs)
 	if cap(d.arena) >= len(b) { // a Decoder's buffer
 		d.arena = d.arena[:len(b)]
 		copy(d.arena, b)
@@ -301,6 +306,15 @@ type object struct {
 	data     span     // the data member
 	base64   span     // the data_base64 member
 	nulls    []string // extension names seen with null values
+	// attrs counts the attribute members (core, extension, null or
+	// misnamed), against the decoder's limit.
+	attrs int
+	// names holds every extension name seen, null ones included, once
+	// a name arrived out of order (or nulls grew many): from then on it,
+	// not the sorted tail of ext, finds repeats, and ext is sorted once
+	// at the end (unsorted), so that any order decodes in linear time.
+	names    map[string]struct{}
+	unsorted bool
 }
 
 // event decodes one JSON object into e; ext is the slice extensions are
@@ -344,6 +358,9 @@ func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error 
 		}
 	}
 	if len(ext) > 0 {
+		if o.unsorted {
+			slices.SortFunc(ext, func(a, b event.Extension) int { return strings.Compare(a.Name, b.Name) })
+		}
 		e.SetSortedExtensions(ext)
 	}
 	return d.finish(e, &o)
@@ -467,6 +484,9 @@ func (d *decoder) knownMember(e *event.Event, o *object, idx, namePos int) error
 		if o.seen&(1<<idx) != 0 {
 			return d.duplicate(namePos, coreNames[idx])
 		}
+		if o.attrs++; o.attrs > d.maxAttrs {
+			return &event.AttributeLimitError{Max: d.maxAttrs, Offset: int64(namePos)}
+		}
 		o.seen |= 1 << idx
 		o.offsets[idx] = valPos
 		// Most values are strings without escapes: taken here, the rest
@@ -557,6 +577,9 @@ func (d *decoder) coreAttr(e *event.Event, i int, o *object) error {
 // extension decodes an extension member.
 // The name (nameRaw, unescaped if escaped) starts at in[nameAt].
 func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, escaped bool, valPos int, o *object) ([]event.Extension, error) {
+	if o.attrs++; o.attrs > d.maxAttrs {
+		return ext, &event.AttributeLimitError{Max: d.maxAttrs, Offset: int64(nameAt - 1)}
+	}
 	name := view(nameRaw)
 	if !event.ValidName(name) {
 		if err := d.value(); err != nil {
@@ -569,12 +592,7 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, e
 		d.violate(rule, string(nameRaw), o.pointer(string(nameRaw)), valPos, msg)
 		return ext, nil
 	}
-	// Find the place in the sorted slice; a hit is a duplicate.
-	at := len(ext)
-	for at > 0 && ext[at-1].Name > name {
-		at--
-	}
-	if (at > 0 && ext[at-1].Name == name) || containsString(o.nulls, name) {
+	if o.repeated(ext, name) {
 		return ext, d.errAt(valPos, "JSON-SYNTAX-3", "member "+strconv.Quote(name)+" appears twice")
 	}
 	var v event.Value
@@ -602,7 +620,11 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, e
 		if err := d.literal("null"); err != nil {
 			return ext, err
 		}
-		o.nulls = append(o.nulls, d.keepName(nameAt, nameRaw, escaped)) // JSON-TYPE-2: absent
+		kept := d.keepName(nameAt, nameRaw, escaped)
+		o.nulls = append(o.nulls, kept) // JSON-TYPE-2: absent
+		if o.names != nil {
+			o.names[kept] = struct{}{}
+		}
 		return ext, nil
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		start, integer, err := d.number()
@@ -631,13 +653,36 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, e
 		return ext, nil
 	}
 	x := event.Extension{Name: d.keepName(nameAt, nameRaw, escaped), Value: v}
-	if at == len(ext) { // names in order, the common case
-		return append(ext, x), nil
+	if o.names != nil {
+		o.names[x.Name] = struct{}{}
+		if n := len(ext); n > 0 && ext[n-1].Name > x.Name {
+			o.unsorted = true
+		}
 	}
-	ext = append(ext, event.Extension{})
-	copy(ext[at+1:], ext[at:])
-	ext[at] = x
-	return ext, nil
+	return append(ext, x), nil
+}
+
+// repeated reports whether the extension name was seen before in this
+// object, as a value (in ext) or as null. While names arrive in order
+// (the common case) the last of ext and the few nulls tell; the first
+// name out of order (or a ninth null) switches to a set of all names, so
+// that the check costs O(1) per member in any order.
+func (o *object) repeated(ext []event.Extension, name string) bool {
+	if o.names == nil {
+		n := len(ext)
+		if (n == 0 || ext[n-1].Name < name) && len(o.nulls) <= 8 {
+			return containsString(o.nulls, name)
+		}
+		o.names = make(map[string]struct{}, n+len(o.nulls)+8)
+		for i := range ext {
+			o.names[ext[i].Name] = struct{}{}
+		}
+		for _, s := range o.nulls {
+			o.names[s] = struct{}{}
+		}
+	}
+	_, ok := o.names[name]
+	return ok
 }
 
 // finish maps 0.3 input, resolves data, and validates.

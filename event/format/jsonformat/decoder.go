@@ -22,6 +22,13 @@ import (
 // input that lies in the Decoder's buffer (the data of an event it has
 // decoded, say), which reusing the buffer would overwrite.
 type Decoder struct {
+	// MaxAttributes is the most attributes (core and extension, null
+	// ones included) one event may have; a larger event is refused with
+	// an [*event.AttributeLimitError]. 0 means
+	// [event.DefaultMaxAttributes], the limit of [Decode] and
+	// [DecodeBatch].
+	MaxAttributes int
+
 	arena []byte
 	ext   []event.Extension
 }
@@ -36,7 +43,7 @@ const (
 // until dec's next call.
 func (dec *Decoder) Decode(b []byte, e *event.Event) error {
 	var d decoder
-	d.arena = dec.reusable(b)
+	d.arena, d.maxAttrs = dec.reusable(b), dec.MaxAttributes
 	d.init(b)
 	err := d.decode(b, e)
 	d.release()
@@ -48,7 +55,7 @@ func (dec *Decoder) Decode(b []byte, e *event.Event) error {
 // data and extensions are valid until dec's next call.
 func (dec *Decoder) DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
-	d.arena, d.extPool = dec.reusable(b), dec.ext
+	d.arena, d.extPool, d.maxAttrs = dec.reusable(b), dec.ext, dec.MaxAttributes
 	d.init(b)
 	dst, err := d.decodeBatch(b, dst)
 	d.release()

@@ -212,9 +212,16 @@ func (d *decoder) fastMembers(e *event.Event, ext []event.Extension, o *object) 
 // of its closing quote when the caller has matched the name, else -1), a
 // colon, and a string without escapes, a boolean or a small integer. It
 // inserts the extension into *ext, kept sorted, and returns the index
-// after the value, or -1 for any other name or value or a duplicate name,
-// which the general path reports. It is a method of its own, apart from
+// after the value, or -1 for any other name or value, a repeated name, a
+// name that would move more than fastShiftMax others, or an event near
+// the attribute limit, all of which the general path handles (it sorts
+// once, so any order costs linear time, and reports repeats and the
+// limit). It is a method of its own, apart from
 // the loop over the members, to keep that loop's variables in registers.
+// fastShiftMax bounds the extensions one out-of-order name may move in
+// the fast path, which keeps its cost per member constant.
+const fastShiftMax = 16
+
 func (d *decoder) fastExtension(ext *[]event.Extension, i, end int) int {
 	in := d.arena // as in fastMembers
 	start := i + 1
@@ -267,9 +274,16 @@ func (d *decoder) fastExtension(ext *[]event.Extension, i, end int) int {
 		i = e
 	}
 	x := *ext
+	if len(x)+8 >= d.maxAttrs { // eight core attributes at most precede
+		return -1
+	}
 	at := len(x)
 	for at > 0 && x[at-1].Name > name {
-		at--
+		// Placing a name out of order shifts the names after it: a few
+		// are cheap; more go to the general path, which sorts once.
+		if at--; len(x)-at > fastShiftMax {
+			return -1
+		}
 	}
 	if at > 0 && x[at-1].Name == name {
 		return -1

@@ -2,7 +2,9 @@ package protoformat
 
 import (
 	"errors"
+	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 
@@ -39,12 +41,18 @@ type Options struct {
 	// still allocated). The caller must then leave the input unchanged
 	// for as long as it uses the events, including their strings.
 	Alias bool
+
+	// MaxAttributes is the most attributes (the required fields and the
+	// entries of the attributes map) one event may have; a larger event
+	// is refused with an [*event.AttributeLimitError]. 0 means
+	// [event.DefaultMaxAttributes].
+	MaxAttributes int
 }
 
 // Decode is [Decode] with these options.
 func (o Options) Decode(b []byte, e *event.Event) error {
 	var d decoder
-	d.init(b, o.Alias)
+	d.init(b, o)
 	d.index = -1
 	e.Reset()
 	if err := d.event(b, 0, e, e.Extensions()[:0]); err != nil {
@@ -72,7 +80,7 @@ func DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 // DecodeBatch is [DecodeBatch] with these options.
 func (o Options) DecodeBatch(b []byte, dst []event.Event) ([]event.Event, error) {
 	var d decoder
-	d.init(b, o.Alias)
+	d.init(b, o)
 	var pool []event.Extension
 	for pos := 0; pos < len(b); {
 		num, typ, n := consumeTag(b[pos:])
@@ -147,11 +155,15 @@ type decoder struct {
 	vs    []event.Violation
 	index int  // of the event in a batch, or -1
 	alias bool // strings and data point into in; the arena holds timestamps only
+	// maxAttrs is the limit on attributes per event.
+	maxAttrs int
 }
 
-func (d *decoder) init(b []byte, alias bool) {
+func (d *decoder) init(b []byte, o Options) {
 	d.in = b
-	d.alias = alias
+	d.alias = o.Alias
+	d.maxAttrs = event.MaxAttributesOr(o.MaxAttributes)
+	alias := o.Alias
 	if !alias {
 		d.arena = make([]byte, 0, len(b)+arenaSlack)
 	}
@@ -236,6 +248,15 @@ const (
 
 // object is what the decoder learns about one event beyond the event.
 type object struct {
+	// attrs counts the attributes (required fields and map entries),
+	// against the decoder's limit.
+	attrs int
+	// names holds every extension name once one arrived out of order:
+	// from then on it, not the sorted tail of ext, finds repeats, and ext
+	// is sorted once at the end (unsorted), so that any order of map
+	// entries decodes in linear time.
+	names     map[string]struct{}
+	unsorted  bool
 	seen      uint16
 	offsets   [8]int // of the values of id, source, specversion, type, datacontenttype, dataschema, subject, time
 	dataField protowire.Number
@@ -289,6 +310,8 @@ func (d *decoder) event(b []byte, base int, e *event.Event, ext []event.Extensio
 			name := requiredName[num]
 			if o.seen&bit != 0 {
 				d.violate("CORE-ATTR-4", name, valAt, "field "+strconv.Itoa(int(num))+" appears twice")
+			} else if o.attrs++; o.attrs > d.maxAttrs {
+				return &event.AttributeLimitError{Max: d.maxAttrs, Offset: int64(at)}
 			}
 			o.seen |= bit
 			o.offsets[num-1] = valAt
@@ -304,6 +327,9 @@ func (d *decoder) event(b []byte, base int, e *event.Event, ext []event.Extensio
 				e.SetType(s)
 			}
 		case fieldAttributes:
+			if o.attrs++; o.attrs > d.maxAttrs {
+				return &event.AttributeLimitError{Max: d.maxAttrs, Offset: int64(at)}
+			}
 			var err error
 			if ext, err = d.entry(v, valAt, e, ext, &o); err != nil {
 				return err
@@ -315,6 +341,9 @@ func (d *decoder) event(b []byte, base int, e *event.Event, ext []event.Extensio
 		}
 	}
 	if len(ext) > 0 {
+		if o.unsorted {
+			slices.SortFunc(ext, func(a, b event.Extension) int { return strings.Compare(a.Name, b.Name) })
+		}
 		e.SetSortedExtensions(ext)
 	}
 	d.finishData(e, &o)
@@ -540,12 +569,8 @@ func (d *decoder) entry(b []byte, base int, e *event.Event, ext []event.Extensio
 	if !d.checkValue(key, "", &av) {
 		return ext, nil
 	}
-	at := len(ext)
-	for at > 0 && ext[at-1].Name > string(key) {
-		at--
-	}
-	if at > 0 && ext[at-1].Name == string(key) {
-		d.violate("CORE-ATTR-4", ext[at-1].Name, valAt, "the attributes map holds this key twice")
+	if o.repeated(ext, key) {
+		d.violate("CORE-ATTR-4", d.keep(key), valAt, "the attributes map holds this key twice")
 		return ext, nil
 	}
 	var v event.Value
@@ -565,10 +590,33 @@ func (d *decoder) entry(b []byte, base int, e *event.Event, ext []event.Extensio
 	default:
 		v = event.Timestamp(d.keepTime(av.sec, av.nanos))
 	}
-	ext = append(ext, event.Extension{})
-	copy(ext[at+1:], ext[at:])
-	ext[at] = event.Extension{Name: d.keep(key), Value: v}
-	return ext, nil
+	x := event.Extension{Name: d.keep(key), Value: v}
+	if o.names != nil {
+		o.names[x.Name] = struct{}{}
+		if n := len(ext); n > 0 && ext[n-1].Name > x.Name {
+			o.unsorted = true
+		}
+	}
+	return append(ext, x), nil
+}
+
+// repeated reports whether the extension key was seen before in this
+// event. While keys arrive in order (as every encoder writes them) the
+// last of ext tells; the first key out of order switches to a set of all
+// names, so that the check costs O(1) per entry in any order.
+func (o *object) repeated(ext []event.Extension, key []byte) bool {
+	if o.names == nil {
+		n := len(ext)
+		if n == 0 || ext[n-1].Name < string(key) {
+			return false
+		}
+		o.names = make(map[string]struct{}, n+8)
+		for i := range ext {
+			o.names[ext[i].Name] = struct{}{}
+		}
+	}
+	_, ok := o.names[string(key)]
+	return ok
 }
 
 // checkValue reports, and returns false for, an attribute value with no

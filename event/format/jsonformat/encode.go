@@ -115,7 +115,10 @@ func appendData(dst []byte, e *event.Event) ([]byte, error) {
 		return append(dst, '"'), nil
 	case !e.Has(event.AttrDataContentType) || event.IsJSONMediaType(ct):
 		// JSON-DATA-3: the value itself, not a string holding it.
-		if !validJSON(data) {
+		if err := checkJSON(data); err != nil {
+			if tooDeep(err) {
+				return dst, &EncodeError{Rule: "JSON-DATA-3", Msg: "data is JSON nested deeper than 1000 levels, the limit of this encoder (it writes only what its decoder reads back)"}
+			}
 			return dst, &EncodeError{Rule: "JSON-DATA-3", Msg: "data is not one JSON value, but datacontenttype declares JSON"}
 		}
 		dst = append(dst, `,"data":`...)

@@ -9,6 +9,9 @@ import (
 // hostile input cannot exhaust the stack.
 const maxDepth = 1000
 
+// depthMsg is the message of the error for nesting deeper than maxDepth.
+const depthMsg = "nesting deeper than 1000 levels, the limit of this decoder"
+
 // plain marks bytes that a JSON string may hold as they are and that need
 // no further look: printable ASCII other than '"' and '\\'.
 var plain = func() (t [256]bool) {
@@ -382,7 +385,7 @@ func (s *scanner) valueDetailed() error {
 			}
 		case c == '{' || c == '[':
 			if depth >= maxDepth {
-				return s.errAt(s.pos, "JSON-SYNTAX-1", "nesting deeper than 1000 levels")
+				return s.errAt(s.pos, "JSON-SYNTAX-1", depthMsg)
 			}
 			s.pos++
 			closer := byte(']')
@@ -476,13 +479,22 @@ func (s *scanner) key() error {
 	return nil
 }
 
-// validJSON reports whether b is exactly one JSON value (with optional
-// surrounding white space).
-func validJSON(b []byte) bool {
+// checkJSON returns nil when b is exactly one JSON value (with optional
+// surrounding white space), else a *SyntaxError saying what is wrong.
+func checkJSON(b []byte) error {
 	s := scanner{in: b}
-	if s.value() != nil {
-		return false
+	if err := s.value(); err != nil {
+		return err
 	}
-	s.ws()
-	return s.pos == len(b)
+	if s.ws(); s.pos != len(b) {
+		return s.errAt(s.pos, "JSON-SYNTAX-1", "data after the JSON value")
+	}
+	return nil
+}
+
+// tooDeep reports whether err is the scanner's refusal of nesting deeper
+// than maxDepth.
+func tooDeep(err error) bool {
+	se, ok := err.(*SyntaxError)
+	return ok && se.Msg == depthMsg
 }

@@ -31,8 +31,9 @@ Exit status: 0 valid, 1 not a valid CloudEvent (malformed JSON included),
 2 usage error or unreadable file.`
 
 type validateOptions struct {
-	schema bool
-	output string
+	schema   bool
+	output   string
+	maxAttrs int
 }
 
 func newValidateCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
@@ -48,6 +49,9 @@ func newValidateCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error {
 			if opts.output != "text" && opts.output != "json" {
 				return usageError(fmt.Errorf("--output must be text or json, not %q", opts.output))
+			}
+			if opts.maxAttrs <= 0 {
+				return usageError(fmt.Errorf("--max-attributes must be positive, not %d", opts.maxAttrs))
 			}
 			name, in, err := readInputArg(args, stdin)
 			if err != nil {
@@ -68,6 +72,7 @@ func newValidateCommand(stdin io.Reader, stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&opts.schema, "schema", false, "also check the input against the OpenEvents JSON Schema")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().IntVar(&opts.maxAttrs, "max-attributes", event.DefaultMaxAttributes, "refuse an event with more attributes than this (the receivers' default limit)")
 	return cmd
 }
 
@@ -128,11 +133,12 @@ func validate(name string, in []byte, opts validateOptions) (*report, error) {
 	rep := &report{File: name, Batch: bytes.HasPrefix(bytes.TrimLeft(in, " \t\r\n"), []byte("["))}
 	var events []event.Event
 	var err error
+	dec := jsonformat.Decoder{MaxAttributes: opts.maxAttrs}
 	if rep.Batch {
-		events, err = jsonformat.DecodeBatch(in, nil)
+		events, err = dec.DecodeBatch(in, nil)
 	} else {
 		events = make([]event.Event, 1)
-		err = jsonformat.Decode(in, &events[0])
+		err = dec.Decode(in, &events[0])
 	}
 	rep.Events = len(events)
 	var se *jsonformat.SyntaxError
@@ -153,6 +159,8 @@ func validate(name string, in []byte, opts validateOptions) (*report, error) {
 		for _, v := range ve.Violations {
 			rep.Violations = append(rep.Violations, findingOf(v, "decoder"))
 		}
+	case errors.Is(err, event.ErrTooManyAttributes):
+		return nil, failure(fmt.Errorf("%w; --max-attributes raises it", err))
 	default:
 		return nil, failure(err)
 	}

@@ -33,6 +33,9 @@ var (
 	// ErrMethod: the request method is neither POST nor OPTIONS
 	// (405, WEBHOOK-DELIVERY-2).
 	ErrMethod = errors.New("method not allowed")
+	// ErrTimeout: the request body did not arrive within its deadline
+	// ([WithReadBodyTimeout], [WithReadTimeout]) (408).
+	ErrTimeout = errors.New("request body timeout")
 	// ErrMalformed: the request is not a CloudEvents message in the mode
 	// its Content-Type announces (400). Decoding errors of the formats and
 	// header values are reported as themselves, not as ErrMalformed.
@@ -52,17 +55,19 @@ var statusTable = [...]struct {
 	{ErrOverloaded, http.StatusTooManyRequests},
 	{ErrUnavailable, http.StatusServiceUnavailable},
 	{ErrMethod, http.StatusMethodNotAllowed},
+	{ErrTimeout, http.StatusRequestTimeout},
 	{ErrMalformed, http.StatusBadRequest},
 	{binding.ErrRejected, http.StatusBadRequest},
 	{event.ErrInvalid, http.StatusBadRequest},
 	{jsonformat.ErrSyntax, http.StatusBadRequest},
 	{binding.ErrHeaderValue, http.StatusBadRequest},
+	{event.ErrTooManyAttributes, http.StatusBadRequest},
 }
 
 // StatusOf returns the HTTP status a receiver answers for err: 204 for
 // nil, the status of the matching row of the package's table (400 for
-// malformed or invalid events and for [binding.ErrRejected], 405, 413,
-// 415, 431, 429, 503), and 500 for a [*ReplyError], a
+// malformed or invalid events and for [binding.ErrRejected], 405, 408,
+// 413, 415, 431, 429, 503), and 500 for a [*ReplyError], a
 // [*binding.PanicError] and any other handler error, which the sender may
 // retry.
 func StatusOf(err error) int {
@@ -168,3 +173,39 @@ func appendErrorBody(dst []byte, err error) []byte {
 	}
 	return dst
 }
+
+// EncodingError reports a request body sent with a Content-Encoding other
+// than identity. Receivers refuse compressed bodies: a few kilobytes of
+// gzip can inflate to gigabytes, past every limit set on what arrives. It
+// matches [ErrUnsupportedMediaType] (415, WEBHOOK-RESPONSE-13).
+type EncodingError struct {
+	Encoding string // the Content-Encoding header as sent
+}
+
+func (e *EncodingError) Error() string {
+	return "cehttp: Content-Encoding " + strconv.Quote(e.Encoding) +
+		": compressed request bodies are refused; send the body uncompressed (identity) (WEBHOOK-RESPONSE-13)"
+}
+
+// Is reports whether target is [ErrUnsupportedMediaType].
+func (e *EncodingError) Is(target error) bool { return target == ErrUnsupportedMediaType }
+
+// TimeoutError reports a request that did not arrive in time: the
+// connection's read deadline, set from [WithReadHeaderTimeout],
+// [WithReadBodyTimeout] and [WithReadTimeout], passed first. It matches
+// [ErrTimeout] (408) and wraps the network error.
+type TimeoutError struct {
+	What  string // "the request body", or "the request" when the part is unknown
+	Limit string // the limit that ran out, with the option that sets it
+	Err   error
+}
+
+func (e *TimeoutError) Error() string {
+	return "cehttp: " + e.What + " did not arrive within " + e.Limit + ": " + e.Err.Error()
+}
+
+// Unwrap returns the network error.
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrTimeout].
+func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }

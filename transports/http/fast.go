@@ -1,8 +1,8 @@
 package http
 
 import (
+	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -16,7 +16,9 @@ import (
 )
 
 // FastServer receives CloudEvents like [Handler] does, on valyala/fasthttp:
-// the runtime's HTTP trigger. A binary-mode event costs one allocation
+// the runtime's HTTP trigger. It reads request bodies as they arrive and
+// applies every limit of the receiver options, connection caps and TLS
+// handshake timeout included. A binary-mode event costs one allocation
 // (its attribute strings); the event's data points into the request buffer,
 // valid until the handler returns. The context the handler gets is the
 // request's *fasthttp.RequestCtx, which is done when the server shuts down.
@@ -38,12 +40,21 @@ func NewFastServer(h binding.Handler, opts ...Option) (*FastServer, error) {
 	}
 	s := &FastServer{r: r}
 	s.srv = &fasthttp.Server{
-		Handler:               s.serve,
-		ErrorHandler:          s.fail,
-		Name:                  "openevents",
-		MaxRequestBodySize:    int(r.cfg.maxBody),
-		ReadBufferSize:        r.cfg.maxHeader,
-		ReadTimeout:           r.cfg.readHeaderTimeout,
+		Handler:            s.serve,
+		ErrorHandler:       s.fail,
+		Name:               "openevents",
+		MaxRequestBodySize: int(r.cfg.maxBody),
+		ReadBufferSize:     r.cfg.maxHeader,
+		// The body is streamed: fasthttp reads ahead at most 8 KiB of it
+		// and serve reads the rest as it arrives, so a declared length
+		// reserves nothing. ReadTimeout runs from a request's first byte
+		// through its headers; HeaderReceived then gives the body its own
+		// deadline, within WithReadTimeout.
+		StreamRequestBody: true,
+		ReadTimeout:       r.cfg.readHeaderTimeout,
+		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+			return fasthttp.RequestConfig{ReadTimeout: r.cfg.bodyBudget()}
+		},
 		IdleTimeout:           r.cfg.idleTimeout,
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
@@ -66,12 +77,10 @@ func (s *FastServer) Serve(ln net.Listener) error {
 		_ = ln.Close()
 		return nil
 	}
-	s.lns = append(s.lns, ln)
+	g := newGuardListener(ln, &s.r.cfg)
+	s.lns = append(s.lns, g)
 	s.mu.Unlock()
-	if s.srv.TLSConfig != nil {
-		ln = tls.NewListener(ln, s.srv.TLSConfig)
-	}
-	err := s.srv.Serve(ln)
+	err := s.srv.Serve(g)
 	s.mu.Lock()
 	stopped := s.shutdown
 	s.mu.Unlock()
@@ -119,17 +128,37 @@ func (s *FastServer) serve(ctx *fasthttp.RequestCtx) {
 	st := r.get()
 	defer r.put(st)
 
-	body := ctx.Request.Body()
-	ct := ctx.Request.Header.ContentType()
+	hdr := &ctx.Request.Header
+	if err := checkFraming(hdr.Peek("Content-Encoding"), hdr.IsHTTP11() || rawHasContentLength(hdr.RawHeaders())); err != nil {
+		s.refuse(ctx, st, err)
+		return
+	}
+	if int64(hdr.ContentLength()) > r.cfg.maxBody {
+		s.refuse(ctx, st, ErrTooLarge)
+		return
+	}
+	var body []byte
+	if stream := ctx.RequestBodyStream(); stream != nil {
+		var err error
+		st.body, err = readBody(st.body[:0], stream, r.cfg.maxBody)
+		if err != nil {
+			s.refuse(ctx, st, timeoutCause(err, &r.cfg))
+			return
+		}
+		body = st.body
+	} else {
+		body = ctx.Request.Body() // not streamed: a request built in memory
+	}
+	ct := hdr.ContentType()
 	var out outcome
 	switch mode := DetectMode(ct); mode {
 	case binding.ModeBinary:
-		for k, v := range ctx.Request.Header.All() {
+		for k, v := range hdr.All() {
 			if len(k) > 3 && hasPrefixFold(k, "ce-") { // HTTP-HEADER-NAME-2
 				addHeader(st, k[3:], v)
 			}
 		}
-		if err := binaryEvent(st, ct, body); err != nil {
+		if err := binaryEvent(st, ct, body, r.cfg.maxAttrs); err != nil {
 			out.err = err
 		} else {
 			out = r.deliver(ctx, st)
@@ -160,6 +189,14 @@ func (s *FastServer) fail(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	if errors.As(err, &small) {
 		s.refuse(ctx, nil, ErrHeaderTooLarge)
+		return
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		// fasthttp reads the headers and the first 8 KiB of the body
+		// before serve runs; which part ran out is not known here.
+		s.refuse(ctx, nil, &TimeoutError{What: "the request", Err: err,
+			Limit: "its deadline (WithReadHeaderTimeout for the headers, then WithReadBodyTimeout for the body)"})
 		return
 	}
 	s.refuse(ctx, nil, &UnreadableError{Err: err})
@@ -221,6 +258,25 @@ func (s *FastServer) options(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set(hdrAllowedRate, rate)
 	}
 	ctx.SetStatusCode(code)
+}
+
+// rawHasContentLength reports whether the raw header lines, as received,
+// hold a Content-Length: fasthttp sets the length of an HTTP/1.0 request
+// without one to 0, which hides that the client sent no body at all.
+func rawHasContentLength(raw []byte) bool {
+	const name = "content-length:"
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if len(line) >= len(name) && hasPrefixFold(line, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // connErrorLogger is a fasthttp.Logger that passes each message to f, or

@@ -3,8 +3,10 @@ package http
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
@@ -53,14 +55,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	st := r.get()
 	defer r.put(st)
 
+	if err := checkFraming(req.Header.Get("Content-Encoding"), req.ProtoAtLeast(1, 1) || req.ContentLength > 0 || req.Header.Get("Content-Length") != ""); err != nil {
+		h.refuse(w, req, st, err)
+		return
+	}
 	if req.ContentLength > r.cfg.maxBody {
 		h.refuse(w, req, st, ErrTooLarge)
 		return
 	}
+	// The body gets its own deadline once the headers are in. A Handler in
+	// someone else's server may have no way to set one; that server's own
+	// timeouts then apply.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(r.cfg.bodyBudget()))
 	var err error
-	st.body, err = readBody(st.body[:0], req.Body, req.ContentLength, r.cfg.maxBody)
+	st.body, err = readBody(st.body[:0], req.Body, r.cfg.maxBody)
 	if err != nil {
-		h.refuse(w, req, st, err)
+		h.refuse(w, req, st, timeoutCause(err, &r.cfg))
 		return
 	}
 	ct := req.Header.Get("Content-Type")
@@ -76,7 +86,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 				addHeader(st, k[3:], vs[0])
 			}
 		}
-		if err := binaryEvent(st, ct, st.body); err != nil {
+		if err := binaryEvent(st, ct, st.body, r.cfg.maxAttrs); err != nil {
 			out.err = err
 		} else {
 			out = r.deliver(req.Context(), st)
@@ -99,15 +109,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(http.StatusNoContent) // WEBHOOK-RESPONSE-6
 }
 
-// readBody reads at most limit bytes of body into dst; a longer body is
-// ErrTooLarge.
-func readBody(dst []byte, body io.Reader, length, limit int64) ([]byte, error) {
-	if length > 0 && int64(cap(dst)) < length {
-		dst = make([]byte, 0, length)
-	}
+// readBody appends body to dst, up to limit bytes; a longer body is
+// ErrTooLarge. The buffer grows with the bytes that arrive, never ahead of
+// them: a declared Content-Length reserves nothing, so a client that
+// declares 4 MiB and sends a few bytes costs a few kilobytes.
+func readBody(dst []byte, body io.Reader, limit int64) ([]byte, error) {
 	for {
 		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
+			// Double what has arrived (4 KiB to start), never past the
+			// limit and one byte to see that a body exceeds it.
+			nd := make([]byte, len(dst), min(max(4<<10, 2*cap(dst)), int(limit)+1))
+			copy(nd, dst)
+			dst = nd
 		}
 		n, err := body.Read(dst[len(dst):cap(dst)])
 		dst = dst[:len(dst)+n]
@@ -118,9 +131,59 @@ func readBody(dst []byte, body io.Reader, length, limit int64) ([]byte, error) {
 			return dst, nil
 		}
 		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return dst, ErrTooLarge
+			}
 			return dst, &UnreadableError{Err: err}
 		}
 	}
+}
+
+// checkFraming refuses a request whose body cannot be taken as it comes:
+// a compressed one, which a few bytes could inflate far past every limit,
+// and an HTTP/1.0 one without Content-Length, which has no body at all.
+func checkFraming[S string | []byte](contentEncoding S, hasLength bool) error {
+	if len(contentEncoding) > 0 && !isIdentity(contentEncoding) {
+		return &EncodingError{Encoding: string(contentEncoding)}
+	}
+	if !hasLength {
+		return &MessageError{Rule: "WEBHOOK-DELIVERY-4", Msg: "the request has no body: an HTTP/1.0 request carries one only with a Content-Length header " +
+			"(send Content-Length, 0 for an event without data, or use HTTP/1.1)"}
+	}
+	return nil
+}
+
+// isIdentity reports whether a Content-Encoding value names no coding.
+func isIdentity[S string | []byte](v S) bool {
+	i, j := 0, len(v)
+	for i < j && (v[i] == ' ' || v[i] == '\t') {
+		i++
+	}
+	for j > i && (v[j-1] == ' ' || v[j-1] == '\t') {
+		j--
+	}
+	const id = "identity"
+	if j-i != len(id) {
+		return false
+	}
+	for k := 0; k < len(id); k++ {
+		if c := v[i+k] | 0x20; c != id[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// timeoutCause turns a read that hit the connection's deadline into a
+// [*TimeoutError] naming the limit; other errors pass through.
+func timeoutCause(err error, c *config) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &TimeoutError{What: "the request body", Err: err,
+			Limit: c.bodyBudget().String() + " of its headers (WithReadBodyTimeout, within WithReadTimeout)"}
+	}
+	return err
 }
 
 // UnreadableError reports a request body that could not be read (the

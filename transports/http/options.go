@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 )
 
@@ -21,20 +22,33 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// Defaults of the receiver options.
+// Defaults of the receiver options. Every resource a client can make a
+// server spend is bounded by one of them: memory by the body and header
+// sizes and the connection caps, time by the timeouts.
 const (
-	DefaultMaxBodyBytes      = 4 << 20
-	DefaultMaxHeaderBytes    = 16 << 10
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultIdleTimeout       = 2 * time.Minute
-	DefaultRetryAfter        = time.Second
+	DefaultMaxBodyBytes        = 4 << 20
+	DefaultMaxHeaderBytes      = 16 << 10
+	DefaultReadHeaderTimeout   = 10 * time.Second
+	DefaultReadBodyTimeout     = 30 * time.Second
+	DefaultReadTimeout         = time.Minute
+	DefaultTLSHandshakeTimeout = 10 * time.Second
+	DefaultIdleTimeout         = 2 * time.Minute
+	DefaultMaxConns            = 1024
+	DefaultMaxConnsPerAddr     = 256
+	DefaultRetryAfter          = time.Second
 )
 
 type config struct {
 	maxBody           int64
+	maxAttrs          int
 	maxHeader         int
 	readHeaderTimeout time.Duration
+	readBodyTimeout   time.Duration
+	readTimeout       time.Duration
+	tlsTimeout        time.Duration
 	idleTimeout       time.Duration
+	maxConns          int
+	maxConnsPerAddr   int
 	tls               *tls.Config
 	maxInFlight       int64
 	retryAfter        time.Duration
@@ -48,9 +62,15 @@ type config struct {
 func newConfig(opts []Option) (config, error) {
 	c := config{
 		maxBody:           DefaultMaxBodyBytes,
+		maxAttrs:          event.DefaultMaxAttributes,
 		maxHeader:         DefaultMaxHeaderBytes,
 		readHeaderTimeout: DefaultReadHeaderTimeout,
+		readBodyTimeout:   DefaultReadBodyTimeout,
+		readTimeout:       DefaultReadTimeout,
+		tlsTimeout:        DefaultTLSHandshakeTimeout,
 		idleTimeout:       DefaultIdleTimeout,
+		maxConns:          DefaultMaxConns,
+		maxConnsPerAddr:   DefaultMaxConnsPerAddr,
 		retryAfter:        DefaultRetryAfter,
 		replyMode:         binding.ModeBinary,
 	}
@@ -62,10 +82,17 @@ func newConfig(opts []Option) (config, error) {
 	switch {
 	case c.maxBody <= 0:
 		return c, errors.New("cehttp: WithMaxBodyBytes needs a positive size")
+	case c.maxAttrs <= 0:
+		return c, errors.New("cehttp: WithMaxAttributes needs a positive count")
 	case c.maxHeader <= 0:
 		return c, errors.New("cehttp: WithMaxHeaderBytes needs a positive size")
-	case c.readHeaderTimeout <= 0 || c.idleTimeout <= 0:
+	case c.readHeaderTimeout <= 0 || c.readBodyTimeout <= 0 || c.readTimeout <= 0 || c.tlsTimeout <= 0 || c.idleTimeout <= 0:
 		return c, errors.New("cehttp: timeouts must be positive")
+	case c.readTimeout <= c.readHeaderTimeout:
+		return c, errors.New("cehttp: WithReadTimeout bounds headers and body together, so it must exceed WithReadHeaderTimeout (" +
+			c.readHeaderTimeout.String() + "), not be " + c.readTimeout.String())
+	case c.maxConns < 0 || c.maxConnsPerAddr < 0:
+		return c, errors.New("cehttp: WithMaxConns and WithMaxConnsPerAddr need a count >= 0 (0: no cap)")
 	case c.maxInFlight < 0:
 		return c, errors.New("cehttp: WithMaxInFlight needs a size >= 0")
 	case c.retryAfter < time.Second:
@@ -79,19 +106,66 @@ func newConfig(opts []Option) (config, error) {
 }
 
 // WithMaxBodyBytes limits the request body; a longer one is answered 413.
-// The default is [DefaultMaxBodyBytes] (4 MiB).
+// The default is [DefaultMaxBodyBytes] (4 MiB; consumers accept at least
+// 64 KB, CORE-SIZE-3). Memory grows with the bytes that arrive, never with
+// the Content-Length a client declares.
 func WithMaxBodyBytes(n int64) Option { return optionFunc(func(c *config) { c.maxBody = n }) }
+
+// WithMaxAttributes limits the attributes (core and extension) of one
+// event, in every mode: an event with more is answered 400 with an
+// [*event.AttributeLimitError]. The default is
+// [event.DefaultMaxAttributes] (1,024). Decoding costs time linear in the
+// attributes whatever their order; the limit bounds the list kept.
+func WithMaxAttributes(n int) Option { return optionFunc(func(c *config) { c.maxAttrs = n }) }
 
 // WithMaxHeaderBytes limits the request line and headers (servers only);
 // the default is [DefaultMaxHeaderBytes] (16 KiB).
 func WithMaxHeaderBytes(n int) Option { return optionFunc(func(c *config) { c.maxHeader = n }) }
 
-// WithReadHeaderTimeout bounds the time to read a request's headers
-// (servers only; [FastServer] applies it to the whole request, which
-// fasthttp reads at once). The default is [DefaultReadHeaderTimeout].
+// WithReadHeaderTimeout bounds the time to read a request's line and
+// headers (servers only). The default is [DefaultReadHeaderTimeout].
 func WithReadHeaderTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.readHeaderTimeout = d })
 }
+
+// WithReadBodyTimeout bounds the time to read a request's body once its
+// headers are in: a client that declares a body and sends it slowly, or
+// not at all, has its connection closed when it runs out (servers; a
+// [Handler] applies it through [http.ResponseController] where its server
+// supports that). The body never gets more than what [WithReadTimeout]
+// leaves after the longest header read it allows. The default is
+// [DefaultReadBodyTimeout].
+func WithReadBodyTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.readBodyTimeout = d })
+}
+
+// WithReadTimeout bounds the time to read a whole request, headers and
+// body, from its first byte (servers only). It must exceed
+// [WithReadHeaderTimeout]. The default is [DefaultReadTimeout].
+func WithReadTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.readTimeout = d })
+}
+
+// WithTLSHandshakeTimeout bounds the TLS handshake of a new connection
+// (servers with [WithTLSConfig] only); a client that does not finish it in
+// time is disconnected and reported to [WithConnErrorHook]. The default is
+// [DefaultTLSHandshakeTimeout].
+func WithTLSHandshakeTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.tlsTimeout = d })
+}
+
+// WithMaxConns caps the connections a server holds open at once (servers
+// only). A connection beyond the cap is answered 503 with Retry-After and
+// closed at once (closed without an answer under TLS, before any
+// handshake). The default is [DefaultMaxConns]; 0 is no cap.
+func WithMaxConns(n int) Option { return optionFunc(func(c *config) { c.maxConns = n }) }
+
+// WithMaxConnsPerAddr caps the connections open at once from one client IP
+// address (servers only). A connection beyond it is answered 429 with
+// Retry-After (WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11) and closed, or
+// just closed under TLS. Clients behind one proxy share an address; raise
+// the cap for them. The default is [DefaultMaxConnsPerAddr]; 0 is no cap.
+func WithMaxConnsPerAddr(n int) Option { return optionFunc(func(c *config) { c.maxConnsPerAddr = n }) }
 
 // WithIdleTimeout bounds how long a kept-alive connection waits for its
 // next request (servers only). The default is [DefaultIdleTimeout].
@@ -148,6 +222,13 @@ func WithRefuseHook(f func(remote string, err error)) Option {
 // concurrently.
 func WithConnErrorHook(f func(msg string)) Option {
 	return optionFunc(func(c *config) { c.onConnError = f })
+}
+
+// bodyBudget is the time a body gets once its headers are in: its own
+// timeout, cut so that headers and body together stay within readTimeout
+// however long the headers took (up to readHeaderTimeout).
+func (c *config) bodyBudget() time.Duration {
+	return min(c.readBodyTimeout, c.readTimeout-c.readHeaderTimeout)
 }
 
 func (c *config) retryAfterHeader() string {

@@ -139,20 +139,28 @@ func addHeader[S string | []byte](st *state, name, value S) {
 // binaryEvent builds st.e from the recorded ce- headers, the Content-Type
 // and the body, and validates it. The body is retained, not copied; every
 // string is copied once, into one allocation.
-func binaryEvent[S string | []byte](st *state, contentType S, body []byte) error {
+//
+// Extensions are collected in header order and sorted once
+// ([event.Event.SetExtensions]), so any number of headers in any order
+// costs linear time; more than maxAttrs ce- headers are refused.
+func binaryEvent[S string | []byte](st *state, contentType S, body []byte, maxAttrs int) error {
 	if st.err != nil {
 		return st.err
+	}
+	if len(st.spans) > maxAttrs {
+		return &event.AttributeLimitError{Max: maxAttrs, Offset: -1}
 	}
 	cs := len(st.buf)
 	st.buf = append(st.buf, contentType...)
 	s := string(st.buf)
 	e := &st.e // empty: states are reset when they return to the pool
+	ext := e.Extensions()[:0]
 	for _, sp := range st.spans {
 		name, v := s[sp.name[0]:sp.name[1]], s[sp.value[0]:sp.value[1]]
 		if name == event.AttrDataContentType {
 			return &MessageError{Header: "ce-datacontenttype", Rule: "HTTP-BINARY-2", Msg: "in binary mode datacontenttype travels as Content-Type, never as a ce- header"}
 		}
-		if e.Has(name) {
+		if event.IsCoreAttribute(name) && e.Has(name) {
 			return &MessageError{Header: "ce-" + name, Rule: "HTTP-BINARY-4", Msg: "an attribute maps to one header, given once"}
 		}
 		switch name {
@@ -173,8 +181,11 @@ func binaryEvent[S string | []byte](st *state, contentType S, body []byte) error
 		default:
 			// Header values carry no type: an extension arrives as the
 			// canonical string of its value (HTTP-HEADER-VALUE-1).
-			e.SetExtension(name, event.String(v))
+			ext = append(ext, event.Extension{Name: name, Value: event.String(v)})
 		}
+	}
+	if repeated := e.SetExtensions(ext); repeated != nil {
+		return &MessageError{Header: "ce-" + repeated[0], Rule: "HTTP-BINARY-4", Msg: "an attribute maps to one header, given once"}
 	}
 	if e.SpecVersion() == "0.3" {
 		if err := mapV03(e); err != nil {
@@ -290,9 +301,16 @@ type outcome struct {
 // structured decodes and handles the body of a structured or batched
 // request; binary requests go through binaryEvent then deliver.
 func (r *receiver) structured(ctx context.Context, st *state, mode binding.Mode, body []byte) outcome {
+	if firstNonSpace(body) == len(body) {
+		if mode == binding.ModeBatch {
+			return outcome{err: &MessageError{Rule: "HTTP-BATCH-6", Msg: "the request body is empty, but in batched mode the body is the batch"}}
+		}
+		return outcome{err: &MessageError{Rule: "HTTP-STRUCTURED-2", Msg: "the request body is empty, but in structured mode the body is the event"}}
+	}
 	if mode == binding.ModeBatch {
 		var err error
-		st.batch, err = jsonformat.DecodeBatch(body, st.batch[:0])
+		dec := jsonformat.Decoder{MaxAttributes: r.cfg.maxAttrs}
+		st.batch, err = dec.DecodeBatch(body, st.batch[:0])
 		if err != nil {
 			return outcome{err: err}
 		}
@@ -309,7 +327,8 @@ func (r *receiver) structured(ctx context.Context, st *state, mode binding.Mode,
 	if i := firstNonSpace(body); i < len(body) && body[i] == '[' {
 		return outcome{err: &MessageError{Rule: "HTTP-BATCH-5", Msg: "a JSON array is a batch: send it as " + jsonformat.BatchMediaType + ", not as one structured event"}}
 	}
-	if err := jsonformat.Decode(body, &st.e); err != nil {
+	dec := jsonformat.Decoder{MaxAttributes: r.cfg.maxAttrs}
+	if err := dec.Decode(body, &st.e); err != nil {
 		return outcome{err: err}
 	}
 	return r.deliver(ctx, st)

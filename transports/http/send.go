@@ -308,7 +308,7 @@ func readReply(resp *http.Response) (*event.Event, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, ReplyLimit)) // drain for connection reuse
 		return nil, nil
 	}
-	body, err := readBody(nil, resp.Body, resp.ContentLength, ReplyLimit)
+	body, err := readBody(nil, resp.Body, ReplyLimit)
 	if err != nil {
 		return nil, &ReplyError{Err: err}
 	}
@@ -324,7 +324,7 @@ func readReply(resp *http.Response) (*event.Event, error) {
 				addHeader(&st, k[3:], vs[0])
 			}
 		}
-		if err := binaryEvent(&st, ct, body); err != nil {
+		if err := binaryEvent(&st, ct, body, event.DefaultMaxAttributes); err != nil {
 			return nil, &ReplyError{Err: err}
 		}
 		*e = st.e

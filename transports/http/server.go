@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"log"
 	"net"
@@ -34,10 +33,13 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 	return &Server{h: hh, srv: &http.Server{
 		Handler:           hh,
 		ReadHeaderTimeout: c.readHeaderTimeout,
-		IdleTimeout:       c.idleTimeout,
-		MaxHeaderBytes:    c.maxHeader,
-		TLSConfig:         c.tls,
-		ErrorLog:          errorLog,
+		// The whole request; the Handler cuts the body's share shorter
+		// (WithReadBodyTimeout) once the headers are in.
+		ReadTimeout:    c.readTimeout,
+		IdleTimeout:    c.idleTimeout,
+		MaxHeaderBytes: c.maxHeader,
+		TLSConfig:      c.tls,
+		ErrorLog:       errorLog,
 	}}, nil
 }
 
@@ -46,14 +48,11 @@ func (s *Server) Handler() *Handler { return s.h }
 
 // Serve accepts connections on ln until [Server.Shutdown] is called, and
 // then returns nil; any other failure is returned. With [WithTLSConfig] it
-// speaks HTTPS. It takes ownership of ln.
+// speaks HTTPS, each handshake bounded by [WithTLSHandshakeTimeout].
+// Connections beyond [WithMaxConns] or [WithMaxConnsPerAddr] are answered
+// and closed as they arrive. It takes ownership of ln.
 func (s *Server) Serve(ln net.Listener) error {
-	var err error
-	if s.srv.TLSConfig != nil {
-		err = s.srv.Serve(tls.NewListener(ln, s.srv.TLSConfig))
-	} else {
-		err = s.srv.Serve(ln)
-	}
+	err := s.srv.Serve(newGuardListener(ln, &s.h.r.cfg))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -2,7 +2,6 @@ package event
 
 import (
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -51,7 +50,7 @@ func MaxAttributesOr(n int) int {
 }
 
 // SetExtensions replaces all extensions with ext, given in any order, in
-// time O(n log n) however the names arrive (inserting them one at a time
+// nearly linear time however the names arrive (inserting them one at a time
 // with [Event.SetExtension] costs O(n) each). It sorts ext by name in
 // place and keeps it. A name given more than once is kept once, with one
 // of its values; SetExtensions returns each repeated name, once per
@@ -64,7 +63,7 @@ func (e *Event) SetExtensions(ext []Extension) (repeated []string) {
 		return nil
 	}
 	if !extSorted(ext) {
-		slices.SortFunc(ext, func(a, b Extension) int { return strings.Compare(a.Name, b.Name) })
+		SortExtensions(ext)
 	}
 	w := 1
 	for i := 1; i < len(ext); i++ {

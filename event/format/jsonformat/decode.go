@@ -309,12 +309,12 @@ type object struct {
 	// attrs counts the attribute members (core, extension, null or
 	// misnamed), against the decoder's limit.
 	attrs int
-	// names holds every extension name seen, null ones included, once
-	// a name arrived out of order (or nulls grew many): from then on it,
-	// not the sorted tail of ext, finds repeats, and ext is sorted once
-	// at the end (unsorted), so that any order decodes in linear time.
-	names    map[string]struct{}
-	unsorted bool
+	// deferred is set once a name arrives out of order (or nulls grow
+	// many): from then on names are only appended, and the object's end
+	// sorts them once and finds repeats among neighbours (repeatedName),
+	// so that any order decodes in O(n log n) time.
+	deferred bool
+	start    int // offset of the object's '{'
 }
 
 // event decodes one JSON object into e; ext is the slice extensions are
@@ -325,7 +325,7 @@ func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error 
 	} else if err := d.expect('{', "'{' (an event is a JSON object)"); err != nil {
 		return err
 	}
-	o := object{index: index}
+	o := object{index: index, start: d.pos - 1}
 	if !d.general {
 		start := d.pos
 		if d.fastMembers(e, ext, &o) {
@@ -334,7 +334,7 @@ func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error 
 		// Not the common shape: start the object again, by the general
 		// path, from a clean event.
 		e.Reset()
-		o = object{index: index}
+		o = object{index: index, start: start - 1}
 		d.pos = start
 	}
 	if d.peek() == '}' {
@@ -357,10 +357,12 @@ func (d *decoder) event(e *event.Event, ext []event.Extension, index int) error 
 			break
 		}
 	}
-	if len(ext) > 0 {
-		if o.unsorted {
-			slices.SortFunc(ext, func(a, b event.Extension) int { return strings.Compare(a.Name, b.Name) })
+	if o.deferred {
+		if name, ok := repeatedName(ext, o.nulls); ok {
+			return d.errAt(o.start, "JSON-SYNTAX-3", "member "+strconv.Quote(name)+" appears twice in the event object")
 		}
+	}
+	if len(ext) > 0 {
 		e.SetSortedExtensions(ext)
 	}
 	return d.finish(e, &o)
@@ -620,11 +622,7 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, e
 		if err := d.literal("null"); err != nil {
 			return ext, err
 		}
-		kept := d.keepName(nameAt, nameRaw, escaped)
-		o.nulls = append(o.nulls, kept) // JSON-TYPE-2: absent
-		if o.names != nil {
-			o.names[kept] = struct{}{}
-		}
+		o.nulls = append(o.nulls, d.keepName(nameAt, nameRaw, escaped)) // JSON-TYPE-2: absent
 		return ext, nil
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		start, integer, err := d.number()
@@ -652,37 +650,55 @@ func (d *decoder) extension(ext []event.Extension, nameRaw []byte, nameAt int, e
 			"is a JSON "+jsonKind(c)+"; attribute values are strings, integers or booleans")
 		return ext, nil
 	}
-	x := event.Extension{Name: d.keepName(nameAt, nameRaw, escaped), Value: v}
-	if o.names != nil {
-		o.names[x.Name] = struct{}{}
-		if n := len(ext); n > 0 && ext[n-1].Name > x.Name {
-			o.unsorted = true
-		}
-	}
-	return append(ext, x), nil
+	return append(ext, event.Extension{Name: d.keepName(nameAt, nameRaw, escaped), Value: v}), nil
 }
 
 // repeated reports whether the extension name was seen before in this
-// object, as a value (in ext) or as null. While names arrive in order
-// (the common case) the last of ext and the few nulls tell; the first
-// name out of order (or a ninth null) switches to a set of all names, so
-// that the check costs O(1) per member in any order.
+// object, as a value (in ext) or as null, as far as can be told in O(1):
+// while names arrive in order (the common case) the last of ext and the
+// few nulls tell, and the error points at the repeat. The first name out
+// of order (or a ninth null) defers the check to the end of the object
+// (repeatedName), which costs O(n log n) for any order of names.
 func (o *object) repeated(ext []event.Extension, name string) bool {
-	if o.names == nil {
-		n := len(ext)
-		if (n == 0 || ext[n-1].Name < name) && len(o.nulls) <= 8 {
-			return containsString(o.nulls, name)
-		}
-		o.names = make(map[string]struct{}, n+len(o.nulls)+8)
-		for i := range ext {
-			o.names[ext[i].Name] = struct{}{}
-		}
-		for _, s := range o.nulls {
-			o.names[s] = struct{}{}
+	if o.deferred {
+		return false
+	}
+	n := len(ext)
+	if (n == 0 || ext[n-1].Name < name) && len(o.nulls) < 8 {
+		return containsString(o.nulls, name)
+	}
+	if n > 0 && ext[n-1].Name == name {
+		return true
+	}
+	o.deferred = true
+	return false
+}
+
+// repeatedName sorts ext (and nulls) by name and returns a name that
+// appears twice among them, if any.
+func repeatedName(ext []event.Extension, nulls []string) (string, bool) {
+	event.SortExtensions(ext)
+	for i := 1; i < len(ext); i++ {
+		if ext[i].Name == ext[i-1].Name {
+			return ext[i].Name, true
 		}
 	}
-	_, ok := o.names[name]
-	return ok
+	if len(nulls) == 0 {
+		return "", false
+	}
+	slices.Sort(nulls)
+	for i, j := 0, 0; i < len(nulls); i++ {
+		if i > 0 && nulls[i] == nulls[i-1] {
+			return nulls[i], true
+		}
+		for j < len(ext) && ext[j].Name < nulls[i] {
+			j++
+		}
+		if j < len(ext) && ext[j].Name == nulls[i] {
+			return nulls[i], true
+		}
+	}
+	return "", false
 }
 
 // finish maps 0.3 input, resolves data, and validates.

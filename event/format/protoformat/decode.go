@@ -2,9 +2,7 @@ package protoformat
 
 import (
 	"errors"
-	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 	"unsafe"
 
@@ -251,12 +249,11 @@ type object struct {
 	// attrs counts the attributes (required fields and map entries),
 	// against the decoder's limit.
 	attrs int
-	// names holds every extension name once one arrived out of order:
-	// from then on it, not the sorted tail of ext, finds repeats, and ext
-	// is sorted once at the end (unsorted), so that any order of map
-	// entries decodes in linear time.
-	names     map[string]struct{}
-	unsorted  bool
+	// deferred is set once a key arrives out of order: from then on
+	// entries are only appended, and the event's end sorts them once and
+	// drops repeats (dropRepeats), so that any order of map entries
+	// decodes in nearly linear time.
+	deferred  bool
 	seen      uint16
 	offsets   [8]int // of the values of id, source, specversion, type, datacontenttype, dataschema, subject, time
 	dataField protowire.Number
@@ -340,10 +337,10 @@ func (d *decoder) event(b []byte, base int, e *event.Event, ext []event.Extensio
 			}
 		}
 	}
+	if o.deferred {
+		ext = d.dropRepeats(ext, base)
+	}
 	if len(ext) > 0 {
-		if o.unsorted {
-			slices.SortFunc(ext, func(a, b event.Extension) int { return strings.Compare(a.Name, b.Name) })
-		}
 		e.SetSortedExtensions(ext)
 	}
 	d.finishData(e, &o)
@@ -590,33 +587,44 @@ func (d *decoder) entry(b []byte, base int, e *event.Event, ext []event.Extensio
 	default:
 		v = event.Timestamp(d.keepTime(av.sec, av.nanos))
 	}
-	x := event.Extension{Name: d.keep(key), Value: v}
-	if o.names != nil {
-		o.names[x.Name] = struct{}{}
-		if n := len(ext); n > 0 && ext[n-1].Name > x.Name {
-			o.unsorted = true
-		}
-	}
-	return append(ext, x), nil
+	return append(ext, event.Extension{Name: d.keep(key), Value: v}), nil
 }
 
 // repeated reports whether the extension key was seen before in this
-// event. While keys arrive in order (as every encoder writes them) the
-// last of ext tells; the first key out of order switches to a set of all
-// names, so that the check costs O(1) per entry in any order.
+// event, as far as can be told in O(1): while keys arrive in order (as
+// every encoder writes them) the last of ext tells, and the violation
+// points at the repeat. The first key out of order defers the check to
+// the end of the event (dropRepeats).
 func (o *object) repeated(ext []event.Extension, key []byte) bool {
-	if o.names == nil {
-		n := len(ext)
-		if n == 0 || ext[n-1].Name < string(key) {
-			return false
-		}
-		o.names = make(map[string]struct{}, n+8)
-		for i := range ext {
-			o.names[ext[i].Name] = struct{}{}
-		}
+	if o.deferred {
+		return false
 	}
-	_, ok := o.names[string(key)]
-	return ok
+	n := len(ext)
+	if n == 0 || ext[n-1].Name < string(key) {
+		return false
+	}
+	if ext[n-1].Name == string(key) {
+		return true
+	}
+	o.deferred = true
+	return false
+}
+
+// dropRepeats sorts ext by name and keeps one entry of each key, reporting
+// each repeat (CORE-ATTR-4) at the offset of the event, base.
+func (d *decoder) dropRepeats(ext []event.Extension, base int) []event.Extension {
+	event.SortExtensions(ext)
+	w := 0
+	for i := range ext {
+		if w > 0 && ext[i].Name == ext[w-1].Name {
+			d.violate("CORE-ATTR-4", ext[i].Name, base, "the attributes map holds this key twice")
+			continue
+		}
+		ext[w] = ext[i]
+		w++
+	}
+	clear(ext[w:])
+	return ext[:w]
 }
 
 // checkValue reports, and returns false for, an attribute value with no

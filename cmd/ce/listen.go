@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,10 +27,20 @@ interrupted (SIGINT/SIGTERM) or --count events have arrived:
   --grpc ADDR           the OpenEvents EventService and CloudEventService
   --mqtt URL --topic T  an MQTT subscription (5.0 or 3.1.1)
 
-Messages that are not valid CloudEvents are refused to their sender; with
---validate each refusal is also printed to standard error with the
-requirement IDs it breaks. ADDR is host:port; port 0 picks a free port, and
-the address actually bound is printed to standard error.
+Messages that are not valid CloudEvents are refused to their sender and
+reported on standard error: at most one line a second, with the number
+refused since the last line and the last reason, so that a flood of bad
+messages cannot stall ce listen on its own standard error. With --validate
+each refusal is printed as it happens, with the requirement IDs it breaks.
+ADDR is host:port; port 0 picks a free port, and the address actually bound
+is printed to standard error. An address that cannot be bound (in use, say)
+is a failure (exit status 1).
+
+With --http, at most --max-in-flight requests are handled at once (64 by
+default); while that many wait, for example because standard output is not
+being read, further requests are answered 429 Too Many Requests with
+Retry-After, as the web-hook specification asks (WEBHOOK-RESPONSE-10,
+WEBHOOK-RESPONSE-11), instead of each holding its body in memory.
 
 TLS: with --tls-cert FILE and --tls-key FILE, --http serves HTTPS and --grpc
 serves gRPC over TLS; --tls-client-ca FILE then requires every client to
@@ -50,8 +63,12 @@ type listenOptions struct {
 	validate bool
 	reply    bool
 	count    int
+	inFlight int
 	tls      tlsFlags
 }
+
+// defaultMaxInFlight bounds the HTTP requests ce listen handles at once.
+const defaultMaxInFlight = 64
 
 func newListenCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o listenOptions
@@ -76,9 +93,14 @@ func newListenCommand(stdout, stderr io.Writer) *cobra.Command {
 			if targets != 1 {
 				return usageError(errors.New("give exactly one of --http, --grpc, --mqtt"))
 			}
+			if o.inFlight < 1 {
+				return usageError(fmt.Errorf("--max-in-flight must be at least 1, not %d", o.inFlight))
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			p := newPrinter(stdout, stderr, o.count, stop)
+			p.validate = o.validate
+			defer p.close()
 			switch {
 			case o.httpAddr != "":
 				return listenHTTP(ctx, &o, p)
@@ -96,27 +118,90 @@ func newListenCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.topic, "topic", "", "MQTT topic filter to subscribe to")
 	f.IntVar(&o.mqttVer, "mqtt-version", 5, "MQTT protocol version: 5 or 3 (3.1.1)")
 	f.IntVar(&o.qos, "qos", 1, "MQTT subscription QoS: 0, 1 or 2")
-	f.BoolVar(&o.validate, "validate", false, "print the violations of refused messages to standard error")
+	f.BoolVar(&o.validate, "validate", false, "print each refused message with its violations to standard error (without it: a summary line a second)")
+	f.IntVar(&o.inFlight, "max-in-flight", defaultMaxInFlight, "HTTP requests handled at once; more are answered 429 with Retry-After")
 	f.BoolVar(&o.reply, "reply", false, "answer each event with itself as the reply (HTTP only)")
 	f.IntVar(&o.count, "count", 0, "stop after this many events (0: run until interrupted)")
 	o.tls.addListenFlags(cmd)
 	return cmd
 }
 
+// refusalInterval is the shortest time between two summary lines of
+// refused messages.
+const refusalInterval = time.Second
+
 // printer writes received events as JSON lines; it is safe for concurrent
 // use by transport goroutines.
 type printer struct {
-	mu     sync.Mutex
-	out    io.Writer
-	errOut io.Writer
-	buf    []byte
-	left   int // events still wanted; <= 0 means unlimited when limit is 0
-	limit  bool
-	done   context.CancelFunc
+	mu       sync.Mutex // stdout and stderr writes
+	out      io.Writer
+	errOut   io.Writer
+	buf      []byte
+	left     int // events still wanted; <= 0 means unlimited when limit is 0
+	limit    bool
+	done     context.CancelFunc
+	validate bool // print each refusal in full, as it happens
+
+	// Refusals without --validate are counted here (never under mu, so a
+	// refusing transport goroutine never waits for standard error) and
+	// summarised by the reporter goroutine.
+	refMu      sync.Mutex
+	refused    int
+	lastFrom   string
+	lastReason string
+	stop       chan struct{}
+	stopped    chan struct{}
+	closeOnce  sync.Once
 }
 
 func newPrinter(out, errOut io.Writer, count int, done context.CancelFunc) *printer {
-	return &printer{out: out, errOut: errOut, left: count, limit: count > 0, done: done}
+	p := &printer{out: out, errOut: errOut, left: count, limit: count > 0, done: done,
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	go p.reportRefusals()
+	return p
+}
+
+// close stops the reporter after a last summary of refusals not yet
+// reported.
+func (p *printer) close() {
+	p.closeOnce.Do(func() {
+		close(p.stop)
+		<-p.stopped
+	})
+}
+
+// reportRefusals writes one summary line per refusalInterval while
+// messages are being refused, until close.
+func (p *printer) reportRefusals() {
+	defer close(p.stopped)
+	tick := time.NewTicker(refusalInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			p.flushRefusals()
+		case <-p.stop:
+			p.flushRefusals()
+			return
+		}
+	}
+}
+
+func (p *printer) flushRefusals() {
+	p.refMu.Lock()
+	n, from, reason := p.refused, p.lastFrom, p.lastReason
+	p.refused = 0
+	p.refMu.Unlock()
+	if n == 0 {
+		return
+	}
+	what := "message"
+	if n > 1 {
+		what = "messages"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = fmt.Fprintf(p.errOut, "refused %d %s (--validate prints each); last from %s: %s\n", n, what, from, reason)
 }
 
 // Event prints e as one JSON line.
@@ -149,8 +234,17 @@ func (p *printer) Event(e *event.Event) error {
 	return nil
 }
 
-// Refused reports a message that was not accepted, with its violations.
+// Refused reports a message that was not accepted: with --validate at
+// once, with its violations; otherwise it is counted for the next summary
+// line, without waiting for standard error.
 func (p *printer) Refused(from string, err error) {
+	if !p.validate {
+		p.refMu.Lock()
+		p.refused++
+		p.lastFrom, p.lastReason = from, err.Error()
+		p.refMu.Unlock()
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_, _ = fmt.Fprintf(p.errOut, "refused message from %s: %v\n", from, err)
@@ -175,4 +269,16 @@ func (p *printer) ConnError(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_, _ = fmt.Fprintln(p.errOut, msg)
+}
+
+// listenError classifies a failure to bind a listening address: a
+// malformed address is a usage error (exit 2), while an address in use,
+// not local or not permitted is a failure of the command that ran (exit 1).
+func listenError(err error) error {
+	var ae *net.AddrError
+	var pe *strconv.NumError
+	if errors.As(err, &ae) || errors.As(err, &pe) {
+		return usageError(err)
+	}
+	return failure(fmt.Errorf("cannot listen: %w", err))
 }

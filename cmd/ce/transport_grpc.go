@@ -97,12 +97,9 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 	}
 	ln, err := net.Listen("tcp", o.grpcAddr)
 	if err != nil {
-		return usageError(err)
+		return listenError(err)
 	}
-	opts := []cegrpc.Option{}
-	if o.validate {
-		opts = append(opts, cegrpc.WithRefuseHook(p.Refused))
-	}
+	opts := []cegrpc.Option{cegrpc.WithRefuseHook(p.Refused)} // summarised without --validate
 	what := "gRPC"
 	if tc != nil {
 		opts = append(opts, cegrpc.WithTLS(tc))

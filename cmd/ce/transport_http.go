@@ -87,7 +87,7 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 	}
 	ln, err := net.Listen("tcp", o.httpAddr)
 	if err != nil {
-		return usageError(err)
+		return listenError(err)
 	}
 	var h binding.Handler = binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 		return p.Event(e)
@@ -101,10 +101,12 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 			return true, nil
 		})
 	}
-	opts := []cehttp.Option{cehttp.WithConnErrorHook(p.ConnError)}
-	if o.validate {
-		opts = append(opts, cehttp.WithRefuseHook(p.Refused))
-	}
+	// Every refusal is reported (Refused summarises them without
+	// --validate), and requests beyond --max-in-flight are answered 429
+	// with Retry-After at once (WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11)
+	// rather than waiting, body in memory, for standard output to drain.
+	opts := []cehttp.Option{cehttp.WithConnErrorHook(p.ConnError), cehttp.WithRefuseHook(p.Refused),
+		cehttp.WithMaxInFlight(o.inFlight)}
 	what := "HTTP"
 	if tc != nil {
 		opts = append(opts, cehttp.WithTLSConfig(tc))

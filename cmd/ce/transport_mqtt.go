@@ -113,13 +113,15 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 		return p.Event(e)
 	})
 	onError := func(err error) {
-		if o.validate {
-			if me, ok := errors.AsType[*cemqtt.MessageError](err); ok {
-				p.Refused("topic "+me.Topic, me.Err)
-				return
-			}
-			p.Refused(o.mqttURL, err)
+		if me, ok := errors.AsType[*cemqtt.MessageError](err); ok {
+			p.Refused("topic "+me.Topic, me.Err) // summarised without --validate
+			return
 		}
+		if o.validate {
+			p.Refused(o.mqttURL, err)
+			return
+		}
+		p.ConnError(o.mqttURL + ": " + err.Error()) // a handler or subscription failure, rare
 	}
 	// A listener from the command line keeps no session behind it.
 	opts := []cemqtt.Option{cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(o.qos)),

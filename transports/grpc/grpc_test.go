@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -25,7 +26,12 @@ import (
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if addr := os.Getenv(attackEnv); addr != "" {
+		os.Exit(attack(addr))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // harness is a Server on an in-memory listener and a connection to it.
 type harness struct {

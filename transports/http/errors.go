@@ -124,8 +124,8 @@ func (e *StatusError) Error() string {
 func (e *StatusError) Unwrap() error { return errorOf(e.Code) }
 
 // IsRetryable reports whether err, returned by [Sender.Send] or
-// [Sender.SendBatch], is worth retrying later: a 429 or 503 answer, a
-// 5xx other than 501, or a failure to reach the receiver at all. A 4xx
+// [Sender.SendBatch], is worth retrying later: a 408, 429 or 503 answer,
+// a 5xx other than 501, or a failure to reach the receiver at all. A 4xx
 // answer, a refused event and a context that ended are not.
 func IsRetryable(err error) bool {
 	if err == nil {
@@ -133,7 +133,7 @@ func IsRetryable(err error) bool {
 	}
 	var se *StatusError
 	if errors.As(err, &se) {
-		return se.Code == http.StatusTooManyRequests || se.Code >= 500 && se.Code != http.StatusNotImplemented
+		return se.Code == http.StatusRequestTimeout || se.Code == http.StatusTooManyRequests || se.Code >= 500 && se.Code != http.StatusNotImplemented
 	}
 	var ue *UnreachableError
 	return errors.As(err, &ue)

@@ -278,6 +278,7 @@ func TestHandlerErrors(t *testing.T) {
 		{"rejected, wrapped", errors.Join(errors.New("bad order"), binding.ErrRejected), 400, false},
 		{"overloaded", cehttp.ErrOverloaded, 429, true},
 		{"unavailable", cehttp.ErrUnavailable, 503, true},
+		{"timed out", cehttp.ErrTimeout, 408, true},
 		{"transient", errors.New("database down"), 500, true},
 	}
 	for _, srv := range servers {

@@ -63,7 +63,7 @@ func WithMode(m binding.Mode) SenderOption {
 	return senderOptionFunc(func(c *senderConfig) { c.mode = m })
 }
 
-// WithRetry makes a delivery answered 429 or 503, or not answered at all,
+// WithRetry makes a delivery answered 408, 429 or 503, or not answered at all,
 // up to attempts tries in all (1: no retry), waiting backoff, doubled after
 // each try and jittered, between them — or as long as Retry-After asks
 // (WEBHOOK-RESPONSE-12). A Retry-After longer than [DefaultMaxRetryWait]
@@ -245,7 +245,9 @@ func (s *Sender) post(ctx context.Context, hdr http.Header, ct string, body []by
 func retryableAnswer(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
-		return se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable
+		// 408: the receiver gave up waiting for the body, which a new
+		// attempt sends again whole.
+		return se.Code == http.StatusRequestTimeout || se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable
 	}
 	var ue *UnreachableError
 	return errors.As(err, &ue)

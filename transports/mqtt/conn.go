@@ -18,11 +18,18 @@ import (
 
 // dialer opens the network connections of one client and remembers the
 // current one, so that a Subscriber can drop it to make the broker
-// redeliver what it has not acknowledged.
+// redeliver what it has not acknowledged. Every connection it opens reads
+// through a [limitConn].
 type dialer struct {
-	cfg *config
-	mu  sync.Mutex
-	cur net.Conn
+	cfg    *config
+	mark   *[markLen]byte // marks the stubs of messages too large
+	report func(error)    // see limitConn.report; may be nil
+	mu     sync.Mutex
+	cur    net.Conn
+}
+
+func newDialer(cfg *config, report func(error)) *dialer {
+	return &dialer{cfg: cfg, mark: newMark(), report: report}
 }
 
 func (d *dialer) dial(ctx context.Context, u *url.URL) (net.Conn, error) {
@@ -37,11 +44,6 @@ func (d *dialer) dial(ctx context.Context, u *url.URL) (net.Conn, error) {
 		}
 		td := tls.Dialer{Config: tc}
 		conn, err = td.DialContext(ctx, "tcp", u.Host)
-		if err == nil {
-			// tls.Conn does not allow concurrent writes; paho writes from
-			// several goroutines.
-			conn = packets.NewThreadSafeConn(conn)
-		}
 	} else {
 		var nd net.Dialer
 		conn, err = nd.DialContext(ctx, "tcp", u.Host)
@@ -49,10 +51,21 @@ func (d *dialer) dial(ctx context.Context, u *url.URL) (net.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errConnection, err)
 	}
+	// paho.golang writes a packet as several buffers, from several
+	// goroutines. On a bare *net.TCPConn net.Buffers makes that one
+	// writev; on any wrapper (limitConn, tls.Conn) it is one Write per
+	// buffer, and packets written at once interleave unless the
+	// connection is a sync.Locker, which paho then holds per packet.
+	// (paho.mqtt.golang writes each packet whole and ignores the lock.)
+	conn = packets.NewThreadSafeConn(d.limit(conn))
 	d.mu.Lock()
 	d.cur = conn
 	d.mu.Unlock()
 	return conn, nil
+}
+
+func (d *dialer) limit(c net.Conn) net.Conn {
+	return &limitConn{Conn: c, max: d.cfg.maxMessage, v5: d.cfg.version == Version5, mark: d.mark, report: d.report}
 }
 
 // drop closes the current connection; the client notices and reconnects.
@@ -105,6 +118,10 @@ func connectV5(ctx context.Context, u *url.URL, cfg *config, d *dialer, clean bo
 				cp.Properties = new(paho.ConnectProperties)
 			}
 			cp.Properties.RequestProblemInfo = true
+			// The broker must not send this client a larger packet
+			// (MQTT 5.0 [MQTT-3.1.2-24]); limitConn enforces it anyway.
+			maxSize := uint32(cfg.maxMessage)
+			cp.Properties.MaximumPacketSize = &maxSize
 			return cp, nil
 		},
 		ConnectUsername: cfg.username,

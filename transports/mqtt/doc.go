@@ -40,9 +40,21 @@
 // Broker reason codes map through one table to [ReasonError], which
 // matches [ErrNotAuthorized], [ErrTopicInvalid] and binding.ErrRejected;
 // [IsRetryable] tells transient failures from permanent ones. Messages
-// that are not CloudEvents reach the [WithErrorHandler] hook as a
-// [MessageError] wrapping the decoder's error, which names the broken
-// requirement.
+// that are not CloudEvents reach the [WithErrorHandler] hook, every one of
+// them, as a [MessageError] with the topic and broker, wrapping the
+// decoder's error, which names the broken requirement; [Subscriber.Stats]
+// counts them.
+//
+// # Limits
+//
+// A client refuses to receive MQTT packets larger than
+// [WithMaxMessageBytes] (default [DefaultMaxMessageBytes], 4 MiB). With
+// MQTT 5.0 the limit is the CONNECT Maximum Packet Size, so the broker
+// withholds larger messages; with 3.1.1, or from a broker that ignores
+// it, a larger PUBLISH is read and discarded in pieces without ever being
+// held, acknowledged, counted and reported (see the option). A
+// subscriber therefore holds at most one message of at most the limit at
+// a time, plus the decoded event.
 //
 // The package never logs; package broker (transports/mqtt/broker) is an
 // embedded broker for tests and examples.

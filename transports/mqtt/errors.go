@@ -23,6 +23,16 @@ var (
 	ErrUnsupportedFormat = errors.New("mqtt: unsupported event format")
 	// ErrClosed is returned by a method called after Close.
 	ErrClosed = errors.New("mqtt: closed")
+	// ErrMalformed is matched by a [*MessageError] for an MQTT 5.0
+	// PUBLISH whose Content Type or user properties are not the
+	// well-formed UTF-8 strings MQTT requires (see section 1.5.4 of the
+	// MQTT 5.0 standard).
+	ErrMalformed = errors.New("mqtt: malformed message")
+	// ErrMessageTooLarge is matched by a [*MessageError] for a message
+	// over the limit of [WithMaxMessageBytes], and by the error reported
+	// when the broker sends a larger packet of another kind (the
+	// connection is then dropped).
+	ErrMessageTooLarge = errors.New("mqtt: message too large")
 )
 
 // A ReasonError is a failure reason code sent by the broker in CONNACK,
@@ -124,17 +134,23 @@ var errEncode = errors.New("mqtt: cannot encode event")
 
 // A MessageError reports a received message that the [Subscriber] did not
 // deliver to its handler, or that the handler rejected; it reaches the
-// hook set with [WithErrorHandler]. Err is the cause: a
-// jsonformat.SyntaxError or *event.ValidationError naming the broken
-// requirement, [ErrUnsupportedFormat], or the handler's error (wrapping
-// [binding.ErrRejected]).
+// hook set with [WithErrorHandler], once for every such message. Err is
+// the cause: a *jsonformat.SyntaxError or *event.ValidationError naming
+// the broken requirement, [ErrUnsupportedFormat], an error wrapping
+// [ErrMessageTooLarge] that states the size and the limit, or the
+// handler's error (wrapping [binding.ErrRejected]).
+//
+// MQTT does not tell a subscriber who published a message; the topic and
+// the broker are all that is known of its origin.
 type MessageError struct {
-	Topic string
-	Err   error
+	Topic  string // the PUBLISH topic name
+	Broker string // host:port of the broker it came from
+	Size   int    // payload bytes (read or, for a message too large, discarded)
+	Err    error
 }
 
 func (e *MessageError) Error() string {
-	return "mqtt: message on topic " + e.Topic + " refused: " + e.Err.Error()
+	return fmt.Sprintf("mqtt: message on topic %q from broker %s (%d bytes of payload) refused: %v", e.Topic, e.Broker, e.Size, e.Err)
 }
 
 func (e *MessageError) Unwrap() error { return e.Err }

@@ -22,6 +22,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(crashChildEnv) != "" {
 		os.Exit(crashChild())
 	}
+	if mode := os.Getenv(hostileChildEnv); mode != "" {
+		os.Exit(hostileChild(mode))
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -61,7 +61,22 @@ type config struct {
 	backoffMin    time.Duration
 	backoffMax    time.Duration
 	onError       func(error)
+	maxMessage    int
 }
+
+// DefaultMaxMessageBytes is the default of [WithMaxMessageBytes]: 4 MiB,
+// the same as the HTTP and gRPC transports' message limits.
+const DefaultMaxMessageBytes = 4 << 20
+
+// Bounds of [WithMaxMessageBytes].
+const (
+	// minMaxMessage leaves room for the broker's CONNACK and SUBACK,
+	// which the limit covers too.
+	minMaxMessage = 1 << 10
+	// maxPacket is the largest packet MQTT can frame: one byte of type
+	// and flags, four of Remaining Length, and 268,435,455 bytes.
+	maxPacket = 1 + 4 + 268_435_455
+)
 
 func defaultConfig() config {
 	return config{
@@ -71,6 +86,7 @@ func defaultConfig() config {
 		connectWait: 10 * time.Second,
 		backoffMin:  100 * time.Millisecond,
 		backoffMax:  10 * time.Second,
+		maxMessage:  DefaultMaxMessageBytes,
 	}
 }
 
@@ -164,13 +180,46 @@ func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
 }
 
 // WithErrorHandler sets a hook that a [Subscriber] calls for every
-// message it refuses (a [*MessageError]: not a CloudEvent, or rejected by
-// the handler), for every transient handler failure (a [*HandlerError]),
-// and for a subscription refused after a reconnection. It must not block for long and must be safe for
-// concurrent use: message errors come from the delivery goroutine,
-// subscription errors from another. The default drops them.
+// message it refuses (a [*MessageError] with the topic and broker: not a
+// CloudEvent, malformed ([ErrMalformed]), over [WithMaxMessageBytes]
+// ([ErrMessageTooLarge]), or rejected by the handler), for every
+// transient handler failure (a [*HandlerError]), for a connection dropped
+// because the broker sent a packet over the limit that is not a PUBLISH,
+// and for a subscription refused after a reconnection. It is called once
+// per event, never aggregated; [Subscriber.Stats] has the counts. It must
+// not block for long and must be safe for concurrent use: message errors
+// come from the delivery goroutine, the others from other goroutines. The
+// default drops them.
 func WithErrorHandler(f func(error)) Option {
 	return optionFunc(func(c *config) { c.onError = f })
+}
+
+// WithMaxMessageBytes limits the size of one MQTT packet the client
+// receives, headers, topic and properties included, to n bytes (default
+// [DefaultMaxMessageBytes]; at least 1 KiB, since the broker's
+// acknowledgements must fit too). It applies to a [Subscriber] and, for
+// what little a [Publisher] receives, to a Publisher; it does not limit
+// what a Publisher sends.
+//
+// With MQTT 5.0 the limit is sent as the Maximum Packet Size of CONNECT,
+// and the broker must then withhold larger messages from this client
+// (MQTT 5.0 section 3.1.2.11.4, conformance statements [MQTT-3.1.2-24]
+// and [MQTT-3.1.2-25]): the subscriber never sees them and cannot report
+// them. MQTT 3.1.1 has no way to tell the broker, so it sends them.
+//
+// Either way the client checks the size in each packet's fixed header
+// before reading the rest: a larger PUBLISH is read and discarded in
+// small pieces, never held whole, then acknowledged (so it cannot block
+// the session by being redelivered for ever), counted in
+// [Stats].TooLarge, and reported to the [WithErrorHandler] hook as a
+// [*MessageError] wrapping [ErrMessageTooLarge]. A larger packet of any
+// other kind is a protocol error: the client drops the connection and
+// reconnects. With MQTT 5.0 a broker that sends a larger packet breaks
+// [MQTT-3.1.2-24], and the standard has the client disconnect with reason
+// code 0x95; this client acknowledges and drops the message instead, for
+// the same reason as with 3.1.1.
+func WithMaxMessageBytes(n int) Option {
+	return optionFunc(func(c *config) { c.maxMessage = n })
 }
 
 // ErrConfig is wrapped by every configuration error from [NewPublisher]
@@ -208,6 +257,9 @@ func (c *config) validate(publisher bool) error {
 	}
 	if c.keepAlive < 0 || c.keepAlive > 65535*time.Second {
 		return fmt.Errorf("%w: keep-alive %v out of range", ErrConfig, c.keepAlive)
+	}
+	if c.maxMessage < minMaxMessage || c.maxMessage > maxPacket {
+		return fmt.Errorf("%w: WithMaxMessageBytes(%d) is out of range: at least %d bytes (room for the broker's acknowledgements), at most %d (the largest MQTT packet)", ErrConfig, c.maxMessage, minMaxMessage, maxPacket)
 	}
 	if c.connectWait <= 0 {
 		return fmt.Errorf("%w: connect timeout must be positive", ErrConfig)

@@ -43,7 +43,7 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...Option) (*Publi
 	if err != nil {
 		return nil, err
 	}
-	d := &dialer{cfg: &p.cfg}
+	d := newDialer(&p.cfg, nil)
 	if p.cfg.version == Version311 {
 		p.c3 = mqtt3.NewClient(optionsV311(u, &p.cfg, d, p.cfg.cleanStart))
 		if err := connectV311(ctx, p.c3, &p.cfg); err != nil {

@@ -31,10 +31,12 @@ import (
 // # Acknowledgement
 //
 //   - nil from the handler: PUBACK (QoS 1) or PUBREC (QoS 2) is sent.
-//   - a message that is not a CloudEvent, or an error wrapping
+//   - a message that is not a CloudEvent, a message over the limit of
+//     [WithMaxMessageBytes] (never read whole), or an error wrapping
 //     [binding.ErrRejected]: the message is acknowledged and dropped, so a
-//     message that can never be accepted does not block the session, and
-//     a [*MessageError] goes to the [WithErrorHandler] hook.
+//     message that can never be accepted does not block the session, a
+//     [*MessageError] goes to the [WithErrorHandler] hook every time, and
+//     [Subscriber.Stats] counts it.
 //   - any other error (transient): the message is not acknowledged. MQTT
 //     has no negative acknowledgement and requires acknowledgements in
 //     order, so after a delay (the reconnect backoff, growing with each
@@ -61,8 +63,11 @@ import (
 type Subscriber struct {
 	cfg    config
 	filter string
+	broker string // host:port, for MessageError
 	h      binding.Handler
 	d      *dialer
+
+	delivered, invalid, tooLarge, rejected, failed atomic.Uint64
 
 	ctx    context.Context // handler context, ended by Close
 	cancel context.CancelFunc
@@ -107,7 +112,8 @@ func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Hand
 	if err != nil {
 		return nil, err
 	}
-	s.d = &dialer{cfg: &s.cfg}
+	s.broker = u.Host
+	s.d = newDialer(&s.cfg, s.report)
 	s.ctx, s.cancel = context.WithCancel(context.Background()) //nolint:contextcheck // handlers run until Close, not until ctx ends
 	if s.cfg.version == Version311 {
 		err = s.startV311(ctx, u)
@@ -196,8 +202,7 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 	if p.Properties != nil {
 		ct, props = p.Properties.ContentType, p.Properties.User
 	}
-	err := decode(Version5, ct, props, p.Payload, &s.ev)
-	if s.settle(p.Topic, p.QoS, err) {
+	if s.settle(Version5, p.Topic, p.QoS, ct, props, p.Payload) {
 		_ = pr.Client.Ack(p) // fails only when the connection is gone; the broker then resends
 	} else if p.QoS > 0 {
 		s.dropped = pr.Client
@@ -206,24 +211,58 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 	return true, nil
 }
 
-// settle runs the handler for a decoded message and reports whether the
-// message is to be acknowledged.
-func (s *Subscriber) settle(topic string, qos byte, decodeErr error) bool {
-	if decodeErr != nil {
-		s.report(&MessageError{Topic: topic, Err: decodeErr})
+// settle decodes a received message, runs the handler and reports whether
+// the message is to be acknowledged.
+func (s *Subscriber) settle(v Version, topic string, qos byte, ct string, props []paho.UserProperty, payload []byte) bool {
+	if packet, data, ok := parseStub(s.d.mark, payload); ok {
+		// limitConn discarded it; this is the stub it left.
+		s.tooLarge.Add(1)
+		s.report(&MessageError{Topic: topic, Broker: s.broker, Size: data,
+			Err: fmt.Errorf("%w: PUBLISH of %d bytes is over the limit of %d bytes (WithMaxMessageBytes); it was discarded unread", ErrMessageTooLarge, packet, s.cfg.maxMessage)})
+		return true
+	}
+	if err := receive(v, ct, props, payload, &s.ev); err != nil {
+		s.invalid.Add(1)
+		s.report(&MessageError{Topic: topic, Broker: s.broker, Size: len(payload), Err: err})
 		return true
 	}
 	err := binding.Call(s.ctx, s.h, &s.ev)
 	switch {
 	case err == nil:
+		s.delivered.Add(1)
 		s.failures = 0
 		return true
 	case errors.Is(err, binding.ErrRejected): // a *binding.PanicError never is
-		s.report(&MessageError{Topic: topic, Err: err})
+		s.rejected.Add(1)
+		s.report(&MessageError{Topic: topic, Broker: s.broker, Size: len(payload), Err: err})
 		return true
 	}
+	s.failed.Add(1)
 	s.report(&HandlerError{Topic: topic, Err: err})
 	return qos == 0 // nothing to redeliver at QoS 0
+}
+
+// Stats counts what a [Subscriber] did with the messages it received
+// since it started. Redelivered messages count again.
+type Stats struct {
+	Delivered uint64 // handled (the handler returned nil) and acknowledged
+	Invalid   uint64 // not a CloudEvent: acknowledged, dropped and reported
+	TooLarge  uint64 // over [WithMaxMessageBytes]: discarded, acknowledged and reported
+	Rejected  uint64 // refused by the handler with [binding.ErrRejected]
+	Failed    uint64 // transient handler failures, left for redelivery
+}
+
+// Stats returns the subscriber's counts. It is safe to call from any
+// goroutine, also after Close; the counts are read one by one, not as one
+// snapshot.
+func (s *Subscriber) Stats() Stats {
+	return Stats{
+		Delivered: s.delivered.Load(),
+		Invalid:   s.invalid.Load(),
+		TooLarge:  s.tooLarge.Load(),
+		Rejected:  s.rejected.Load(),
+		Failed:    s.failed.Load(),
+	}
 }
 
 // dropAfterBackoff waits the reconnect backoff for the current run of
@@ -290,8 +329,7 @@ func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
 	}
 	s.dropped = nil
 	// MQTT-V311-1, MQTT-STRUCTURED-2: the payload is a JSON-format event.
-	err := decode(Version311, "", nil, m.Payload(), &s.ev)
-	if s.settle(m.Topic(), m.Qos(), err) {
+	if s.settle(Version311, m.Topic(), m.Qos(), "", nil, m.Payload()) {
 		m.Ack()
 		return
 	}

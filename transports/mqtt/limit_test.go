@@ -192,3 +192,77 @@ func TestMaxMessageBytesOption(t *testing.T) {
 		t.Errorf("default %d, want %d", c.maxMessage, DefaultMaxMessageBytes)
 	}
 }
+
+// FuzzLimitConn feeds limitConn arbitrary bytes as if from a broker and
+// checks that it never panics and that what comes out is what went in,
+// except that each PUBLISH over the limit is replaced by a stub that
+// parses as one and is no larger than its topic requires.
+func FuzzLimitConn(f *testing.F) {
+	var seed bytes.Buffer
+	for _, p := range []interface {
+		WriteTo(io.Writer) (int64, error)
+	}{
+		&packets.Connack{Properties: &packets.Properties{}},
+		&packets.Suback{PacketID: 1, Reasons: []byte{1}, Properties: &packets.Properties{}},
+		&packets.Publish{Topic: "a", QoS: 1, PacketID: 2, Payload: bytes.Repeat([]byte("p"), 300), Properties: &packets.Properties{ContentType: "text/plain"}},
+		&packets.Publish{Topic: "b", Payload: []byte("small"), Properties: &packets.Properties{}},
+		&packets.Pingresp{},
+	} {
+		if _, err := p.WriteTo(&seed); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Add(seed.Bytes(), uint16(64), true)
+	f.Add(seed.Bytes(), uint16(1024), true)
+	f.Add([]byte{0x30, 0xff, 0xff, 0xff, 0x7f, 0, 1, 't'}, uint16(16), false)
+	f.Add([]byte{0x34, 0x80, 0x01, 0, 0, 0, 9}, uint16(8), true)
+	f.Fuzz(func(t *testing.T, in []byte, limit uint16, v5 bool) {
+		maxSize := int(limit) + 2 // the smallest packet has two bytes
+		c := newLimit(in, maxSize, v5, nil)
+		out, _ := io.ReadAll(io.LimitReader(c, int64(len(in))+1<<20))
+		// Walk the input and the output packet by packet.
+		for len(out) > 0 {
+			inSize, inOK := frameSize(in)
+			outSize, outOK := frameSize(out)
+			if !outOK || outSize > len(out) {
+				// Only the input's last, cut-off packet may come out cut off.
+				if !inOK || outSize != inSize || !bytes.Equal(out, in[:len(out)]) {
+					t.Fatalf("a broken packet came out: % x", out[:min(len(out), 32)])
+				}
+				return
+			}
+			if !inOK || inSize > len(in) {
+				t.Fatalf("a whole packet came out of a cut-off input: % x", out[:min(len(out), 32)])
+			}
+			if inSize <= maxSize {
+				if !bytes.Equal(out[:outSize], in[:inSize]) {
+					t.Fatalf("a packet within the limit (%d bytes, limit %d) was altered", inSize, maxSize)
+				}
+			} else {
+				if in[0]>>4 != 3 {
+					t.Fatalf("a packet of type %d over the limit came out", in[0]>>4)
+				}
+				if out[0] != in[0] || outSize > 5+2+65535+2+1+stubLen {
+					t.Fatalf("stub of %d bytes with first byte %#x for a PUBLISH with %#x", outSize, out[0], in[0])
+				}
+				if _, _, ok := parseStub(c.mark, out[outSize-stubLen:outSize]); !ok {
+					t.Fatal("the packet in place of a large PUBLISH is not a stub")
+				}
+			}
+			in, out = in[inSize:], out[outSize:]
+		}
+	})
+}
+
+// frameSize returns the size of the packet at the start of b from its
+// fixed header, and whether that header is complete and well-formed.
+func frameSize(b []byte) (int, bool) {
+	rl := 0
+	for i := 1; i < len(b) && i <= 4; i++ {
+		rl |= int(b[i]&0x7f) << (7 * (i - 1))
+		if b[i]&0x80 == 0 {
+			return i + 1 + rl, true
+		}
+	}
+	return 0, false
+}

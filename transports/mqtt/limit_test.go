@@ -266,3 +266,52 @@ func frameSize(b []byte) (int, bool) {
 	}
 	return 0, false
 }
+
+// BenchmarkLimitConn reads typical small PUBLISH packets with paho's
+// reader, straight from the bytes (bare) and through limitConn, and a
+// 16 MiB PUBLISH discarded by limitConn (MB/s is discarding speed).
+func BenchmarkLimitConn(b *testing.B) {
+	var small bytes.Buffer
+	for range 1000 {
+		p := &packets.Publish{Topic: "sensors/building-7/floor-3", QoS: 1, PacketID: 7, Payload: bytes.Repeat([]byte("x"), 200),
+			Properties: &packets.Properties{ContentType: "application/json", User: []packets.User{{Key: "specversion", Value: "1.0"}, {Key: "id", Value: "1"}}}}
+		if _, err := p.WriteTo(&small); err != nil {
+			b.Fatal(err)
+		}
+	}
+	readAll := func(b *testing.B, r io.Reader) {
+		for range 1000 {
+			if _, err := packets.ReadPacket(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("small/bare", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(small.Len()))
+		for b.Loop() {
+			readAll(b, &streamConn{r: bytes.NewReader(small.Bytes())})
+		}
+	})
+	b.Run("small/limitConn", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(small.Len()))
+		for b.Loop() {
+			readAll(b, newLimit(small.Bytes(), DefaultMaxMessageBytes, true, nil))
+		}
+	})
+	var huge bytes.Buffer
+	if _, err := (&packets.Publish{Topic: "t", QoS: 1, PacketID: 1, Payload: make([]byte, 16<<20), Properties: &packets.Properties{}}).WriteTo(&huge); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("huge/discarded", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(huge.Len()))
+		for b.Loop() {
+			c := newLimit(huge.Bytes(), DefaultMaxMessageBytes, true, nil)
+			if _, err := packets.ReadPacket(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -51,10 +51,25 @@
 // [WithMaxMessageBytes] (default [DefaultMaxMessageBytes], 4 MiB). With
 // MQTT 5.0 the limit is the CONNECT Maximum Packet Size, so the broker
 // withholds larger messages; with 3.1.1, or from a broker that ignores
-// it, a larger PUBLISH is read and discarded in pieces without ever being
-// held, acknowledged, counted and reported (see the option). A
+// it, a larger PUBLISH is read and discarded in pieces, never held
+// whole, then acknowledged, counted and reported (see the option). A
 // subscriber therefore holds at most one message of at most the limit at
 // a time, plus the decoded event.
+//
+// Neither paho client has a receive limit of its own: both read a
+// packet's Remaining Length and allocate that much at once (up to 256
+// MiB), paho.golang whatever Maximum Packet Size it sent. The limit is
+// therefore enforced on the connection, under paho, for both versions.
+// What it does not bound:
+//   - with MQTT 3.1.1 the broker is never told, so a larger message still
+//     crosses the network and is read off the socket to be discarded:
+//     bandwidth and time, not memory (an 8 KiB buffer and the topic);
+//   - a message within the limit costs paho up to about twice its size
+//     while it is read (packet buffer and payload);
+//   - the stub that stands for a discarded PUBLISH holds its topic, up to
+//     64 KiB, even under a smaller limit;
+//   - a broker that sends a larger packet of another kind (a SUBACK, say)
+//     has the connection dropped each time, and the client reconnects.
 //
 // The package never logs; package broker (transports/mqtt/broker) is an
 // embedded broker for tests and examples.

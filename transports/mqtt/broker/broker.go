@@ -19,6 +19,7 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Broker is a running embedded MQTT broker. Its methods are safe for
@@ -38,7 +39,12 @@ type config struct {
 	user, pass    string
 	credentials   bool
 	pendingWrites int
+	maxMessage    int
 }
+
+// DefaultMaxMessageBytes is the default of [WithMaxMessageBytes]: 4 MiB,
+// the default receive limit of the MQTT, HTTP and gRPC transports.
+const DefaultMaxMessageBytes = 4 << 20
 
 type optionFunc func(*config)
 
@@ -64,20 +70,37 @@ func WithMaxPendingWrites(n int) Option {
 	return optionFunc(func(cfg *config) { cfg.pendingWrites = n })
 }
 
+// WithMaxMessageBytes sets the largest MQTT packet the broker reads from
+// a client (default [DefaultMaxMessageBytes]). It checks the size in the
+// fixed header before reading the rest, and disconnects a client that
+// sends a larger packet (with reason code 0x95, packet too large, over
+// MQTT 5.0), so a publisher cannot make it hold a message larger than
+// this; it tells MQTT 5.0 clients the limit in CONNACK's Maximum Packet
+// Size. Between 1 KiB and 268,435,455 bytes. (Subscribers set their own
+// limit on what the broker sends them, see the mqtt package's option of
+// the same name.)
+func WithMaxMessageBytes(n int) Option {
+	return optionFunc(func(cfg *config) { cfg.maxMessage = n })
+}
+
 // New starts a broker listening on addr (host:port; port 0 picks a free
 // port, see [Broker.Addr]). It returns once the listener is bound. The
 // caller must call [Broker.Close].
 func New(addr string, opts ...Option) (*Broker, error) {
-	cfg := config{pendingWrites: 1 << 16}
+	cfg := config{pendingWrites: 1 << 16, maxMessage: DefaultMaxMessageBytes}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
 	if cfg.pendingWrites <= 0 {
 		return nil, errors.New("broker: WithMaxPendingWrites needs a positive count")
 	}
+	if cfg.maxMessage < 1<<10 || cfg.maxMessage > 268_435_455 {
+		return nil, fmt.Errorf("broker: WithMaxMessageBytes(%d) is out of range: at least 1024 bytes, at most 268435455 (the largest MQTT packet)", cfg.maxMessage)
+	}
 	caps := mochi.NewDefaultServerCapabilities()
 	caps.MaximumClientWritesPending = int32(min(cfg.pendingWrites, 1<<30))
 	caps.MaximumInflight = uint16(min(cfg.pendingWrites, 1<<16-1))
+	caps.MaximumPacketSize = uint32(cfg.maxMessage)
 	srv := mochi.New(&mochi.Options{
 		Capabilities: caps,
 		// mochi writes its own log lines to stdout unless given a logger;
@@ -96,6 +119,9 @@ func New(addr string, opts ...Option) (*Broker, error) {
 		err = srv.AddHook(new(auth.AllowHook), nil)
 	}
 	if err != nil {
+		return nil, fmt.Errorf("broker: %w", err)
+	}
+	if err := srv.AddHook(&announceLimit{max: uint32(cfg.maxMessage)}, nil); err != nil {
 		return nil, fmt.Errorf("broker: %w", err)
 	}
 	nl, err := net.Listen("tcp", addr)
@@ -216,4 +242,23 @@ func (l *listener) Close(closeClients listeners.CloseFn) {
 	l.mu.Unlock()
 	l.wg.Wait()
 	closeClients(listenerID)
+}
+
+// announceLimit puts the broker's Maximum Packet Size in every MQTT 5.0
+// CONNACK, which mochi does not do itself: a client may then refuse to
+// send a larger packet instead of being disconnected for it.
+type announceLimit struct {
+	mochi.HookBase
+	max uint32
+}
+
+func (h *announceLimit) ID() string { return "openevents-announce-limit" }
+
+func (h *announceLimit) Provides(b byte) bool { return b == mochi.OnPacketEncode }
+
+func (h *announceLimit) OnPacketEncode(_ *mochi.Client, pk packets.Packet) packets.Packet {
+	if pk.FixedHeader.Type == packets.Connack && pk.ProtocolVersion == 5 {
+		pk.Properties.MaximumPacketSize = h.max
+	}
+	return pk
 }

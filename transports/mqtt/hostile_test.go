@@ -561,3 +561,45 @@ func TestHostileInvalidFlood(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishOverBrokerLimit: an MQTT 5.0 broker announces its Maximum
+// Packet Size in CONNACK, and a Publisher refuses at once, with an error
+// stating both sizes, an event that would not fit, rather than being
+// disconnected for it and waiting for ever; a smaller event still goes.
+func TestPublishOverBrokerLimit(t *testing.T) {
+	const limit = 64 << 10
+	b := embedded(t, broker.WithMaxMessageBytes(limit))
+	ctx := testContext(t)
+	pub, err := cemqtt.NewPublisher(ctx, b.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pub.Close(context.Background()) }()
+	for _, tc := range []struct {
+		size    int
+		tooBig  bool
+		comment string
+	}{{limit, true, "payload alone at the limit"}, {limit - 200, false, "whole packet under the limit"}, {10 * limit, true, "ten times over"}} {
+		var e event.Event
+		e.SetSpecVersion("1.0")
+		e.SetID("1")
+		e.SetSource("/s")
+		e.SetType("t")
+		e.SetDataContentType("application/octet-stream")
+		e.SetBinaryData(make([]byte, tc.size))
+		start := time.Now()
+		err := pub.Publish(ctx, "big", &e)
+		if !tc.tooBig {
+			if err != nil {
+				t.Errorf("%s: %v", tc.comment, err)
+			}
+			continue
+		}
+		if !errors.Is(err, cemqtt.ErrMessageTooLarge) || cemqtt.IsRetryable(err) || !strings.Contains(err.Error(), "Maximum Packet Size of 65536 bytes") {
+			t.Errorf("%s: %v; want a non-retryable ErrMessageTooLarge naming the broker's limit", tc.comment, err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refused after %v, not at once", tc.comment, d)
+		}
+	}
+}

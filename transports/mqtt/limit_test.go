@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/eclipse/paho.golang/packets"
+	"github.com/eclipse/paho.golang/paho"
 	mqtt3packets "github.com/eclipse/paho.mqtt.golang/packets"
 )
 
@@ -314,4 +315,24 @@ func BenchmarkLimitConn(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestPublishSize(t *testing.T) {
+	tests := []*paho.Publish{
+		{Topic: "t"},
+		{Topic: "a/b", QoS: 1, Payload: make([]byte, 127)},
+		{Topic: "a/b", QoS: 2, Payload: make([]byte, 200_000), Properties: &paho.PublishProperties{ContentType: "application/json"}},
+		{Topic: strings.Repeat("t", 300), QoS: 1, Payload: []byte("x"), Properties: &paho.PublishProperties{
+			User: []paho.UserProperty{{Key: "specversion", Value: "1.0"}, {Key: "id", Value: strings.Repeat("i", 200)}}}},
+	}
+	for i, p := range tests {
+		p.PacketID = 1
+		var b bytes.Buffer
+		if _, err := p.Packet().WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		if got := publishSize(p); got != b.Len() {
+			t.Errorf("packet %d: publishSize %d, paho writes %d bytes", i, got, b.Len())
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/eclipse/paho.golang/autopaho"
 	"github.com/eclipse/paho.golang/paho"
@@ -23,6 +24,8 @@ type Publisher struct {
 	c3     mqtt3.Client                // MQTT 3.1.1
 	mu     sync.RWMutex
 	closed bool
+
+	brokerMax atomic.Uint32 // Maximum Packet Size of the last MQTT 5.0 CONNACK; 0: none announced
 }
 
 // NewPublisher connects to the broker at brokerURL (tcp://host:port, or
@@ -51,7 +54,14 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...Option) (*Publi
 		}
 		return p, nil
 	}
-	p.cm, err = connectV5(ctx, u, &p.cfg, d, p.cfg.cleanStart, nil, nil)
+	onUp := func(_ *autopaho.ConnectionManager, ca *paho.Connack) {
+		var m uint32
+		if ca != nil && ca.Properties != nil && ca.Properties.MaximumPacketSize != nil {
+			m = *ca.Properties.MaximumPacketSize
+		}
+		p.brokerMax.Store(m)
+	}
+	p.cm, err = connectV5(ctx, u, &p.cfg, d, p.cfg.cleanStart, onUp, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +74,13 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...Option) (*Publi
 // ends. e is validated first and not sent if invalid; Publish does not
 // retain e.
 //
-// Errors: an invalid event (not retryable), a [*ReasonError] when the
-// broker refuses the message (0x10 "no matching subscribers" is success),
-// ctx's error, [ErrClosed], or a connection error.
+// Errors: an invalid event (not retryable), an error wrapping
+// [ErrMessageTooLarge] (not retryable) when the MQTT 5.0 PUBLISH would be
+// larger than the Maximum Packet Size the broker announced in CONNACK, a
+// [*ReasonError] when the broker refuses the message (0x10 "no matching
+// subscribers" is success), ctx's error, [ErrClosed], or a connection
+// error. (An MQTT 3.1.1 broker announces no limit: one that has a limit
+// drops the connection instead, a connection error.)
 func (p *Publisher) Publish(ctx context.Context, topic string, e *event.Event) error {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -86,6 +100,13 @@ func (p *Publisher) Publish(ctx context.Context, topic string, e *event.Event) e
 	pub := &paho.Publish{QoS: p.cfg.qos, Retain: p.cfg.retain, Topic: topic, Payload: o.payload}
 	if o.contentType != "" || len(o.props) > 0 {
 		pub.Properties = &paho.PublishProperties{ContentType: o.contentType, User: o.props}
+	}
+	if m := p.brokerMax.Load(); m > 0 {
+		// The broker would disconnect us for it and the publish would
+		// wait for ever; [MQTT-3.2.2-15] forbids sending it anyway.
+		if n := publishSize(pub); n > int(m) {
+			return fmt.Errorf("%w: the PUBLISH would be %d bytes, over the broker's Maximum Packet Size of %d bytes (MQTT 5.0 [MQTT-3.2.2-15])", ErrMessageTooLarge, n, m)
+		}
 	}
 	for {
 		resp, err := p.cm.Publish(ctx, pub)
@@ -128,4 +149,33 @@ func (p *Publisher) Close(ctx context.Context) error {
 		return nil
 	}
 	return p.cm.Disconnect(ctx)
+}
+
+// publishSize returns the size on the wire of an MQTT 5.0 PUBLISH
+// carrying p's topic, QoS, Content Type, user properties and payload.
+func publishSize(p *paho.Publish) int {
+	props := 0
+	if p.Properties != nil {
+		if p.Properties.ContentType != "" {
+			props += 1 + 2 + len(p.Properties.ContentType)
+		}
+		for _, u := range p.Properties.User {
+			props += 1 + 2 + len(u.Key) + 2 + len(u.Value)
+		}
+	}
+	rl := 2 + len(p.Topic) + varintLen(props) + props + len(p.Payload)
+	if p.QoS > 0 {
+		rl += 2
+	}
+	return 1 + varintLen(rl) + rl
+}
+
+// varintLen is the length of n as an MQTT variable byte integer.
+func varintLen(n int) int {
+	k := 1
+	for n >= 128 {
+		n >>= 7
+		k++
+	}
+	return k
 }

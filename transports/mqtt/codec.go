@@ -79,7 +79,7 @@ func decodeBinary(contentType string, props []paho.UserProperty, payload []byte,
 		if e.Has(event.AttrDataContentType) && e.DataContentType() != contentType {
 			dup = append(dup, event.Violation{
 				Rule: "MQTT-BINARY-1", Attribute: event.AttrDataContentType, Pointer: "/" + event.AttrDataContentType, Offset: -1,
-				Message: "user property datacontenttype " + e.DataContentType() + " contradicts Content Type " + contentType,
+				Message: fmt.Sprintf("user property datacontenttype %q contradicts Content Type %q", e.DataContentType(), contentType),
 			})
 		}
 		e.SetDataContentType(contentType)

@@ -18,10 +18,17 @@ const structuredPrefix = "application/cloudevents"
 // decode reads one received message into e, choosing the content mode as
 // the binding requires. It does not retain props; e retains payload.
 func decode(v Version, contentType string, props []paho.UserProperty, payload []byte, e *event.Event) error {
+	return decodeLimited(v, contentType, props, payload, e, event.DefaultMaxAttributes)
+}
+
+// decodeLimited is decode with a limit on the attributes of the event
+// (maxAttrs > 0): user properties in binary mode, members in structured
+// mode.
+func decodeLimited(v Version, contentType string, props []paho.UserProperty, payload []byte, e *event.Event, maxAttrs int) error {
 	if v == Version311 {
 		// MQTT-V311-1, MQTT-STRUCTURED-2: 3.1.1 has no properties; the
 		// payload is a JSON-format event.
-		return decodeStructured(payload, e)
+		return decodeStructured(payload, e, maxAttrs)
 	}
 	// MQTT-MODE-3: structured when Content Type names a CloudEvents
 	// format, binary otherwise.
@@ -29,7 +36,7 @@ func decode(v Version, contentType string, props []paho.UserProperty, payload []
 		mt, _, _ := strings.Cut(contentType, ";")
 		mt = strings.TrimSpace(mt)
 		if strings.EqualFold(mt, jsonformat.MediaType) {
-			return decodeStructured(payload, e) // MQTT-FORMAT-1, MQTT-STRUCTURED-3
+			return decodeStructured(payload, e, maxAttrs) // MQTT-FORMAT-1, MQTT-STRUCTURED-3
 		}
 		return fmt.Errorf("%w: Content Type %q (this subscriber reads %s; MQTT-FORMAT-1, MQTT-MODE-3)", ErrUnsupportedFormat, contentType, jsonformat.MediaType)
 	}
@@ -38,13 +45,14 @@ func decode(v Version, contentType string, props []paho.UserProperty, payload []
 		// specversion user property, so this cannot be one. It is what an
 		// MQTT 3.1.1 publisher's message looks like to a 5.0 subscriber,
 		// and for 3.1.1 the JSON format is implied (MQTT-STRUCTURED-2).
-		return decodeStructured(payload, e)
+		return decodeStructured(payload, e, maxAttrs)
 	}
-	return decodeBinary(contentType, props, payload, e)
+	return decodeBinary(contentType, props, payload, e, maxAttrs)
 }
 
-func decodeStructured(payload []byte, e *event.Event) error {
-	return jsonformat.Decode(payload, e)
+func decodeStructured(payload []byte, e *event.Event, maxAttrs int) error {
+	dec := jsonformat.Decoder{MaxAttributes: maxAttrs}
+	return dec.Decode(payload, e)
 }
 
 // decodeBinary maps user properties to attributes (MQTT-BINARY-3,
@@ -53,27 +61,40 @@ func decodeStructured(payload []byte, e *event.Event) error {
 // (MQTT-BINARY-2). User property values are strings of unknown type, so
 // extensions become String values (MQTT-BINARY-7). A property whose name
 // is not a legal attribute name is other metadata and is skipped; a legal
-// name given twice is ambiguous and refused.
-func decodeBinary(contentType string, props []paho.UserProperty, payload []byte, e *event.Event) error {
+// name given twice is ambiguous and refused. Extensions are collected in
+// arrival order and sorted once, so any number of properties in any order
+// costs linear time; more than maxAttrs attribute properties are refused.
+func decodeBinary(contentType string, props []paho.UserProperty, payload []byte, e *event.Event, maxAttrs int) error {
 	e.Reset()
 	var dup []event.Violation
+	repeat := func(k string) {
+		dup = append(dup, event.Violation{
+			Rule: "MQTT-BINARY-3", Attribute: k, Pointer: "/" + k, Offset: -1,
+			Message: "user property " + k + " appears more than once",
+		})
+	}
+	ext := e.Extensions()[:0]
+	n := 0
 	for i := range props {
 		k, val := props[i].Key, props[i].Value
 		if !event.ValidName(k) {
 			continue
 		}
-		if e.Has(k) {
-			dup = append(dup, event.Violation{
-				Rule: "MQTT-BINARY-3", Attribute: k, Pointer: "/" + k, Offset: -1,
-				Message: "user property " + k + " appears more than once",
-			})
+		if n++; n > maxAttrs {
+			return &event.AttributeLimitError{Max: maxAttrs, Offset: -1}
+		}
+		if !event.IsCoreAttribute(k) {
+			ext = append(ext, event.Extension{Name: k, Value: event.String(val)})
 			continue
 		}
-		if event.IsCoreAttribute(k) {
-			e.Set(k, event.String(val))
-		} else {
-			e.SetExtension(k, event.String(val))
+		if e.Has(k) {
+			repeat(k)
+			continue
 		}
+		e.Set(k, event.String(val))
+	}
+	for _, k := range e.SetExtensions(ext) {
+		repeat(k)
 	}
 	if contentType != "" {
 		if e.Has(event.AttrDataContentType) && e.DataContentType() != contentType {

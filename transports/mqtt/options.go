@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 )
 
@@ -62,6 +63,7 @@ type config struct {
 	backoffMax    time.Duration
 	onError       func(error)
 	maxMessage    int
+	maxAttrs      int
 }
 
 // DefaultMaxMessageBytes is the default of [WithMaxMessageBytes]: 4 MiB,
@@ -87,6 +89,7 @@ func defaultConfig() config {
 		backoffMin:  100 * time.Millisecond,
 		backoffMax:  10 * time.Second,
 		maxMessage:  DefaultMaxMessageBytes,
+		maxAttrs:    event.DefaultMaxAttributes,
 	}
 }
 
@@ -222,6 +225,18 @@ func WithMaxMessageBytes(n int) Option {
 	return optionFunc(func(c *config) { c.maxMessage = n })
 }
 
+// WithMaxAttributes limits the attributes (core and extension) of one
+// received event: user properties with attribute names in binary mode,
+// members in structured mode. A message with more is refused as not a
+// CloudEvent: acknowledged, counted in [Stats].Invalid and reported to
+// the [WithErrorHandler] hook with an [*event.AttributeLimitError] (a
+// subscriber's acknowledgement goes only to the broker, so the publisher
+// cannot be told). The default is [event.DefaultMaxAttributes] (1,024).
+// Subscribers only.
+func WithMaxAttributes(n int) Option {
+	return optionFunc(func(c *config) { c.maxAttrs = n })
+}
+
 // ErrConfig is wrapped by every configuration error from [NewPublisher]
 // and [NewSubscriber]: a bad option, broker URL or topic filter.
 var ErrConfig = errors.New("mqtt: bad configuration")
@@ -260,6 +275,9 @@ func (c *config) validate(publisher bool) error {
 	}
 	if c.maxMessage < minMaxMessage || c.maxMessage > maxPacket {
 		return fmt.Errorf("%w: WithMaxMessageBytes(%d) is out of range: at least %d bytes (room for the broker's acknowledgements), at most %d (the largest MQTT packet)", ErrConfig, c.maxMessage, minMaxMessage, maxPacket)
+	}
+	if c.maxAttrs <= 0 {
+		return fmt.Errorf("%w: WithMaxAttributes(%d) needs a positive count", ErrConfig, c.maxAttrs)
 	}
 	if c.connectWait <= 0 {
 		return fmt.Errorf("%w: connect timeout must be positive", ErrConfig)

@@ -1,5 +1,5 @@
 // Package layering holds the test that enforces the import layering of
-// DESIGN.md ("Layout"): imports point down only,
+// docs/design.md ("Packages and layers"): imports point down only,
 //
 //	cmd → conformance → runtime → transports → event/binding, event/format/* → event
 //
@@ -33,11 +33,11 @@ import (
 const module = "github.com/openevents/openevents"
 
 const (
-	whyDown      = "imports must point down, see DESIGN.md Layout"
-	whyStdlib    = "this package is standard library only, see DESIGN.md Layout"
-	whyTransport = "transports never import each other, the runtime or anything above them, see DESIGN.md Layout"
-	whyGinkgo    = "Ginkgo and Gomega are imported only in conformance/, see DESIGN.md Layout"
-	whyCmd       = "nothing imports the CLI; move shared code into a library package, see DESIGN.md Layout"
+	whyDown      = "imports must point down, see docs/design.md"
+	whyStdlib    = "this package is standard library only, see docs/design.md"
+	whyTransport = "transports never import each other, the runtime or anything above them, see docs/design.md"
+	whyGinkgo    = "Ginkgo and Gomega are imported only in conformance/, see docs/design.md"
+	whyCmd       = "nothing imports the CLI; move shared code into a library package, see docs/design.md"
 )
 
 // A rule constrains the imports of the packages it applies to.
@@ -75,27 +75,27 @@ var rules = []rule{
 		pkgs:   []string{"event/format/..."},
 		except: []string{"event/format/protoformat/..."},
 		allow:  concat(eventCore, "event/format/..."),
-		why:    "imports must point down: a format imports only event, spec and the standard library (protobuf only in protoformat), see DESIGN.md Layout",
+		why:    "imports must point down: a format imports only event, spec and the standard library (protobuf only in protoformat), see docs/design.md",
 	},
 	{
 		pkgs:  []string{"event/format/protoformat/..."},
 		allow: concat(eventCore, "event/format/...", "proto/gen/...", "google.golang.org/protobuf/..."),
-		why:   "imports must point down: protoformat imports only event, spec, the other formats, proto/gen and google.golang.org/protobuf, see DESIGN.md Layout",
+		why:   "imports must point down: protoformat imports only event, spec, the other formats, proto/gen and google.golang.org/protobuf, see docs/design.md",
 	},
 	{
 		pkgs:  []string{"event/binding/..."},
 		allow: concat(eventCore, "event/format/...", "event/binding/..."),
-		why:   "imports must point down: event/binding imports only event, spec and the formats, see DESIGN.md Layout",
+		why:   "imports must point down: event/binding imports only event, spec and the formats, see docs/design.md",
 	},
 	{
 		pkgs:  []string{"event/sdkgo/..."},
 		allow: concat(eventCore, "event/format/...", "event/binding/...", "event/sdkgo/...", "github.com/cloudevents/sdk-go/..."),
-		why:   "imports must point down: event/sdkgo imports only the event layer and cloudevents/sdk-go, see DESIGN.md Layout",
+		why:   "imports must point down: event/sdkgo imports only the event layer and cloudevents/sdk-go, see docs/design.md",
 	},
 	{
 		pkgs:  []string{"event/eventtest/..."},
 		allow: concat(eventCore, "event/format/...", "event/binding/...", "event/eventtest/..."),
-		why:   "imports must point down: event/eventtest imports only the event layer, see DESIGN.md Layout",
+		why:   "imports must point down: event/eventtest imports only the event layer, see docs/design.md",
 	},
 	{
 		// Catch-all for event packages not named above.
@@ -106,12 +106,12 @@ var rules = []rule{
 	{
 		pkgs:  []string{"schemas/..."},
 		allow: []string{"schemas/...", "spec/...", "github.com/santhosh-tekuri/jsonschema/..."},
-		why:   "schemas imports only spec, santhosh-tekuri/jsonschema and the standard library, see DESIGN.md Layout",
+		why:   "schemas imports only spec, santhosh-tekuri/jsonschema and the standard library, see docs/design.md",
 	},
 	{
 		pkgs:  []string{"proto/gen/..."},
 		allow: []string{"proto/gen/...", "google.golang.org/protobuf/...", "google.golang.org/grpc/..."},
-		why:   "generated code imports only protobuf, gRPC and other generated code, see DESIGN.md Layout",
+		why:   "generated code imports only protobuf, gRPC and other generated code, see docs/design.md",
 	},
 
 	// Transports, the runtime, the conformance suite.

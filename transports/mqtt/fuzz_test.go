@@ -110,7 +110,7 @@ func FuzzReceive(f *testing.F) {
 		props := splitProps(rawProps)
 		in := bytes.Clone(payload)
 		var e event.Event
-		err := receive(v, contentType, props, in, &e)
+		err := receive(v, contentType, props, in, &e, event.DefaultMaxAttributes)
 		if err != nil {
 			checkRefusal(t, err)
 			return

@@ -510,6 +510,9 @@ func TestHostileInvalidFlood(t *testing.T) {
 		{"binary, no id", &paho.PublishProperties{ContentType: "text/plain", User: []paho.UserProperty{{Key: "specversion", Value: "1.0"}, {Key: "source", Value: "/s"}, {Key: "type", Value: "t"}}}, "x", "CORE-ATTR-ID-1"},
 		{"unsupported format", &paho.PublishProperties{ContentType: "application/cloudevents+avro"}, "x", "MQTT-FORMAT-1"},
 		{"structured, no type", nil, `{"specversion":"1.0","id":"1","source":"/s"}`, "CORE-ATTR-TYPE-1"},
+		// Valid UTF-8, so the broker relays it; the subscriber refuses the
+		// escape sequence before it can reach a terminal.
+		{"escape in Content Type", &paho.PublishProperties{ContentType: "text/plain[2J"}, "x", "MQTT-1.5.4-1"},
 	}
 	rulePattern := regexp.MustCompile(`\b[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]+\b`)
 	for _, v := range []cemqtt.Version{cemqtt.Version5, cemqtt.Version311} {
@@ -556,6 +559,9 @@ func TestHostileInvalidFlood(t *testing.T) {
 				// read as a JSON-format event (MQTT-V311-1).
 				if v == cemqtt.Version5 && !strings.Contains(err.Error(), k.rule) {
 					t.Errorf("error %d (%s): %q does not name %s", i, k.name, err, k.rule)
+				}
+				if strings.ContainsRune(err.Error(), 0x1b) {
+					t.Errorf("error %d (%s): %q holds a raw escape", i, k.name, err)
 				}
 			}
 		})

@@ -12,15 +12,15 @@ import (
 // receive turns one received PUBLISH into e: what a [Subscriber] does with
 // every message before its handler sees it. With MQTT 5.0 it first checks
 // the strings the binding reads, which paho passes on unchecked, then
-// decodes as the binding says (see decode). It does not retain props; e
-// retains payload.
-func receive(v Version, contentType string, props []paho.UserProperty, payload []byte, e *event.Event) error {
+// decodes as the binding says, with at most maxAttrs attributes (see
+// decodeLimited). It does not retain props; e retains payload.
+func receive(v Version, contentType string, props []paho.UserProperty, payload []byte, e *event.Event, maxAttrs int) error {
 	if v == Version5 {
 		if err := checkStrings(contentType, props); err != nil {
 			return err
 		}
 	}
-	return decode(v, contentType, props, payload, e)
+	return decodeLimited(v, contentType, props, payload, e, maxAttrs)
 }
 
 // checkStrings refuses a PUBLISH whose Content Type or user properties

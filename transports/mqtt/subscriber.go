@@ -221,7 +221,7 @@ func (s *Subscriber) settle(v Version, topic string, qos byte, ct string, props 
 			Err: fmt.Errorf("%w: PUBLISH of %d bytes is over the limit of %d bytes (WithMaxMessageBytes); it was discarded unread", ErrMessageTooLarge, packet, s.cfg.maxMessage)})
 		return true
 	}
-	if err := decodeLimited(v, ct, props, payload, &s.ev, s.cfg.maxAttrs); err != nil {
+	if err := receive(v, ct, props, payload, &s.ev, s.cfg.maxAttrs); err != nil {
 		s.invalid.Add(1)
 		s.report(&MessageError{Topic: topic, Broker: s.broker, Size: len(payload), Err: err})
 		return true

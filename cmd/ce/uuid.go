@@ -1,26 +1,8 @@
 package main
 
-import (
-	"crypto/rand"
-	"encoding/hex"
-)
+import "github.com/openevents/openevents/event"
 
-// newUUID returns a random (version 4) UUID, the default event id of
-// ce send.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
-}
+// newUUID returns a random (version 4) UUID, the default event id of ce
+// send and the unique topic suffix of the tests. It is event.NewID; the
+// name stays so that its callers need not change.
+func newUUID() string { return event.NewID() }

@@ -512,7 +512,7 @@ func TestHostileInvalidFlood(t *testing.T) {
 		{"structured, no type", nil, `{"specversion":"1.0","id":"1","source":"/s"}`, "CORE-ATTR-TYPE-1"},
 		// Valid UTF-8, so the broker relays it; the subscriber refuses the
 		// escape sequence before it can reach a terminal.
-		{"escape in Content Type", &paho.PublishProperties{ContentType: "text/plain[2J"}, "x", "MQTT-1.5.4-1"},
+		{"escape in Content Type", &paho.PublishProperties{ContentType: "text/plain\x1b[2J"}, "x", "MQTT-1.5.4-1"},
 	}
 	rulePattern := regexp.MustCompile(`\b[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]+\b`)
 	for _, v := range []cemqtt.Version{cemqtt.Version5, cemqtt.Version311} {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrInvalid is matched (errors.Is) by every [*ValidationError]: the input
@@ -33,10 +34,10 @@ type Violation struct {
 func (v Violation) String() string {
 	var b strings.Builder
 	if v.Pointer != "" {
-		b.WriteString(v.Pointer)
+		b.WriteString(printable(v.Pointer))
 		b.WriteString(": ")
 	} else if v.Attribute != "" {
-		b.WriteString(v.Attribute)
+		b.WriteString(printable(v.Attribute))
 		b.WriteString(": ")
 	}
 	b.WriteString(v.Message)
@@ -108,4 +109,16 @@ func (vs *violations) err() error {
 		return nil
 	}
 	return &ValidationError{Violations: vs.list}
+}
+
+// printable returns s as it is when every character prints, else quoted
+// with escapes: pointers and names come from the input, and a control
+// character (C0, DEL, C1) must not reach a terminal or a log raw.
+func printable(s string) string {
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == utf8.RuneError {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

@@ -268,3 +268,23 @@ func TestCheckRemembersUntilChange(t *testing.T) {
 		t.Fatal("the remembered verdict makes equal events unequal")
 	}
 }
+
+// TestViolationStringQuotesControls: a pointer or attribute name that
+// holds a control character (from the input) is printed quoted, never raw.
+func TestViolationStringQuotesControls(t *testing.T) {
+	for _, v := range []Violation{
+		{Rule: "CORE-NAMING-1", Pointer: "/a\x7fb", Offset: -1, Message: "bad"},
+		{Rule: "CORE-NAMING-1", Attribute: "a\u0085b", Offset: -1, Message: "bad"},
+		{Rule: "CORE-NAMING-1", Pointer: "/a\x1bb", Offset: -1, Message: "bad"},
+	} {
+		s := v.String()
+		for _, r := range s {
+			if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+				t.Errorf("%q holds control character %U", s, r)
+			}
+		}
+	}
+	if got := (Violation{Rule: "R", Pointer: "/née", Offset: -1, Message: "m"}).String(); got != "/née: m (R)" {
+		t.Errorf("a printable pointer changed: %q", got)
+	}
+}

@@ -165,10 +165,7 @@ func checkRefusal(t *testing.T, err error) {
 		t.Fatalf("refusal message is not UTF-8: %q", msg)
 	}
 	for _, r := range msg {
-		// U+007F is let through for now: jsonformat's scanner.unexpected
-		// prints DEL as itself (it hex-escapes bytes below 0x20 and from
-		// 0x80 on); tighten this to r >= 0x7f once that is fixed.
-		if r < 0x20 || (r >= 0x80 && r <= 0x9f) {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
 			t.Fatalf("refusal message holds control character %U: %q", r, msg)
 		}
 	}

@@ -89,7 +89,7 @@ func (s *scanner) unexpected(what string) error {
 	}
 	c := s.in[s.pos]
 	got := "'" + string(rune(c)) + "'"
-	if c < 0x20 || c >= 0x80 {
+	if c < 0x20 || c >= 0x7f { // control bytes, DEL and non-ASCII print as hex
 		got = "byte 0x" + string("0123456789abcdef"[c>>4]) + string("0123456789abcdef"[c&0xf])
 	}
 	return s.errAt(s.pos, "JSON-SYNTAX-1", "unexpected "+got+", want "+what)

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
@@ -61,7 +64,7 @@ func ExampleReplierFunc() {
 		reply.SetType(e.Type() + ".reply")
 		return true, nil
 	})
-	srv, err := cehttp.NewFastServer(echo, cehttp.WithReplyMode(binding.ModeStructured))
+	srv, err := cehttp.NewServer(echo, cehttp.WithReplyMode(binding.ModeStructured))
 	if err != nil {
 		panic(err)
 	}
@@ -94,4 +97,122 @@ func ExampleReplierFunc() {
 	}
 	fmt.Println(resp.Status, resp.Reply.Type())
 	// Output: 200 com.example.ping.reply
+}
+
+// ListenAndServe is the shortest receiver: it serves until the program is
+// killed, printing each event. (This example is compiled, not run: it
+// would serve for ever.)
+func ExampleListenAndServe() {
+	h := binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
+		fmt.Println(e.ID(), e.Type(), string(e.Data()))
+		return nil
+	})
+	// It returns only when it cannot listen (the port is taken, say) or
+	// accepting fails.
+	if err := cehttp.ListenAndServe("127.0.0.1:8080", h, cehttp.WithMaxBodyBytes(1<<20)); err != nil {
+		fmt.Println(err)
+	}
+}
+
+// A Handler is an http.Handler: mount it in an existing server beside
+// other routes. Here it is the /events route of a mux, served by httptest.
+func ExampleNewHandler() {
+	got := make(chan string, 1)
+	h, err := cehttp.NewHandler(binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
+		got <- e.Type() + " " + string(e.Data())
+		return nil
+	}))
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/events", h)
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) })
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	// Any HTTP client can post a binary-mode event: ce- headers and a body.
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/events", strings.NewReader(`{"n":1}`))
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("ce-specversion", "1.0")
+	req.Header.Set("ce-id", "1")
+	req.Header.Set("ce-source", "/curl")
+	req.Header.Set("ce-type", "com.example.ping")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		panic(err)
+	}
+	_ = resp.Body.Close()
+	fmt.Println(resp.StatusCode, <-got)
+	// Output: 204 com.example.ping {"n":1}
+}
+
+// WithMode picks the content mode of Send: structured mode puts the whole
+// event in the body as application/cloudevents+json.
+func ExampleWithMode() {
+	got := make(chan string, 1)
+	mux := http.NewServeMux()
+	h, err := cehttp.NewHandler(binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
+		got <- e.ID()
+		return nil
+	}))
+	if err != nil {
+		panic(err)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Println("Content-Type:", r.Header.Get("Content-Type"))
+		h.ServeHTTP(w, r)
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	s, err := cehttp.NewSender(ts.URL, cehttp.WithMode(binding.ModeStructured))
+	if err != nil {
+		panic(err)
+	}
+	defer s.CloseIdleConnections()
+	e := event.New("s-1", "/example", "com.example.ping")
+	resp, err := s.Send(context.Background(), &e)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.Status, <-got)
+	// Output:
+	// Content-Type: application/cloudevents+json
+	// 204 s-1
+}
+
+// SendBatch posts several events in one request
+// (application/cloudevents-batch+json); the receiver's handler sees each.
+func ExampleSender_SendBatch() {
+	got := make(chan string, 3)
+	h, err := cehttp.NewHandler(binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
+		got <- e.ID()
+		return nil
+	}))
+	if err != nil {
+		panic(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+
+	s, err := cehttp.NewSender(ts.URL)
+	if err != nil {
+		panic(err)
+	}
+	defer s.CloseIdleConnections()
+	batch := []event.Event{
+		event.New("b-1", "/example", "com.example.ping"),
+		event.New("b-2", "/example", "com.example.ping"),
+		event.New("b-3", "/example", "com.example.ping"),
+	}
+	resp, err := s.SendBatch(context.Background(), batch)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.Status, <-got, <-got, <-got)
+	// Output: 204 b-1 b-2 b-3
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	cehttp "github.com/openevents/openevents/transports/http"
+	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
 
-// Reference is the embedded reference provider: OpenEvents' FastServer on
+// Reference is the embedded reference provider: OpenEvents' fasthttp server on
 // 127.0.0.1 with an echo Replier, the provider `ce conformance run` tests
 // when no target is given. It answers each single event with itself in
 // binary mode, as `ce listen --http ADDR --reply` does, and accepts
@@ -21,7 +22,7 @@ import (
 type Reference struct {
 	// URL is the provider's address, http://127.0.0.1:PORT/.
 	URL  string
-	srv  *cehttp.FastServer
+	srv  *cefasthttp.Server
 	ln   net.Listener
 	done chan error
 }
@@ -33,7 +34,7 @@ func StartReference() (*Reference, error) {
 		*reply = e.Clone()
 		return true, nil
 	})
-	srv, err := cehttp.NewFastServer(echo)
+	srv, err := cefasthttp.NewServer(echo)
 	if err != nil {
 		return nil, err
 	}

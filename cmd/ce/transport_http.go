@@ -138,7 +138,7 @@ const benchHTTPLong = `Bench http measures CloudEvents HTTP receivers on this ma
 in-repo load generator (fasthttp's client), each receiver in its own child
 process serving 127.0.0.1:0:
 
-  openevents-fasthttp  our runtime-grade server (cehttp.FastServer)
+  openevents-fasthttp  our runtime-grade server (cefasthttp.Server)
   openevents-nethttp   our net/http Handler (cehttp.Server)
   sdk-go               sdk-go's client.StartReceiver
   bare-nethttp         a bare net/http handler reading the body, checking ce-id

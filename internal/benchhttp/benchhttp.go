@@ -26,11 +26,12 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	cehttp "github.com/openevents/openevents/transports/http"
+	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
 
 // The receivers under comparison.
 const (
-	OpenEventsFast    = "openevents-fasthttp" // cehttp.FastServer
+	OpenEventsFast    = "openevents-fasthttp" // cefasthttp.Server
 	OpenEventsNetHTTP = "openevents-nethttp"  // cehttp.Server (the net/http Handler)
 	SDKGo             = "sdk-go"              // sdk-go client.StartReceiver
 	BareNetHTTP       = "bare-nethttp"        // net/http handler: read body, check ce-id
@@ -54,7 +55,7 @@ func Serve(ctx context.Context, kind string, ln net.Listener) error {
 	})
 	switch kind {
 	case OpenEventsFast:
-		s, err := cehttp.NewFastServer(h)
+		s, err := cefasthttp.NewServer(h)
 		if err != nil {
 			return err
 		}

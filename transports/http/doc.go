@@ -1,8 +1,11 @@
 // Package http is the CloudEvents HTTP protocol binding: a [Sender] that
 // posts events in binary, structured or batched content mode, a [Handler]
-// (an [net/http.Handler]) that receives all three modes, and two servers
-// around the same receiving logic — [Server] on net/http and [FastServer]
-// on valyala/fasthttp, the runtime-grade one.
+// (an [net/http.Handler]) that receives all three modes, and [Server], a
+// net/http server around it. The runtime-grade server on valyala/fasthttp,
+// with the same receiving logic and the same [Option] values, is the
+// package transports/http/fasthttp (imported as cefasthttp); it is kept
+// apart so that a program using only net/http links no fasthttp. This
+// package imports nothing outside the standard library and the module.
 //
 // Import it as cehttp:
 //

@@ -6,9 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/openevents/openevents/event"
-	"github.com/openevents/openevents/event/binding"
-	"github.com/openevents/openevents/event/format/jsonformat"
+	"github.com/openevents/openevents/transports/http/internal/receive"
 )
 
 // Errors a receiver answers with a particular status, and a [Sender]
@@ -16,89 +14,39 @@ import (
 var (
 	// ErrUnsupportedMediaType: the request declares an event format this
 	// package does not decode (415, WEBHOOK-RESPONSE-13).
-	ErrUnsupportedMediaType = errors.New("unsupported media type")
+	ErrUnsupportedMediaType = receive.ErrUnsupportedMediaType
 	// ErrTooLarge: the request body exceeds the configured limit (413).
-	ErrTooLarge = errors.New("message too large")
+	ErrTooLarge = receive.ErrTooLarge
 	// ErrHeaderTooLarge: the request headers exceed the configured limit
 	// (431).
-	ErrHeaderTooLarge = errors.New("request headers too large")
+	ErrHeaderTooLarge = receive.ErrHeaderTooLarge
 	// ErrOverloaded: the receiver is over its concurrency limit or its
 	// handler asked the sender to come back later (429 with Retry-After,
 	// WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11). A [binding.Handler] may
 	// return it, wrapped or not.
-	ErrOverloaded = errors.New("receiver overloaded")
+	ErrOverloaded = receive.ErrOverloaded
 	// ErrUnavailable: the receiver is temporarily unable to take events,
 	// for example while shutting down (503).
-	ErrUnavailable = errors.New("receiver unavailable")
+	ErrUnavailable = receive.ErrUnavailable
 	// ErrMethod: the request method is neither POST nor OPTIONS
 	// (405, WEBHOOK-DELIVERY-2).
-	ErrMethod = errors.New("method not allowed")
+	ErrMethod = receive.ErrMethod
 	// ErrTimeout: the request body did not arrive within its deadline
 	// ([WithReadBodyTimeout], [WithReadTimeout]) (408).
-	ErrTimeout = errors.New("request body timeout")
+	ErrTimeout = receive.ErrTimeout
 	// ErrMalformed: the request is not a CloudEvents message in the mode
 	// its Content-Type announces (400). Decoding errors of the formats and
 	// header values are reported as themselves, not as ErrMalformed.
-	ErrMalformed = errors.New("malformed CloudEvents message")
+	ErrMalformed = receive.ErrMalformed
 )
 
-// statusTable is the one mapping between this package's errors and HTTP
-// statuses, used in both directions: a receiver answers the first row whose
-// error matches (errors.Is), a sender wraps the row's error for a status.
-var statusTable = [...]struct {
-	err  error
-	code int
-}{
-	{ErrTooLarge, http.StatusRequestEntityTooLarge},
-	{ErrHeaderTooLarge, http.StatusRequestHeaderFieldsTooLarge},
-	{ErrUnsupportedMediaType, http.StatusUnsupportedMediaType},
-	{ErrOverloaded, http.StatusTooManyRequests},
-	{ErrUnavailable, http.StatusServiceUnavailable},
-	{ErrMethod, http.StatusMethodNotAllowed},
-	{ErrTimeout, http.StatusRequestTimeout},
-	{ErrMalformed, http.StatusBadRequest},
-	{binding.ErrRejected, http.StatusBadRequest},
-	{event.ErrInvalid, http.StatusBadRequest},
-	{jsonformat.ErrSyntax, http.StatusBadRequest},
-	{binding.ErrHeaderValue, http.StatusBadRequest},
-	{event.ErrTooManyAttributes, http.StatusBadRequest},
-}
-
 // StatusOf returns the HTTP status a receiver answers for err: 204 for
-// nil, the status of the matching row of the package's table (400 for
-// malformed or invalid events and for [binding.ErrRejected], 405, 408,
-// 413, 415, 431, 429, 503), and 500 for a [*ReplyError], a
-// [*binding.PanicError] and any other handler error, which the sender may
-// retry.
-func StatusOf(err error) int {
-	if err == nil {
-		return http.StatusNoContent
-	}
-	var re *ReplyError
-	var pe *binding.PanicError
-	if errors.As(err, &re) || errors.As(err, &pe) {
-		return http.StatusInternalServerError
-	}
-	for _, row := range statusTable {
-		if errors.Is(err, row.err) {
-			return row.code
-		}
-	}
-	return http.StatusInternalServerError
-}
-
-// errorOf returns the sentinel for a response status, or nil.
-func errorOf(code int) error {
-	if code == http.StatusBadRequest {
-		return binding.ErrRejected
-	}
-	for _, row := range statusTable {
-		if row.code == code {
-			return row.err
-		}
-	}
-	return nil
-}
+// nil, the status of the matching row of the package's one table from
+// errors to statuses (400 for malformed or invalid events and for
+// [binding.ErrRejected], 405, 408, 413, 415, 431, 429, 503), and 500 for a
+// [*ReplyError], a [*binding.PanicError] and any other handler error, which
+// the sender may retry.
+func StatusOf(err error) int { return receive.StatusOf(err) }
 
 // StatusError is the error a [Sender] returns for a response that is not
 // 2xx. It unwraps to the package sentinel for the status ([ErrOverloaded]
@@ -121,7 +69,7 @@ func (e *StatusError) Error() string {
 }
 
 // Unwrap returns the package sentinel for the status, or nil.
-func (e *StatusError) Unwrap() error { return errorOf(e.Code) }
+func (e *StatusError) Unwrap() error { return receive.ErrorOf(e.Code) }
 
 // IsRetryable reports whether err, returned by [Sender.Send] or
 // [Sender.SendBatch], is worth retrying later: a 408, 429 or 503 answer,
@@ -157,55 +105,44 @@ func trimBody(b []byte) []byte {
 	return b
 }
 
-// appendErrorBody writes the text/plain body of an error answer (a 400
-// names every violated requirement ID, WEBHOOK-RESPONSE-1): the error on
-// the first line, then one line per violation.
-func appendErrorBody(dst []byte, err error) []byte {
-	dst = append(dst, err.Error()...)
-	dst = append(dst, '\n')
-	var ve *event.ValidationError
-	if errors.As(err, &ve) && len(ve.Violations) > 1 {
-		for _, v := range ve.Violations {
-			dst = append(dst, "  "...)
-			dst = append(dst, v.String()...)
-			dst = append(dst, '\n')
-		}
-	}
-	return dst
-}
-
-// EncodingError reports a request body sent with a Content-Encoding other
-// than identity. Receivers refuse compressed bodies: a few kilobytes of
-// gzip can inflate to gigabytes, past every limit set on what arrives. It
-// matches [ErrUnsupportedMediaType] (415, WEBHOOK-RESPONSE-13).
-type EncodingError struct {
-	Encoding string // the Content-Encoding header as sent
-}
-
-func (e *EncodingError) Error() string {
-	return "cehttp: Content-Encoding " + strconv.Quote(e.Encoding) +
-		": compressed request bodies are refused; send the body uncompressed (identity) (WEBHOOK-RESPONSE-13)"
-}
-
-// Is reports whether target is [ErrUnsupportedMediaType].
-func (e *EncodingError) Is(target error) bool { return target == ErrUnsupportedMediaType }
-
-// TimeoutError reports a request that did not arrive in time: the
-// connection's read deadline, set from [WithReadHeaderTimeout],
-// [WithReadBodyTimeout] and [WithReadTimeout], passed first. It matches
-// [ErrTimeout] (408) and wraps the network error.
-type TimeoutError struct {
-	What  string // "the request body", or "the request" when the part is unknown
-	Limit string // the limit that ran out, with the option that sets it
-	Err   error
-}
-
-func (e *TimeoutError) Error() string {
-	return "cehttp: " + e.What + " did not arrive within " + e.Limit + ": " + e.Err.Error()
-}
-
-// Unwrap returns the network error.
-func (e *TimeoutError) Unwrap() error { return e.Err }
-
-// Is reports whether target is [ErrTimeout].
-func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+// The error types a receiver reports through [WithRefuseHook] and answers
+// with. They are declared with the receiving core both servers share;
+// errors.As with these names matches them.
+type (
+	// MessageError reports a request that is not a well-formed CloudEvents
+	// message for a rule of the HTTP binding (a header given twice, a
+	// ce-datacontenttype header, a JSON array sent as one event): Header
+	// (or ""), Rule (the requirement ID) and Msg. It matches
+	// [ErrMalformed].
+	MessageError = receive.MessageError
+	// HeaderError reports a ce- header (Header) whose value cannot be
+	// decoded. It wraps the [*binding.HeaderValueError] (Err).
+	HeaderError = receive.HeaderError
+	// HandlerError wraps an error returned by the [binding.Handler] (Err;
+	// Index is the event's position in a batch, or -1), so the refuse hook
+	// can tell it from a decoding error. It unwraps to the cause, which
+	// chooses the status.
+	HandlerError = receive.HandlerError
+	// ReplyError reports a reply event that is not valid: on the receiving
+	// side one a [Replier] produced (the request is then answered 500, as
+	// the fault is the handler's, not the sender's), on the sending side
+	// one the receiver answered with. It wraps the cause (Err).
+	ReplyError = receive.ReplyError
+	// UnreadableError reports a request body that could not be read (the
+	// client went away, or the connection broke). It wraps the cause (Err)
+	// and matches [ErrMalformed].
+	UnreadableError = receive.UnreadableError
+	// EncodingError reports a request body sent with a Content-Encoding
+	// (Encoding) other than identity. Receivers refuse compressed bodies:
+	// a few kilobytes of gzip can inflate to gigabytes, past every limit
+	// set on what arrives. It matches [ErrUnsupportedMediaType] (415,
+	// WEBHOOK-RESPONSE-13).
+	EncodingError = receive.EncodingError
+	// TimeoutError reports a request that did not arrive in time: the
+	// connection's read deadline, set from [WithReadHeaderTimeout],
+	// [WithReadBodyTimeout] and [WithReadTimeout], passed first. What is
+	// "the request body", or "the request" when the part is unknown; Limit
+	// names the limit that ran out and the option that sets it. It matches
+	// [ErrTimeout] (408) and wraps the network error (Err).
+	TimeoutError = receive.TimeoutError
+)

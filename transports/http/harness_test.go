@@ -12,6 +12,7 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	cehttp "github.com/openevents/openevents/transports/http"
+	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
 
 // collector is a binding.Handler that keeps clones of what it receives and
@@ -38,13 +39,15 @@ func (c *collector) got() []event.Event {
 type serveFunc func(t *testing.T, h binding.Handler, opts ...cehttp.Option) string
 
 // servers lists the receivers every receiving test runs against: the
-// net/http Server (and so Handler) and the FastServer.
+// net/http Server (and so Handler) and the fasthttp Server of
+// transports/http/fasthttp. The fasthttp package's own tests cover only
+// what is particular to it; the shared behaviour is tested here, on both.
 var servers = []struct {
 	name  string
 	start serveFunc
 }{
 	{"net/http", startServer},
-	{"fasthttp", startFastServer},
+	{"fasthttp", startFastHTTPServer},
 }
 
 func listen(t *testing.T) net.Listener {
@@ -65,9 +68,9 @@ func startServer(t *testing.T, h binding.Handler, opts ...cehttp.Option) string 
 	return run(t, listen(t), s.Serve, s.Shutdown)
 }
 
-func startFastServer(t *testing.T, h binding.Handler, opts ...cehttp.Option) string {
+func startFastHTTPServer(t *testing.T, h binding.Handler, opts ...cehttp.Option) string {
 	t.Helper()
-	s, err := cehttp.NewFastServer(h, opts...)
+	s, err := cefasthttp.NewServer(h, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

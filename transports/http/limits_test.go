@@ -14,6 +14,7 @@ import (
 
 	"github.com/openevents/openevents/internal/testtls"
 	cehttp "github.com/openevents/openevents/transports/http"
+	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
 
 func TestHeaderLimit(t *testing.T) {
@@ -103,7 +104,7 @@ func TestShutdownBeforeServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, err := cehttp.NewFastServer(&collector{})
+	fast, err := cefasthttp.NewServer(&collector{})
 	if err != nil {
 		t.Fatal(err)
 	}

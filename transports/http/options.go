@@ -2,130 +2,60 @@ package http
 
 import (
 	"crypto/tls"
-	"errors"
-	"strconv"
 	"time"
 
-	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/transports/http/internal/receive"
 )
 
-// Option configures a receiver: [NewHandler], [NewServer] and
-// [NewFastServer]. Options about connections (timeouts, header size, TLS)
-// apply to the two servers only; a [Handler] embedded in someone else's
-// server leaves those to that server.
-type Option interface {
-	apply(*config)
-}
-
-type optionFunc func(*config)
-
-func (f optionFunc) apply(c *config) { f(c) }
+// Option configures a receiver: [NewHandler], [NewServer] and the fasthttp
+// server of transports/http/fasthttp, which takes the same options.
+// Options about connections (timeouts, header size, TLS) apply to the two
+// servers only; a [Handler] embedded in someone else's server leaves those
+// to that server. Only this package's With… functions make Options.
+type Option = receive.Option
 
 // Defaults of the receiver options. Every resource a client can make a
 // server spend is bounded by one of them: memory by the body and header
 // sizes and the connection caps, time by the timeouts.
 const (
-	DefaultMaxBodyBytes        = 4 << 20
-	DefaultMaxHeaderBytes      = 16 << 10
-	DefaultReadHeaderTimeout   = 10 * time.Second
-	DefaultReadBodyTimeout     = 30 * time.Second
-	DefaultReadTimeout         = time.Minute
-	DefaultTLSHandshakeTimeout = 10 * time.Second
-	DefaultIdleTimeout         = 2 * time.Minute
-	DefaultMaxConns            = 1024
-	DefaultMaxConnsPerAddr     = 256
-	DefaultRetryAfter          = time.Second
+	DefaultMaxBodyBytes        = receive.DefaultMaxBodyBytes
+	DefaultMaxHeaderBytes      = receive.DefaultMaxHeaderBytes
+	DefaultReadHeaderTimeout   = receive.DefaultReadHeaderTimeout
+	DefaultReadBodyTimeout     = receive.DefaultReadBodyTimeout
+	DefaultReadTimeout         = receive.DefaultReadTimeout
+	DefaultTLSHandshakeTimeout = receive.DefaultTLSHandshakeTimeout
+	DefaultIdleTimeout         = receive.DefaultIdleTimeout
+	DefaultMaxConns            = receive.DefaultMaxConns
+	DefaultMaxConnsPerAddr     = receive.DefaultMaxConnsPerAddr
+	DefaultRetryAfter          = receive.DefaultRetryAfter
 )
 
-type config struct {
-	maxBody           int64
-	maxAttrs          int
-	maxHeader         int
-	readHeaderTimeout time.Duration
-	readBodyTimeout   time.Duration
-	readTimeout       time.Duration
-	tlsTimeout        time.Duration
-	idleTimeout       time.Duration
-	maxConns          int
-	maxConnsPerAddr   int
-	tls               *tls.Config
-	maxInFlight       int64
-	retryAfter        time.Duration
-	replyMode         binding.Mode
-	origins           []string // nil: any origin
-	allowedRate       int      // 0: no limit
-	onRefuse          func(remote string, err error)
-	onConnError       func(msg string) // nil: discard
-}
+type config = receive.Config
 
-func newConfig(opts []Option) (config, error) {
-	c := config{
-		maxBody:           DefaultMaxBodyBytes,
-		maxAttrs:          event.DefaultMaxAttributes,
-		maxHeader:         DefaultMaxHeaderBytes,
-		readHeaderTimeout: DefaultReadHeaderTimeout,
-		readBodyTimeout:   DefaultReadBodyTimeout,
-		readTimeout:       DefaultReadTimeout,
-		tlsTimeout:        DefaultTLSHandshakeTimeout,
-		idleTimeout:       DefaultIdleTimeout,
-		maxConns:          DefaultMaxConns,
-		maxConnsPerAddr:   DefaultMaxConnsPerAddr,
-		retryAfter:        DefaultRetryAfter,
-		replyMode:         binding.ModeBinary,
-	}
-	for _, o := range opts {
-		if o != nil {
-			o.apply(&c)
-		}
-	}
-	switch {
-	case c.maxBody <= 0:
-		return c, errors.New("cehttp: WithMaxBodyBytes needs a positive size")
-	case c.maxAttrs <= 0:
-		return c, errors.New("cehttp: WithMaxAttributes needs a positive count")
-	case c.maxHeader <= 0:
-		return c, errors.New("cehttp: WithMaxHeaderBytes needs a positive size")
-	case c.readHeaderTimeout <= 0 || c.readBodyTimeout <= 0 || c.readTimeout <= 0 || c.tlsTimeout <= 0 || c.idleTimeout <= 0:
-		return c, errors.New("cehttp: timeouts must be positive")
-	case c.readTimeout <= c.readHeaderTimeout:
-		return c, errors.New("cehttp: WithReadTimeout bounds headers and body together, so it must exceed WithReadHeaderTimeout (" +
-			c.readHeaderTimeout.String() + "), not be " + c.readTimeout.String())
-	case c.maxConns < 0 || c.maxConnsPerAddr < 0:
-		return c, errors.New("cehttp: WithMaxConns and WithMaxConnsPerAddr need a count >= 0 (0: no cap)")
-	case c.maxInFlight < 0:
-		return c, errors.New("cehttp: WithMaxInFlight needs a size >= 0")
-	case c.retryAfter < time.Second:
-		return c, errors.New("cehttp: Retry-After counts whole seconds; WithRetryAfter needs at least one")
-	case c.replyMode != binding.ModeBinary && c.replyMode != binding.ModeStructured:
-		return c, errors.New("cehttp: a reply is one event, sent in binary or structured mode, not " + c.replyMode.String())
-	case c.allowedRate < 0:
-		return c, errors.New("cehttp: WithAllowedRate needs a rate >= 0")
-	}
-	return c, nil
-}
+type optionFunc = receive.Func
 
 // WithMaxBodyBytes limits the request body; a longer one is answered 413.
 // The default is [DefaultMaxBodyBytes] (4 MiB; consumers accept at least
 // 64 KB, CORE-SIZE-3). Memory grows with the bytes that arrive, never with
 // the Content-Length a client declares.
-func WithMaxBodyBytes(n int64) Option { return optionFunc(func(c *config) { c.maxBody = n }) }
+func WithMaxBodyBytes(n int64) Option { return optionFunc(func(c *config) { c.MaxBody = n }) }
 
 // WithMaxAttributes limits the attributes (core and extension) of one
 // event, in every mode: an event with more is answered 400 with an
 // [*event.AttributeLimitError]. The default is
 // [event.DefaultMaxAttributes] (1,024). Decoding costs time linear in the
 // attributes whatever their order; the limit bounds the list kept.
-func WithMaxAttributes(n int) Option { return optionFunc(func(c *config) { c.maxAttrs = n }) }
+func WithMaxAttributes(n int) Option { return optionFunc(func(c *config) { c.MaxAttrs = n }) }
 
 // WithMaxHeaderBytes limits the request line and headers (servers only);
 // the default is [DefaultMaxHeaderBytes] (16 KiB).
-func WithMaxHeaderBytes(n int) Option { return optionFunc(func(c *config) { c.maxHeader = n }) }
+func WithMaxHeaderBytes(n int) Option { return optionFunc(func(c *config) { c.MaxHeader = n }) }
 
 // WithReadHeaderTimeout bounds the time to read a request's line and
 // headers (servers only). The default is [DefaultReadHeaderTimeout].
 func WithReadHeaderTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.readHeaderTimeout = d })
+	return optionFunc(func(c *config) { c.ReadHeaderTimeout = d })
 }
 
 // WithReadBodyTimeout bounds the time to read a request's body once its
@@ -136,14 +66,14 @@ func WithReadHeaderTimeout(d time.Duration) Option {
 // leaves after the longest header read it allows. The default is
 // [DefaultReadBodyTimeout].
 func WithReadBodyTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.readBodyTimeout = d })
+	return optionFunc(func(c *config) { c.ReadBodyTimeout = d })
 }
 
 // WithReadTimeout bounds the time to read a whole request, headers and
 // body, from its first byte (servers only). It must exceed
 // [WithReadHeaderTimeout]. The default is [DefaultReadTimeout].
 func WithReadTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.readTimeout = d })
+	return optionFunc(func(c *config) { c.ReadTimeout = d })
 }
 
 // WithTLSHandshakeTimeout bounds the TLS handshake of a new connection
@@ -151,60 +81,60 @@ func WithReadTimeout(d time.Duration) Option {
 // time is disconnected and reported to [WithConnErrorHook]. The default is
 // [DefaultTLSHandshakeTimeout].
 func WithTLSHandshakeTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.tlsTimeout = d })
+	return optionFunc(func(c *config) { c.TLSTimeout = d })
 }
 
 // WithMaxConns caps the connections a server holds open at once (servers
 // only). A connection beyond the cap is answered 503 with Retry-After and
 // closed at once (closed without an answer under TLS, before any
 // handshake). The default is [DefaultMaxConns]; 0 is no cap.
-func WithMaxConns(n int) Option { return optionFunc(func(c *config) { c.maxConns = n }) }
+func WithMaxConns(n int) Option { return optionFunc(func(c *config) { c.MaxConns = n }) }
 
 // WithMaxConnsPerAddr caps the connections open at once from one client IP
 // address (servers only). A connection beyond it is answered 429 with
 // Retry-After (WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11) and closed, or
 // just closed under TLS. Clients behind one proxy share an address; raise
 // the cap for them. The default is [DefaultMaxConnsPerAddr]; 0 is no cap.
-func WithMaxConnsPerAddr(n int) Option { return optionFunc(func(c *config) { c.maxConnsPerAddr = n }) }
+func WithMaxConnsPerAddr(n int) Option { return optionFunc(func(c *config) { c.MaxConnsPerAddr = n }) }
 
 // WithIdleTimeout bounds how long a kept-alive connection waits for its
 // next request (servers only). The default is [DefaultIdleTimeout].
 func WithIdleTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.idleTimeout = d })
+	return optionFunc(func(c *config) { c.IdleTimeout = d })
 }
 
 // WithTLSConfig makes the servers speak HTTPS with cfg (web-hook
 // deliveries travel over HTTPS, WEBHOOK-DELIVERY-1). The default is plain
 // HTTP. The config is not copied; do not modify it after use.
-func WithTLSConfig(cfg *tls.Config) Option { return optionFunc(func(c *config) { c.tls = cfg }) }
+func WithTLSConfig(cfg *tls.Config) Option { return optionFunc(func(c *config) { c.TLS = cfg }) }
 
 // WithMaxInFlight bounds the requests handled at once; a request beyond
 // the bound is answered 429 with Retry-After at once, without reading its
 // body (WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11). The default, 0, is no
 // bound.
-func WithMaxInFlight(n int) Option { return optionFunc(func(c *config) { c.maxInFlight = int64(n) }) }
+func WithMaxInFlight(n int) Option { return optionFunc(func(c *config) { c.MaxInFlight = int64(n) }) }
 
 // WithRetryAfter sets the delay a 429 answer asks for, in whole seconds
 // (at least one); the default is [DefaultRetryAfter].
-func WithRetryAfter(d time.Duration) Option { return optionFunc(func(c *config) { c.retryAfter = d }) }
+func WithRetryAfter(d time.Duration) Option { return optionFunc(func(c *config) { c.RetryAfter = d }) }
 
 // WithReplyMode sets the content mode of reply events written by a
 // [Replier]: [binding.ModeBinary] (the default) or
 // [binding.ModeStructured].
-func WithReplyMode(m binding.Mode) Option { return optionFunc(func(c *config) { c.replyMode = m }) }
+func WithReplyMode(m binding.Mode) Option { return optionFunc(func(c *config) { c.ReplyMode = m }) }
 
 // WithAllowedOrigins restricts the web-hook abuse-protection handshake
 // to senders naming one of origins in WebHook-Request-Origin; others are
 // answered 403 without permission headers (WEBHOOK-VALIDATION-5). The
 // default allows every origin.
 func WithAllowedOrigins(origins ...string) Option {
-	return optionFunc(func(c *config) { c.origins = append([]string{}, origins...) })
+	return optionFunc(func(c *config) { c.Origins = append([]string{}, origins...) })
 }
 
 // WithAllowedRate sets the requests per minute granted in the handshake's
 // WebHook-Allowed-Rate; the default, 0, grants what was asked, or "*".
 func WithAllowedRate(perMinute int) Option {
-	return optionFunc(func(c *config) { c.allowedRate = perMinute })
+	return optionFunc(func(c *config) { c.AllowedRate = perMinute })
 }
 
 // WithRefuseHook calls f for every request the receiver does not accept
@@ -212,7 +142,7 @@ func WithAllowedRate(perMinute int) Option {
 // chose the status. f is called on the request's goroutine, concurrently
 // for concurrent requests, and must not keep err's event references.
 func WithRefuseHook(f func(remote string, err error)) Option {
-	return optionFunc(func(c *config) { c.onRefuse = f })
+	return optionFunc(func(c *config) { c.OnRefuse = f })
 }
 
 // WithConnErrorHook calls f with a description of each connection error
@@ -221,16 +151,5 @@ func WithRefuseHook(f func(remote string, err error)) Option {
 // they are discarded (library code does not log). f may be called
 // concurrently.
 func WithConnErrorHook(f func(msg string)) Option {
-	return optionFunc(func(c *config) { c.onConnError = f })
-}
-
-// bodyBudget is the time a body gets once its headers are in: its own
-// timeout, cut so that headers and body together stay within readTimeout
-// however long the headers took (up to readHeaderTimeout).
-func (c *config) bodyBudget() time.Duration {
-	return min(c.readBodyTimeout, c.readTimeout-c.readHeaderTimeout)
-}
-
-func (c *config) retryAfterHeader() string {
-	return strconv.FormatInt(int64(c.retryAfter/time.Second), 10)
+	return optionFunc(func(c *config) { c.OnConnError = f })
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
+	"github.com/openevents/openevents/transports/http/internal/receive"
 )
 
 // Doer sends one HTTP request; *http.Client is one. A Doer must not follow
@@ -89,7 +90,7 @@ func WithHeader(name, value string) SenderOption {
 // sender that passed the abuse-protection handshake must
 // (WEBHOOK-DELIVERY-5, WEBHOOK-VALIDATION-3).
 func WithRequestOrigin(origin string) SenderOption {
-	return WithHeader(hdrRequestOrigin, origin)
+	return WithHeader(receive.HdrRequestOrigin, origin)
 }
 
 // Sender posts CloudEvents to one URL. It is safe for concurrent use.
@@ -130,7 +131,7 @@ func NewSender(target string, opts ...SenderOption) (*Sender, error) {
 		return nil, errors.New("cehttp: WithRetry and WithRequestTimeout need positive durations")
 	}
 	for k := range c.header {
-		if hasPrefixFold(k, "ce-") || http.CanonicalHeaderKey(k) == "Content-Type" {
+		if receive.HasPrefixFold(k, "ce-") || http.CanonicalHeaderKey(k) == "Content-Type" {
 			return nil, errors.New("cehttp: WithHeader cannot set " + k)
 		}
 	}
@@ -184,9 +185,9 @@ func (s *Sender) Send(ctx context.Context, e *event.Event) (*Response, error) {
 		if err := e.Validate(); err != nil {
 			return nil, err
 		}
-		buf, spans := appendBinaryHeaders(nil, nil, e)
+		buf, spans := receive.AppendBinaryHeaders(nil, nil, e)
 		for _, sp := range spans {
-			hdr[string(buf[sp.name[0]:sp.name[1]])] = []string{string(buf[sp.value[0]:sp.value[1]])}
+			hdr[string(buf[sp.Name[0]:sp.Name[1]])] = []string{string(buf[sp.Value[0]:sp.Value[1]])}
 		}
 		if e.Has(event.AttrDataContentType) {
 			ct = e.DataContentType() // HTTP-BINARY-1
@@ -310,28 +311,28 @@ func readReply(resp *http.Response) (*event.Event, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, ReplyLimit)) // drain for connection reuse
 		return nil, nil
 	}
-	body, err := readBody(nil, resp.Body, ReplyLimit)
+	body, err := receive.ReadBody(nil, resp.Body, ReplyLimit)
 	if err != nil {
 		return nil, &ReplyError{Err: err}
 	}
 	e := new(event.Event)
 	switch mode {
 	case binding.ModeBinary:
-		var st state
+		var st receive.State
 		for k, vs := range resp.Header {
-			if len(k) > 3 && hasPrefixFold(k, "ce-") {
+			if len(k) > 3 && receive.HasPrefixFold(k, "ce-") {
 				if len(vs) != 1 {
 					return nil, &ReplyError{Err: &MessageError{Header: k, Rule: "HTTP-BINARY-4", Msg: "an attribute maps to one header, given once"}}
 				}
-				addHeader(&st, k[3:], vs[0])
+				receive.AddHeader(&st, k[3:], vs[0])
 			}
 		}
-		if err := binaryEvent(&st, ct, body, event.DefaultMaxAttributes); err != nil {
+		if err := receive.BinaryEvent(&st, ct, body, event.DefaultMaxAttributes); err != nil {
 			return nil, &ReplyError{Err: err}
 		}
-		*e = st.e
+		*e = st.Event
 	case binding.ModeStructured:
-		if !formatSupported(ct, mode) {
+		if !receive.FormatSupported(ct, mode) {
 			return nil, &ReplyError{Err: ErrUnsupportedMediaType}
 		}
 		if err := jsonformat.Decode(body, e); err != nil {
@@ -371,9 +372,9 @@ func (s *Sender) RequestPermission(ctx context.Context, origin string, rate int)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set(hdrRequestOrigin, origin)
+	req.Header.Set(receive.HdrRequestOrigin, origin)
 	if rate > 0 {
-		req.Header.Set(hdrRequestRate, strconv.Itoa(rate))
+		req.Header.Set(receive.HdrRequestRate, strconv.Itoa(rate))
 	}
 	resp, err := s.cfg.doer.Do(req)
 	if err != nil {
@@ -384,10 +385,10 @@ func (s *Sender) RequestPermission(ctx context.Context, origin string, rate int)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return "", &StatusError{Code: resp.StatusCode}
 	}
-	if got := resp.Header.Get(hdrAllowedOrigin); got != origin && got != "*" {
+	if got := resp.Header.Get(receive.HdrAllowedOrigin); got != origin && got != "*" {
 		return "", ErrNotPermitted
 	}
-	granted := resp.Header.Get(hdrAllowedRate)
+	granted := resp.Header.Get(receive.HdrAllowedRate)
 	if granted == "" {
 		granted = "*" // WEBHOOK-ALLOWED-RATE-2 is a SHOULD; absent means no stated limit
 	}

@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/transports/http/internal/receive"
 )
 
 // Server is a net/http server around a [Handler], with the limits and TLS
-// of the receiver options applied. Use [FastServer] where throughput
-// matters more than the net/http ecosystem.
+// of the receiver options applied. Where throughput matters more than the
+// net/http ecosystem, use the fasthttp server of transports/http/fasthttp
+// (imported as cefasthttp), which takes the same options.
 type Server struct {
 	h   *Handler
 	srv *http.Server
@@ -26,19 +28,19 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &hh.r.cfg
+	c := &hh.r.Config
 	// net/http takes its error sink only as a *log.Logger, and without
 	// one writes to standard error; this one calls the hook or discards.
-	errorLog := log.New(connErrorWriter(c.onConnError), "", 0) //nolint:forbidigo // see above: nothing is logged
+	errorLog := log.New(connErrorWriter(c.OnConnError), "", 0) //nolint:forbidigo // see above: nothing is logged
 	return &Server{h: hh, srv: &http.Server{
 		Handler:           hh,
-		ReadHeaderTimeout: c.readHeaderTimeout,
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
 		// The whole request; the Handler cuts the body's share shorter
 		// (WithReadBodyTimeout) once the headers are in.
-		ReadTimeout:    c.readTimeout,
-		IdleTimeout:    c.idleTimeout,
-		MaxHeaderBytes: c.maxHeader,
-		TLSConfig:      c.tls,
+		ReadTimeout:    c.ReadTimeout,
+		IdleTimeout:    c.IdleTimeout,
+		MaxHeaderBytes: c.MaxHeader,
+		TLSConfig:      c.TLS,
 		ErrorLog:       errorLog,
 	}}, nil
 }
@@ -52,7 +54,7 @@ func (s *Server) Handler() *Handler { return s.h }
 // Connections beyond [WithMaxConns] or [WithMaxConnsPerAddr] are answered
 // and closed as they arrive. It takes ownership of ln.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.srv.Serve(newGuardListener(ln, &s.h.r.cfg))
+	err := s.srv.Serve(receive.NewGuardListener(ln, &s.h.r.Config))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

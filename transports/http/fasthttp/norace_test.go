@@ -1,5 +1,5 @@
 //go:build !race
 
-package http
+package fasthttp
 
 const raceEnabled = false

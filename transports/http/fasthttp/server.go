@@ -1,4 +1,4 @@
-package http
+package fasthttp
 
 import (
 	"bytes"
@@ -13,17 +13,21 @@ import (
 
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
+	cehttp "github.com/openevents/openevents/transports/http"
+	"github.com/openevents/openevents/transports/http/internal/receive"
 )
 
-// FastServer receives CloudEvents like [Handler] does, on valyala/fasthttp:
-// the runtime's HTTP trigger. It reads request bodies as they arrive and
-// applies every limit of the receiver options, connection caps and TLS
-// handshake timeout included. A binary-mode event costs one allocation
-// (its attribute strings); the event's data points into the request buffer,
-// valid until the handler returns. The context the handler gets is the
-// request's *fasthttp.RequestCtx, which is done when the server shuts down.
-type FastServer struct {
-	r   *receiver
+// Server receives CloudEvents like [cehttp.Handler] does, on
+// valyala/fasthttp: the runtime's HTTP trigger. It reads request bodies as
+// they arrive and applies every limit of the receiver options
+// ([cehttp.Option]), connection caps and TLS handshake timeout included. A
+// binary-mode event costs one allocation (its attribute strings); the
+// event's data points into the request buffer, valid until the handler
+// returns. The context the handler gets is the request's
+// *fasthttp.RequestCtx, which is done when the server shuts down. It is
+// safe for concurrent use.
+type Server struct {
+	r   *receive.Receiver
 	srv *fasthttp.Server
 
 	mu       sync.Mutex
@@ -31,53 +35,56 @@ type FastServer struct {
 	lns      []net.Listener // listeners Serve was given, closed by Shutdown
 }
 
-// NewFastServer returns a FastServer passing events to h. It returns an
-// error for a nil h or an invalid option.
-func NewFastServer(h binding.Handler, opts ...Option) (*FastServer, error) {
-	r, err := newReceiver(h, opts)
+// NewServer returns a Server passing events to h, with the options of
+// [cehttp.NewServer]. If h also implements [cehttp.Replier], single events
+// may be answered with a reply event. It returns an error for a nil h or
+// an invalid option.
+func NewServer(h binding.Handler, opts ...cehttp.Option) (*Server, error) {
+	r, err := receive.New(h, opts)
 	if err != nil {
 		return nil, err
 	}
-	s := &FastServer{r: r}
+	c := &r.Config
+	s := &Server{r: r}
 	s.srv = &fasthttp.Server{
 		Handler:            s.serve,
 		ErrorHandler:       s.fail,
 		Name:               "openevents",
-		MaxRequestBodySize: int(r.cfg.maxBody),
-		ReadBufferSize:     r.cfg.maxHeader,
+		MaxRequestBodySize: int(c.MaxBody),
+		ReadBufferSize:     c.MaxHeader,
 		// The body is streamed: fasthttp reads ahead at most 8 KiB of it
 		// and serve reads the rest as it arrives, so a declared length
 		// reserves nothing. ReadTimeout runs from a request's first byte
 		// through its headers; HeaderReceived then gives the body its own
 		// deadline, within WithReadTimeout.
 		StreamRequestBody: true,
-		ReadTimeout:       r.cfg.readHeaderTimeout,
+		ReadTimeout:       c.ReadHeaderTimeout,
 		HeaderReceived: func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
-			return fasthttp.RequestConfig{ReadTimeout: r.cfg.bodyBudget()}
+			return fasthttp.RequestConfig{ReadTimeout: c.BodyBudget()}
 		},
-		IdleTimeout:           r.cfg.idleTimeout,
+		IdleTimeout:           c.IdleTimeout,
 		NoDefaultServerHeader: true,
 		NoDefaultContentType:  true,
-		TLSConfig:             r.cfg.tls,
+		TLSConfig:             c.TLS,
 		// Library code never logs (STYLE.md): fasthttp's request errors
 		// reach the refuse hook through ErrorHandler, and what it would
 		// log goes to the WithConnErrorHook hook, or nowhere.
-		Logger: connErrorLogger(r.cfg.onConnError),
+		Logger: connErrorLogger(c.OnConnError),
 	}
 	return s, nil
 }
 
-// Serve accepts connections on ln until [FastServer.Shutdown] is called,
+// Serve accepts connections on ln until [Server.Shutdown] is called,
 // and then returns nil, at once if Shutdown came first. With
-// [WithTLSConfig] it speaks HTTPS. It takes ownership of ln.
-func (s *FastServer) Serve(ln net.Listener) error {
+// [cehttp.WithTLSConfig] it speaks HTTPS. It takes ownership of ln.
+func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.shutdown {
 		s.mu.Unlock()
 		_ = ln.Close()
 		return nil
 	}
-	g := newGuardListener(ln, &s.r.cfg)
+	g := receive.NewGuardListener(ln, &s.r.Config)
 	s.lns = append(s.lns, g)
 	s.mu.Unlock()
 	err := s.srv.Serve(g)
@@ -93,7 +100,7 @@ func (s *FastServer) Serve(ln net.Listener) error {
 // Shutdown stops accepting connections and waits for the requests in
 // flight to finish or for ctx to end. fasthttp's idle-worker sweeper, a
 // goroutine of its own, notices the stop within ten seconds.
-func (s *FastServer) Shutdown(ctx context.Context) error {
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
 	lns := s.lns
@@ -108,72 +115,73 @@ func (s *FastServer) Shutdown(ctx context.Context) error {
 	return err
 }
 
-func (s *FastServer) serve(ctx *fasthttp.RequestCtx) {
+func (s *Server) serve(ctx *fasthttp.RequestCtx) {
 	switch {
 	case ctx.IsPost():
 	case ctx.IsOptions():
 		s.options(ctx)
 		return
 	default:
-		ctx.Response.Header.Set("Allow", allowMethods)
-		s.refuse(ctx, nil, ErrMethod)
+		ctx.Response.Header.Set("Allow", receive.AllowMethods)
+		s.refuse(ctx, nil, cehttp.ErrMethod)
 		return
 	}
 	r := s.r
-	if !r.enter() {
-		s.refuse(ctx, nil, ErrOverloaded)
+	cfg := &r.Config
+	if !r.Enter() {
+		s.refuse(ctx, nil, cehttp.ErrOverloaded)
 		return
 	}
-	defer r.leave()
-	st := r.get()
-	defer r.put(st)
+	defer r.Leave()
+	st := r.Get()
+	defer r.Put(st)
 
 	hdr := &ctx.Request.Header
-	if err := checkFraming(hdr.Peek("Content-Encoding"), hdr.IsHTTP11() || rawHasContentLength(hdr.RawHeaders())); err != nil {
+	if err := receive.CheckFraming(hdr.Peek("Content-Encoding"), hdr.IsHTTP11() || rawHasContentLength(hdr.RawHeaders())); err != nil {
 		s.refuse(ctx, st, err)
 		return
 	}
-	if int64(hdr.ContentLength()) > r.cfg.maxBody {
-		s.refuse(ctx, st, ErrTooLarge)
+	if int64(hdr.ContentLength()) > cfg.MaxBody {
+		s.refuse(ctx, st, cehttp.ErrTooLarge)
 		return
 	}
 	var body []byte
 	if stream := ctx.RequestBodyStream(); stream != nil {
 		var err error
-		st.body, err = readBody(st.body[:0], stream, r.cfg.maxBody)
+		st.Body, err = receive.ReadBody(st.Body[:0], stream, cfg.MaxBody)
 		if err != nil {
-			s.refuse(ctx, st, timeoutCause(err, &r.cfg))
+			s.refuse(ctx, st, receive.TimeoutCause(err, cfg))
 			return
 		}
-		body = st.body
+		body = st.Body
 	} else {
 		body = ctx.Request.Body() // not streamed: a request built in memory
 	}
 	ct := hdr.ContentType()
-	var out outcome
-	switch mode := DetectMode(ct); mode {
+	var out receive.Outcome
+	switch mode := receive.DetectMode(ct); mode {
 	case binding.ModeBinary:
 		for k, v := range hdr.All() {
-			if len(k) > 3 && hasPrefixFold(k, "ce-") { // HTTP-HEADER-NAME-2
-				addHeader(st, k[3:], v)
+			if len(k) > 3 && receive.HasPrefixFold(k, "ce-") { // HTTP-HEADER-NAME-2
+				receive.AddHeader(st, k[3:], v)
 			}
 		}
-		if err := binaryEvent(st, ct, body, r.cfg.maxAttrs); err != nil {
-			out.err = err
+		if err := receive.BinaryEvent(st, ct, body, cfg.MaxAttrs); err != nil {
+			out.Err = err
 		} else {
-			out = r.deliver(ctx, st)
+			out = r.Deliver(ctx, st)
 		}
 	default:
-		if !formatSupported(ct, mode) {
-			out.err = ErrUnsupportedMediaType
+		if !receive.FormatSupported(ct, mode) {
+			out.Err = cehttp.ErrUnsupportedMediaType
 		} else {
-			out = r.structured(ctx, st, mode, body)
+			out = r.Structured(ctx, st, mode, body)
 		}
 	}
 	switch {
-	case out.err != nil:
-		s.refuse(ctx, st, out.err)
-	case out.reply:
+	case out.Err != nil:
+		s.refuse(ctx, st, out.Err)
+	case out.Reply:
 		s.writeReply(ctx, st)
 	default:
 		ctx.SetStatusCode(http.StatusNoContent) // WEBHOOK-RESPONSE-6
@@ -181,56 +189,56 @@ func (s *FastServer) serve(ctx *fasthttp.RequestCtx) {
 }
 
 // fail answers requests fasthttp could not read.
-func (s *FastServer) fail(ctx *fasthttp.RequestCtx, err error) {
+func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-		s.refuse(ctx, nil, ErrTooLarge)
+		s.refuse(ctx, nil, cehttp.ErrTooLarge)
 		return
 	}
 	var small *fasthttp.ErrSmallBuffer
 	if errors.As(err, &small) {
-		s.refuse(ctx, nil, ErrHeaderTooLarge)
+		s.refuse(ctx, nil, cehttp.ErrHeaderTooLarge)
 		return
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		// fasthttp reads the headers and the first 8 KiB of the body
 		// before serve runs; which part ran out is not known here.
-		s.refuse(ctx, nil, &TimeoutError{What: "the request", Err: err,
+		s.refuse(ctx, nil, &cehttp.TimeoutError{What: "the request", Err: err,
 			Limit: "its deadline (WithReadHeaderTimeout for the headers, then WithReadBodyTimeout for the body)"})
 		return
 	}
-	s.refuse(ctx, nil, &UnreadableError{Err: err})
+	s.refuse(ctx, nil, &cehttp.UnreadableError{Err: err})
 }
 
-func (s *FastServer) refuse(ctx *fasthttp.RequestCtx, st *state, err error) {
-	code := StatusOf(err)
-	if f := s.r.cfg.onRefuse; f != nil {
+func (s *Server) refuse(ctx *fasthttp.RequestCtx, st *receive.State, err error) {
+	code := cehttp.StatusOf(err)
+	if f := s.r.Config.OnRefuse; f != nil {
 		f(ctx.RemoteAddr().String(), err)
 	}
 	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
-		ctx.Response.Header.Set("Retry-After", s.r.cfg.retryAfterHeader()) // WEBHOOK-RESPONSE-11
+		ctx.Response.Header.Set("Retry-After", s.r.Config.RetryAfterHeader()) // WEBHOOK-RESPONSE-11
 	}
 	ctx.Response.Header.SetContentType("text/plain; charset=utf-8")
 	ctx.SetStatusCode(code)
 	if st != nil {
-		st.out = appendErrorBody(st.out[:0], err)
-		ctx.SetBody(st.out)
+		st.Out = receive.AppendErrorBody(st.Out[:0], err)
+		ctx.SetBody(st.Out)
 	} else {
-		ctx.SetBody(appendErrorBody(nil, err))
+		ctx.SetBody(receive.AppendErrorBody(nil, err))
 	}
 }
 
-func (s *FastServer) writeReply(ctx *fasthttp.RequestCtx, st *state) {
+func (s *Server) writeReply(ctx *fasthttp.RequestCtx, st *receive.State) {
 	resp := &ctx.Response
 	var body []byte
-	if s.r.cfg.replyMode == binding.ModeStructured {
+	if s.r.Config.ReplyMode == binding.ModeStructured {
 		resp.Header.SetContentType(jsonformat.MediaType)
-		body = st.out
+		body = st.Out
 	} else {
-		e := &st.reply
-		st.out, st.spans = appendBinaryHeaders(st.out[:0], st.spans[:0], e)
-		for _, sp := range st.spans {
-			resp.Header.SetBytesKV(st.out[sp.name[0]:sp.name[1]], st.out[sp.value[0]:sp.value[1]])
+		e := &st.Reply
+		st.Out, st.Spans = receive.AppendBinaryHeaders(st.Out[:0], st.Spans[:0], e)
+		for _, sp := range st.Spans {
+			resp.Header.SetBytesKV(st.Out[sp.Name[0]:sp.Name[1]], st.Out[sp.Value[0]:sp.Value[1]])
 		}
 		if e.Has("datacontenttype") {
 			resp.Header.SetContentType(e.DataContentType())
@@ -245,17 +253,17 @@ func (s *FastServer) writeReply(ctx *fasthttp.RequestCtx, st *state) {
 	ctx.SetBody(body)                // copied by fasthttp
 }
 
-func (s *FastServer) options(ctx *fasthttp.RequestCtx) {
-	ctx.Response.Header.Set("Allow", allowMethods) // WEBHOOK-VALIDATION-7
+func (s *Server) options(ctx *fasthttp.RequestCtx) {
+	ctx.Response.Header.Set("Allow", receive.AllowMethods) // WEBHOOK-VALIDATION-7
 	h := &ctx.Request.Header
-	code, origin, rate, err := s.r.cfg.handshake(string(h.Peek(hdrRequestOrigin)), string(h.Peek(hdrRequestRate)))
+	code, origin, rate, err := s.r.Config.Handshake(string(h.Peek(receive.HdrRequestOrigin)), string(h.Peek(receive.HdrRequestRate)))
 	if err != nil {
 		s.refuse(ctx, nil, err)
 		return
 	}
 	if origin != "" {
-		ctx.Response.Header.Set(hdrAllowedOrigin, origin)
-		ctx.Response.Header.Set(hdrAllowedRate, rate)
+		ctx.Response.Header.Set(receive.HdrAllowedOrigin, origin)
+		ctx.Response.Header.Set(receive.HdrAllowedRate, rate)
 	}
 	ctx.SetStatusCode(code)
 }
@@ -272,7 +280,7 @@ func rawHasContentLength(raw []byte) bool {
 		} else {
 			raw = nil
 		}
-		if len(line) >= len(name) && hasPrefixFold(line, name) {
+		if len(line) >= len(name) && receive.HasPrefixFold(line, name) {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package http
+package receive
 
 import (
 	"net/http"
@@ -13,17 +13,18 @@ import (
 // is not (WEBHOOK-VALIDATION-5). Permission is granted synchronously; the
 // WebHook-Request-Callback variant is not offered.
 
+// The handshake's header names, and the methods a receiver allows.
 const (
-	hdrRequestOrigin = "WebHook-Request-Origin"
-	hdrRequestRate   = "WebHook-Request-Rate"
-	hdrAllowedOrigin = "WebHook-Allowed-Origin"
-	hdrAllowedRate   = "WebHook-Allowed-Rate"
-	allowMethods     = "OPTIONS, POST"
+	HdrRequestOrigin = "WebHook-Request-Origin"
+	HdrRequestRate   = "WebHook-Request-Rate"
+	HdrAllowedOrigin = "WebHook-Allowed-Origin"
+	HdrAllowedRate   = "WebHook-Allowed-Rate"
+	AllowMethods     = "OPTIONS, POST"
 )
 
-// handshake decides the answer to an OPTIONS request: the status and, when
+// Handshake decides the answer to an OPTIONS request: the status and, when
 // permission is granted, the two permission header values.
-func (c *config) handshake(origin, rate string) (code int, allowedOrigin, allowedRate string, err error) {
+func (c *Config) Handshake(origin, rate string) (code int, allowedOrigin, allowedRate string, err error) {
 	if origin == "" {
 		// Not a handshake: an ordinary OPTIONS request, answered with the
 		// methods the resource allows (WEBHOOK-VALIDATION-7).
@@ -33,19 +34,19 @@ func (c *config) handshake(origin, rate string) (code int, allowedOrigin, allowe
 	if rate != "" {
 		n, perr := strconv.Atoi(rate)
 		if perr != nil || n <= 0 {
-			return http.StatusBadRequest, "", "", &MessageError{Header: hdrRequestRate, Rule: "WEBHOOK-RATE-2", Msg: "must be a positive integer of requests per minute"}
+			return http.StatusBadRequest, "", "", &MessageError{Header: HdrRequestRate, Rule: "WEBHOOK-RATE-2", Msg: "must be a positive integer of requests per minute"}
 		}
 		requested = n
 	}
-	if c.origins != nil && !contains(c.origins, origin) {
+	if c.Origins != nil && !contains(c.Origins, origin) {
 		return http.StatusForbidden, "", "", nil
 	}
 	// WEBHOOK-ALLOWED-ORIGIN-2: the requested origin itself.
 	allowedOrigin = origin
 	// WEBHOOK-ALLOWED-RATE-1, -2, -3: always sent, "*" or a positive integer.
 	switch {
-	case c.allowedRate > 0 && (requested == 0 || requested > c.allowedRate):
-		allowedRate = strconv.Itoa(c.allowedRate)
+	case c.AllowedRate > 0 && (requested == 0 || requested > c.AllowedRate):
+		allowedRate = strconv.Itoa(c.AllowedRate)
 	case requested > 0:
 		allowedRate = strconv.Itoa(requested)
 	default:

@@ -1,4 +1,4 @@
-package http
+package receive
 
 import (
 	"context"
@@ -10,15 +10,15 @@ import (
 	"time"
 )
 
-// guardListener is what both servers accept connections through: it caps
+// GuardListener is what both servers accept connections through: it caps
 // the connections open at once, in all and per client address, and under
 // TLS completes each handshake within its own deadline before the server
 // sees the connection. The servers' own handshake would only be bounded by
 // their header timeout, and neither net/http nor fasthttp can cap
 // connections per address and in all with the same answers.
-type guardListener struct {
+type GuardListener struct {
 	net.Listener
-	cfg *config
+	cfg *Config
 
 	mu      sync.Mutex
 	open    int
@@ -39,10 +39,12 @@ type acceptResult struct {
 	err error
 }
 
-func newGuardListener(ln net.Listener, cfg *config) *guardListener {
-	g := &guardListener{Listener: ln, cfg: cfg, perAddr: map[string]int{}}
-	if cfg.tls != nil {
-		g.tls = cfg.tls
+// NewGuardListener wraps ln with the caps and TLS of cfg; under TLS it
+// starts the acceptor goroutine, which Close stops and waits for.
+func NewGuardListener(ln net.Listener, cfg *Config) *GuardListener {
+	g := &GuardListener{Listener: ln, cfg: cfg, perAddr: map[string]int{}}
+	if cfg.TLS != nil {
+		g.tls = cfg.TLS
 		g.ready = make(chan acceptResult)
 		g.done = make(chan struct{})
 		g.pending = map[net.Conn]struct{}{}
@@ -55,7 +57,7 @@ func newGuardListener(ln net.Listener, cfg *config) *guardListener {
 // Accept returns the next connection within the caps (its TLS handshake
 // done, under TLS). Connections over a cap are answered and closed here,
 // so they never reach the server.
-func (g *guardListener) Accept() (net.Conn, error) {
+func (g *GuardListener) Accept() (net.Conn, error) {
 	if g.tls != nil {
 		select {
 		case r := <-g.ready:
@@ -77,7 +79,7 @@ func (g *guardListener) Accept() (net.Conn, error) {
 
 // Close closes the listener; under TLS it also ends the handshakes in
 // progress and waits for their goroutines.
-func (g *guardListener) Close() error {
+func (g *GuardListener) Close() error {
 	err := g.Listener.Close()
 	if g.tls != nil {
 		g.closeOnce.Do(func() {
@@ -100,7 +102,7 @@ func (g *guardListener) Close() error {
 
 // acceptTLS accepts raw connections and starts a handshake for each one
 // within the caps, until the listener is closed.
-func (g *guardListener) acceptTLS() {
+func (g *GuardListener) acceptTLS() {
 	defer g.wg.Done()
 	for {
 		c, err := g.Listener.Accept()
@@ -141,10 +143,10 @@ func (g *guardListener) acceptTLS() {
 	}
 }
 
-func (g *guardListener) handshake(raw net.Conn) {
+func (g *GuardListener) handshake(raw net.Conn) {
 	defer g.wg.Done()
 	tc := tls.Server(raw, g.tls)
-	deadline := time.Now().Add(g.cfg.tlsTimeout)
+	deadline := time.Now().Add(g.cfg.TLSTimeout)
 	_ = raw.SetDeadline(deadline) // a failure shows as the handshake's
 	err := tc.HandshakeContext(context.Background())
 	g.mu.Lock()
@@ -154,11 +156,11 @@ func (g *guardListener) handshake(raw net.Conn) {
 		err = raw.SetDeadline(time.Time{})
 	}
 	if err != nil {
-		if f := g.cfg.onConnError; f != nil {
+		if f := g.cfg.OnConnError; f != nil {
 			msg := "cehttp: TLS handshake with " + raw.RemoteAddr().String() + " failed: " + err.Error()
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
-				msg += " (not done within the handshake timeout, " + g.cfg.tlsTimeout.String() + ", WithTLSHandshakeTimeout)"
+				msg += " (not done within the handshake timeout, " + g.cfg.TLSTimeout.String() + ", WithTLSHandshakeTimeout)"
 			}
 			f(msg)
 		}
@@ -174,22 +176,22 @@ func (g *guardListener) handshake(raw net.Conn) {
 
 // admit counts c in and returns it wrapped so that closing it counts it
 // out, or answers and closes it and returns nil when a cap is reached.
-func (g *guardListener) admit(c net.Conn) net.Conn {
-	if g.cfg.maxConns == 0 && g.cfg.maxConnsPerAddr == 0 {
+func (g *GuardListener) admit(c net.Conn) net.Conn {
+	if g.cfg.MaxConns == 0 && g.cfg.MaxConnsPerAddr == 0 {
 		return c
 	}
 	addr := addrKey(c.RemoteAddr())
 	g.mu.Lock()
 	switch {
-	case g.cfg.maxConns > 0 && g.open >= g.cfg.maxConns:
+	case g.cfg.MaxConns > 0 && g.open >= g.cfg.MaxConns:
 		g.mu.Unlock()
-		g.reject(c, "503 Service Unavailable", "cehttp: the server holds its maximum of "+strconv.Itoa(g.cfg.maxConns)+" connections (WithMaxConns); try again later\n")
+		g.reject(c, "503 Service Unavailable", "cehttp: the server holds its maximum of "+strconv.Itoa(g.cfg.MaxConns)+" connections (WithMaxConns); try again later\n")
 		return nil
-	case g.cfg.maxConnsPerAddr > 0 && g.perAddr[addr] >= g.cfg.maxConnsPerAddr:
+	case g.cfg.MaxConnsPerAddr > 0 && g.perAddr[addr] >= g.cfg.MaxConnsPerAddr:
 		g.mu.Unlock()
 		// WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11: over a limit, 429
 		// with Retry-After.
-		g.reject(c, "429 Too Many Requests", "cehttp: "+addr+" holds the maximum of "+strconv.Itoa(g.cfg.maxConnsPerAddr)+" connections per client address (WithMaxConnsPerAddr); reuse them or try again later\n")
+		g.reject(c, "429 Too Many Requests", "cehttp: "+addr+" holds the maximum of "+strconv.Itoa(g.cfg.MaxConnsPerAddr)+" connections per client address (WithMaxConnsPerAddr); reuse them or try again later\n")
 		return nil
 	}
 	g.open++
@@ -201,22 +203,22 @@ func (g *guardListener) admit(c net.Conn) net.Conn {
 // reject answers a plain-HTTP connection over a cap with a complete
 // response, without reading its request, and closes it. A TLS connection
 // is closed without an answer: one would need a handshake first.
-func (g *guardListener) reject(c net.Conn, status, msg string) {
+func (g *GuardListener) reject(c net.Conn, status, msg string) {
 	if g.tls == nil {
 		resp := "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: " +
-			g.cfg.retryAfterHeader() + "\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(msg)) + "\r\n\r\n" + msg
+			g.cfg.RetryAfterHeader() + "\r\nConnection: close\r\nContent-Length: " + strconv.Itoa(len(msg)) + "\r\n\r\n" + msg
 		// A fresh socket's send buffer takes this at once; the deadline
 		// only keeps a pathological peer from stalling the accept loop.
 		_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
 		_, _ = c.Write([]byte(resp)) // the client may be gone already
 	}
-	if f := g.cfg.onConnError; f != nil {
+	if f := g.cfg.OnConnError; f != nil {
 		f("cehttp: refused a connection from " + c.RemoteAddr().String() + ": " + msg[len("cehttp: "):len(msg)-1])
 	}
 	_ = c.Close()
 }
 
-func (g *guardListener) release(addr string) {
+func (g *GuardListener) release(addr string) {
 	g.mu.Lock()
 	g.open--
 	if g.perAddr[addr]--; g.perAddr[addr] <= 0 {
@@ -241,7 +243,7 @@ func addrKey(a net.Addr) string {
 // (once: servers may close a connection more than once).
 type guardConn struct {
 	net.Conn
-	g    *guardListener
+	g    *GuardListener
 	addr string
 	once sync.Once
 }

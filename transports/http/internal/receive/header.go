@@ -1,15 +1,15 @@
-package http
+package receive
 
 import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 )
 
-// appendBinaryHeaders writes the ce- headers of e into dst, names and
+// AppendBinaryHeaders writes the ce- headers of e into dst, names and
 // percent-encoded values back to back, and records where each one is in
 // spans. datacontenttype is left out: it travels as Content-Type
 // (HTTP-BINARY-1, HTTP-BINARY-2).
-func appendBinaryHeaders(dst []byte, spans []span, e *event.Event) ([]byte, []span) {
+func AppendBinaryHeaders(dst []byte, spans []Span, e *event.Event) ([]byte, []Span) {
 	for name, v := range e.Attributes {
 		if name == event.AttrDataContentType {
 			continue
@@ -26,7 +26,7 @@ func appendBinaryHeaders(dst []byte, spans []span, e *event.Event) ([]byte, []sp
 		default:
 			dst = binding.AppendHeaderValue(dst, v.Text()) // HTTP-HEADER-VALUE-3
 		}
-		spans = append(spans, span{name: [2]int32{int32(ns), int32(vs)}, value: [2]int32{int32(vs), int32(len(dst))}})
+		spans = append(spans, Span{Name: [2]int32{int32(ns), int32(vs)}, Value: [2]int32{int32(vs), int32(len(dst))}})
 	}
 	return dst, spans
 }

@@ -116,6 +116,15 @@ var rules = []rule{
 
 	// Transports, the runtime, the conformance suite.
 	{
+		// Pay for what you use: cehttp's net/http Handler, Server and
+		// Sender, and the receiving core they share, link no fasthttp;
+		// the fasthttp server is transports/http/fasthttp (deps_test.go
+		// checks the transitive dependencies too).
+		pkgs: []string{"transports/http", "transports/http/internal/..."},
+		deny: []string{"github.com/valyala/fasthttp/..."},
+		why:  "a net/http user of cehttp must not link fasthttp: fasthttp code belongs in transports/http/fasthttp, see the issue \"One transport API\", item 6",
+	},
+	{
 		pkgs:    []string{"transports/..."},
 		deny:    []string{"runtime/...", "conformance/...", "cmd/..."},
 		isolate: "transports/",
@@ -348,6 +357,14 @@ func TestCheck(t *testing.T) {
 		{name: "http transport imports its subpackage", pkg: "transports/http", imp: "~/transports/http/internal/header", want: ok},
 		{name: "http transport imports shared transport code", pkg: "transports/http", imp: "~/transports/internal/status", want: ok},
 		{name: "http transport imports grpc transport", pkg: "transports/http", imp: "~/transports/grpc", want: bad, msg: "transports/http imports transports/grpc: transports never import each other"},
+		{name: "fasthttp server imports the http transport", pkg: "transports/http/fasthttp", imp: "~/transports/http", want: ok},
+		{name: "fasthttp server imports the shared receiving core", pkg: "transports/http/fasthttp", imp: "~/transports/http/internal/receive", want: ok},
+		{name: "fasthttp server imports fasthttp", pkg: "transports/http/fasthttp", imp: "github.com/valyala/fasthttp", want: ok},
+		{name: "http transport imports fasthttp", pkg: "transports/http", imp: "github.com/valyala/fasthttp", want: bad, msg: "transports/http imports github.com/valyala/fasthttp: a net/http user of cehttp must not link fasthttp"},
+		{name: "http receiving core imports fasthttp", pkg: "transports/http/internal/receive", imp: "github.com/valyala/fasthttp/fasthttputil", want: bad},
+		{name: "http transport test imports fasthttp", pkg: "transports/http", imp: "github.com/valyala/fasthttp", test: true, want: ok},
+		{name: "fasthttp server imports grpc transport", pkg: "transports/http/fasthttp", imp: "~/transports/grpc", want: bad, msg: "transports never import each other"},
+		{name: "grpc transport imports the http receiving core", pkg: "transports/grpc", imp: "~/transports/http/internal/receive", want: bad},
 		{name: "mqtt transport test imports memory transport", pkg: "transports/mqtt", imp: "~/transports/memory", test: true, want: ok},
 		{name: "nats transport imports the runtime", pkg: "transports/nats", imp: "~/runtime/host", want: bad},
 		{name: "runtime imports transports", pkg: "runtime/host", imp: "~/transports/nats", want: ok},

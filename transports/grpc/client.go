@@ -10,7 +10,6 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/protoformat"
-	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
 )
 
 // Client sends events to, and subscribes at, an openevents.v1.EventService.
@@ -52,7 +51,7 @@ func (c *Client) Publish(ctx context.Context, e *event.Event) error {
 	}
 	var req, resp frame
 	req.set(b)
-	return errorOf(c.conn.Invoke(ctx, openeventsv1.EventService_Publish_FullMethodName, &req, &resp))
+	return errorOf(c.conn.Invoke(ctx, eventServicePublish, &req, &resp))
 }
 
 var subscribeDesc = grpc.StreamDesc{StreamName: "Subscribe", ServerStreams: true}
@@ -66,12 +65,13 @@ var subscribeDesc = grpc.StreamDesc{StreamName: "Subscribe", ServerStreams: true
 func (c *Client) Subscribe(ctx context.Context, f Filter, h binding.Handler) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cs, err := c.conn.NewStream(ctx, &subscribeDesc, openeventsv1.EventService_Subscribe_FullMethodName)
+	cs, err := c.conn.NewStream(ctx, &subscribeDesc, eventServiceSubscribe)
 	if err != nil {
 		return errorOf(err)
 	}
-	req := &openeventsv1.SubscribeRequest{Type: f.Type, Source: f.Source, SubjectPrefix: f.SubjectPrefix}
-	if err := cs.SendMsg(req); err != nil {
+	var req frame
+	req.set((&subscribeRequest{typ: f.Type, source: f.Source, subjectPrefix: f.SubjectPrefix}).append(nil))
+	if err := cs.SendMsg(&req); err != nil {
 		return errorOf(err)
 	}
 	if err := cs.CloseSend(); err != nil {

@@ -2,10 +2,13 @@ package grpc_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -17,6 +20,7 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
 
 // deFactoFile describes io.cloudevents.v1 the way the deployed
@@ -169,4 +173,43 @@ func TestDeFactoClient(t *testing.T) {
 	}
 	cancel()
 	waitSubscribers(t, h.srv, 0)
+}
+
+// TestDeFactoMalformedSubscription sends SubscriptionRequests the
+// generated decoder refuses: each call ends with INVALID_ARGUMENT, as
+// spec/grpc-binding.md has it for malformed protobuf, reaches the refuse
+// hook, and subscribes nobody.
+func TestDeFactoMalformedSubscription(t *testing.T) {
+	var refused atomic.Int32
+	h := start(t, binding.HandlerFunc(func(context.Context, *event.Event) error { return nil }),
+		cegrpc.WithRefuseHook(func(string, error) { refused.Add(1) }))
+	cc := h.conn(t)
+	for _, path := range []string{"/io.cloudevents.v1.CloudEventService/Subscribe", "/openevents.v1.EventService/Subscribe"} {
+		t.Run(path, func(t *testing.T) {
+			before := refused.Load()
+			stream, err := cc.NewStream(context.Background(), &grpc.StreamDesc{ServerStreams: true}, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Field 1, a string in both requests, that is not UTF-8.
+			req := new(emptypb.Empty)
+			req.ProtoReflect().SetUnknown(protoreflect.RawFields{0x0a, 0x01, 0xff})
+			if err := stream.SendMsg(req); err != nil {
+				t.Fatal(err)
+			}
+			if err := stream.CloseSend(); err != nil {
+				t.Fatal(err)
+			}
+			err = stream.RecvMsg(new(emptypb.Empty))
+			if status.Code(err) != codes.InvalidArgument {
+				t.Fatalf("got %v, want INVALID_ARGUMENT", err)
+			}
+			if refused.Load() != before+1 {
+				t.Errorf("the refuse hook was called %d times, want 1", refused.Load()-before)
+			}
+			if n := h.srv.Subscribers(); n != 0 {
+				t.Errorf("%d subscribers", n)
+			}
+		})
+	}
 }

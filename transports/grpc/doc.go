@@ -69,11 +69,17 @@
 //
 // # Living beside sdk-go
 //
-// This package links the generated io.cloudevents.v1 types, which register
-// the same protobuf names as sdk-go's binding/format/protobuf/v2. The
-// protobuf runtime refuses a binary that registers a name twice and panics
-// at start-up; a program that needs both must run with
-// GOLANG_PROTOBUF_REGISTRATION_CONFLICT=warn (or build with
-// -ldflags=-X=google.golang.org/protobuf/reflect/protoregistry.conflictPolicy=warn).
-// sdk-go's JSON and HTTP packages do not conflict.
+// This package links none of the generated code under proto/gen: the
+// service descriptions, method paths and the small request and response
+// messages of both services are written by hand (message.go) and checked
+// against the generated ones in tests. The generated io.cloudevents.v1
+// types register the official protobuf names (io.cloudevents.v1.CloudEvent
+// and its siblings), as sdk-go's binding/format/protobuf/v2 does, and the
+// protobuf runtime panics at start-up in a binary that registers a name
+// twice; a program can therefore import this package and sdk-go's protobuf
+// format together (internal/coexist is one, run by the tests). A program
+// that imports proto/gen/io/cloudevents/v1 or proto/gen/openevents/v1
+// itself still cannot also import sdk-go's protobuf format. gRPC server
+// reflection describes the two services only in a binary that imports
+// those generated packages.
 package grpc

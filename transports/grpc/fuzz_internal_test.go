@@ -91,24 +91,25 @@ func FuzzFrame(f *testing.F) {
 		}
 		b := &inBatch{}
 		b.f.set(raw)
-		ack, err := srv.handleBatch(context.Background(), b)
+		var ack streamResponse
+		err = srv.handleBatch(context.Background(), b, &ack)
 		if err != nil {
 			checkSyntax(t, err, len(raw))
 			fr.release()
 			return
 		}
-		if ack.GetSequence() != seq {
-			t.Fatalf("ack for sequence %d, the request has %d", ack.GetSequence(), seq)
+		if ack.sequence != seq {
+			t.Fatalf("ack for sequence %d, the request has %d", ack.sequence, seq)
 		}
 		events, derr := protoformat.DecodeBatch(raw, nil)
 		if derr != nil && errors.Is(derr, protoformat.ErrSyntax) {
 			t.Fatalf("handleBatch accepted a batch DecodeBatch refuses: %v", derr)
 		}
-		if int(ack.GetAccepted())+len(ack.GetFailures()) != len(events) {
-			t.Fatalf("ack counts %d accepted and %d failed, the batch has %d events", ack.GetAccepted(), len(ack.GetFailures()), len(events))
+		if int(ack.accepted)+len(ack.failures) != len(events) {
+			t.Fatalf("ack counts %d accepted and %d failed, the batch has %d events", ack.accepted, len(ack.failures), len(events))
 		}
-		for _, fail := range ack.GetFailures() {
-			if int(fail.GetIndex()) >= len(events) || fail.GetCode() != int32(codes.InvalidArgument) || len(fail.GetRules()) == 0 {
+		for _, fail := range ack.failures {
+			if int(fail.index) >= len(events) || fail.code != int32(codes.InvalidArgument) || len(fail.rules) == 0 {
 				t.Fatalf("unclear failure %v for a batch of %d events", fail, len(events))
 			}
 		}

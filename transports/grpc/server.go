@@ -15,8 +15,6 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/protoformat"
-	cloudeventsv1 "github.com/openevents/openevents/proto/gen/io/cloudevents/v1"
-	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
 )
 
 // aliasing decodes events in place: handlers see them only until Handle
@@ -78,31 +76,38 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 func (s *Server) GRPCOptions() []grpc.ServerOption { return s.cfg.server() }
 
 // Register registers both services on r, usually a *grpc.Server.
+//
+// The service descriptions are written here rather than taken from the
+// generated code, which this package does not link (see message.go), so a
+// program can import it beside sdk-go's protobuf format. One consequence:
+// gRPC server reflection, which reads the global protobuf registry,
+// describes the two services only in a binary that also imports the
+// generated packages under proto/gen.
 func (s *Server) Register(r grpc.ServiceRegistrar) {
 	r.RegisterService(&grpc.ServiceDesc{
-		ServiceName: openeventsv1.EventService_ServiceDesc.ServiceName,
+		ServiceName: eventServiceName,
 		HandlerType: (*any)(nil),
 		Methods: []grpc.MethodDesc{
-			{MethodName: "Publish", Handler: s.unaryPublish(openeventsv1.EventService_Publish_FullMethodName)},
+			{MethodName: "Publish", Handler: s.unaryPublish(eventServicePublish)},
 		},
 		Streams: []grpc.StreamDesc{
 			{StreamName: "Stream", Handler: s.stream, ServerStreams: true, ClientStreams: true},
 			{StreamName: "Subscribe", Handler: s.subscribe, ServerStreams: true},
 		},
-		Metadata: openeventsv1.EventService_ServiceDesc.Metadata,
+		Metadata: eventServiceFile,
 	}, s)
 	r.RegisterService(&grpc.ServiceDesc{
-		ServiceName: cloudeventsv1.CloudEventService_ServiceDesc.ServiceName,
+		ServiceName: cloudEventServiceName,
 		HandlerType: (*any)(nil),
 		Methods: []grpc.MethodDesc{
 			// PublishRequest has the event as field 1 in both services,
 			// and both answer with an empty message.
-			{MethodName: "Publish", Handler: s.unaryPublish(cloudeventsv1.CloudEventService_Publish_FullMethodName)},
+			{MethodName: "Publish", Handler: s.unaryPublish(cloudEventServicePublish)},
 		},
 		Streams: []grpc.StreamDesc{
 			{StreamName: "Subscribe", Handler: s.subscribeCloudEvents, ServerStreams: true},
 		},
-		Metadata: cloudeventsv1.CloudEventService_ServiceDesc.Metadata,
+		Metadata: cloudEventServiceFile,
 	}, s)
 }
 
@@ -291,6 +296,14 @@ func (s *Server) stream(_ any, ss grpc.ServerStream) error {
 	}()
 	idle := newIdleTimer(s.cfg.streamIdle)
 	defer idle.stop()
+	// One acknowledgement, its encoding and the frame that sends it serve
+	// every batch of the call; SendMsg copies the bytes. Between batches
+	// they keep only a small buffer (see ackKeep).
+	var (
+		ack streamResponse
+		buf []byte
+		out frame
+	)
 	for {
 		var b *inBatch
 		select {
@@ -307,26 +320,39 @@ func (s *Server) stream(_ any, ss grpc.ServerStream) error {
 		if b.err != nil {
 			return b.err
 		}
-		ack, err := s.handleBatch(ctx, b)
+		err := s.handleBatch(ctx, b, &ack)
 		b.f.release()
 		if err != nil {
 			return statusOf(err).Err()
 		}
-		if err := ss.SendMsg(ack); err != nil {
+		buf = ack.append(buf[:0])
+		out.set(buf)
+		err = ss.SendMsg(&out)
+		out.set(nil)
+		ack.reset(0)
+		if cap(buf) > ackKeep {
+			buf = nil
+		}
+		if err != nil {
 			return err
 		}
 		free <- b
 	}
 }
 
+// ackKeep is the largest acknowledgement buffer a Stream call keeps
+// between batches: enough for one without failures, which is the usual
+// case; the texts of failures can make one much larger.
+const ackKeep = 1 << 10
+
 // handleBatch decodes one StreamRequest and runs the handler on each valid
-// event, collecting per-event statuses. A malformed request is an error
-// for the whole call.
-func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.StreamResponse, error) {
+// event, collecting per-event statuses in ack. A malformed request is an
+// error for the whole call.
+func (s *Server) handleBatch(ctx context.Context, b *inBatch, ack *streamResponse) error {
 	raw := b.f.bytes()
 	seq, err := sequenceOf(raw)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// The frame is not received into again before the batch is handled,
 	// and handlers may not keep events past Handle: alias its bytes.
@@ -338,28 +364,28 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch) (*openeventsv1.Str
 	if derr != nil {
 		s.refused(ctx, derr)
 		if errors.Is(derr, protoformat.ErrSyntax) {
-			return nil, derr
+			return derr
 		}
 		bad = byEvent(violationsOf(derr))
 	}
-	ack := &openeventsv1.StreamResponse{Sequence: seq}
+	ack.reset(seq)
 	for i := range events {
 		if vs, ok := bad[i]; ok {
 			verr := &event.ValidationError{Violations: vs}
-			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
-				Index: uint32(i), Code: int32(codes.InvalidArgument), Message: verr.Error(), Rules: verr.Rules(),
+			ack.failures = append(ack.failures, eventStatus{
+				index: uint32(i), code: int32(codes.InvalidArgument), message: verr.Error(), rules: verr.Rules(),
 			})
 			continue
 		}
 		if err := binding.Call(ctx, s.h, &events[i]); err != nil {
-			ack.Failures = append(ack.Failures, &openeventsv1.EventStatus{
-				Index: uint32(i), Code: int32(codeOf(err)), Message: err.Error(), Rules: rulesOf(err),
+			ack.failures = append(ack.failures, eventStatus{
+				index: uint32(i), code: int32(codeOf(err)), message: err.Error(), rules: rulesOf(err),
 			})
 			continue
 		}
-		ack.Accepted++
+		ack.accepted++
 	}
-	return ack, nil
+	return nil
 }
 
 // byEvent groups batch violations by the event index their pointer starts

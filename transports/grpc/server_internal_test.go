@@ -47,15 +47,15 @@ func TestHandleBatchInvalidEvent(t *testing.T) {
 
 	var b inBatch
 	b.f.set(raw)
-	ack, err := s.handleBatch(context.Background(), &b)
-	if err != nil {
+	var ack streamResponse
+	if err := s.handleBatch(context.Background(), &b, &ack); err != nil {
 		t.Fatal(err)
 	}
-	if ack.GetSequence() != 9 || ack.GetAccepted() != 2 || len(ack.GetFailures()) != 1 {
-		t.Fatalf("ack %v", ack)
+	if ack.sequence != 9 || ack.accepted != 2 || len(ack.failures) != 1 {
+		t.Fatalf("ack %+v", ack)
 	}
-	f := ack.GetFailures()[0]
-	if f.GetIndex() != 1 || codes.Code(f.GetCode()) != codes.InvalidArgument || !slices.Contains(f.GetRules(), "CORE-ATTR-ID-2") {
+	f := ack.failures[0]
+	if f.index != 1 || codes.Code(f.code) != codes.InvalidArgument || !slices.Contains(f.rules, "CORE-ATTR-ID-2") {
 		t.Errorf("failure %v", f)
 	}
 	if !slices.Equal(seen, []string{"a", "a"}) {
@@ -63,7 +63,7 @@ func TestHandleBatchInvalidEvent(t *testing.T) {
 	}
 
 	b.f.set([]byte{0x0a, 0x05})
-	if _, err := s.handleBatch(context.Background(), &b); !errors.Is(err, protoformat.ErrSyntax) {
+	if err := s.handleBatch(context.Background(), &b, &ack); !errors.Is(err, protoformat.ErrSyntax) {
 		t.Errorf("truncated batch: %v", err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/format/protoformat"
-	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
 )
 
 // ErrStreamClosed is returned by [Stream.Send] after Close, and by
@@ -89,7 +88,7 @@ func (a *Ack) Wait(ctx context.Context) (Result, error) {
 // until ctx ends.
 func (c *Client) Stream(ctx context.Context) (*Stream, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	cs, err := c.conn.NewStream(ctx, &streamDesc, openeventsv1.EventService_Stream_FullMethodName)
+	cs, err := c.conn.NewStream(ctx, &streamDesc, eventServiceStream)
 	if err != nil {
 		cancel()
 		return nil, errorOf(err)
@@ -184,13 +183,20 @@ func (s *Stream) release(n int) {
 func (s *Stream) receive() {
 	defer close(s.recvDone)
 	var err error
+	var in frame
+	defer in.release()
 	for {
-		var resp openeventsv1.StreamResponse
-		if err = s.cs.RecvMsg(&resp); err != nil {
+		if err = s.cs.RecvMsg(&in); err != nil {
+			break
+		}
+		var resp streamResponse
+		if perr := resp.parse(in.bytes()); perr != nil {
+			err = &Error{Code: codes.Internal, Message: "malformed acknowledgement: " + perr.Error(), Index: -1}
+			s.cancel()
 			break
 		}
 		s.mu.Lock()
-		if len(s.pending) == 0 || s.pending[0].seq != resp.GetSequence() {
+		if len(s.pending) == 0 || s.pending[0].seq != resp.sequence {
 			s.mu.Unlock()
 			err = &Error{Code: codes.Internal, Message: "acknowledgement out of order", Index: -1}
 			s.cancel()
@@ -199,10 +205,10 @@ func (s *Stream) receive() {
 		a := s.pending[0]
 		s.pending = s.pending[1:]
 		s.mu.Unlock()
-		a.result = Result{Sequence: a.seq, Accepted: int(resp.GetAccepted())}
-		for _, f := range resp.GetFailures() {
+		a.result = Result{Sequence: a.seq, Accepted: int(resp.accepted)}
+		for _, f := range resp.failures {
 			a.result.Failures = append(a.result.Failures, &Error{
-				Code: codes.Code(f.GetCode()), Message: f.GetMessage(), Rules: f.GetRules(), Index: int(f.GetIndex()),
+				Code: codes.Code(f.code), Message: f.message, Rules: f.rules, Index: int(f.index),
 			})
 		}
 		close(a.done)

@@ -10,8 +10,6 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/format/protoformat"
-	cloudeventsv1 "github.com/openevents/openevents/proto/gen/io/cloudevents/v1"
-	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
 )
 
 // Filter selects events for a subscription. An empty field matches every
@@ -119,11 +117,11 @@ func (s *Server) subscribe(_ any, ss grpc.ServerStream) error {
 		return err
 	}
 	defer s.leave()
-	var req openeventsv1.SubscribeRequest
-	if err := recvFirst(ss, &req, s.cfg.streamIdle); err != nil {
+	var req subscribeRequest
+	if err := s.recvRequest(ss, &req); err != nil {
 		return err
 	}
-	sub := s.addSubscriber(Filter{Type: req.GetType(), Source: req.GetSource(), SubjectPrefix: req.GetSubjectPrefix()})
+	sub := s.addSubscriber(Filter{Type: req.typ, Source: req.source, SubjectPrefix: req.subjectPrefix})
 	defer s.removeSubscriber(sub)
 	var out frame
 	var buf []byte
@@ -146,17 +144,33 @@ func (s *Server) subscribeCloudEvents(_ any, ss grpc.ServerStream) error {
 		return err
 	}
 	defer s.leave()
-	var req cloudeventsv1.SubscriptionRequest
-	if err := recvFirst(ss, &req, s.cfg.streamIdle); err != nil {
+	var req subscriptionRequest
+	if err := s.recvRequest(ss, &req); err != nil {
 		return err
 	}
-	sub := s.addSubscriber(Filter{Source: req.GetSource(), ClusterName: req.GetClusterName(), TypePrefix: req.GetDataType()})
+	sub := s.addSubscriber(Filter{Source: req.source, ClusterName: req.clusterName, TypePrefix: req.dataType})
 	defer s.removeSubscriber(sub)
 	var out frame
 	return s.pump(ss.Context(), sub, func(b []byte) error {
 		out.set(b)
 		return ss.SendMsg(&out)
 	}, func() error { return nil })
+}
+
+// recvRequest receives the one request of a Subscribe call into req
+// within the stream idle timeout. A request that does not parse is
+// reported to the refuse hook and ends the call with INVALID_ARGUMENT.
+func (s *Server) recvRequest(ss grpc.ServerStream, req interface{ parse([]byte) error }) error {
+	var in frame
+	defer in.release()
+	if err := recvFirst(ss, &in, s.cfg.streamIdle); err != nil {
+		return err
+	}
+	if err := req.parse(in.bytes()); err != nil {
+		s.refused(ss.Context(), err)
+		return statusOf(err).Err()
+	}
+	return nil
 }
 
 // pump moves queued events to a subscriber until its call or the server

@@ -23,7 +23,7 @@ GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint
 # fixed in Go 1.27); a count has no deadline to race. FUZZTIME=30s still works
 # for a longer local run.
 FUZZTIME ?= 100000x
-FUZZ_TARGETS ?= ./event:FuzzPlainValid ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch ./event/sdkgo:FuzzDifferential ./event/binding:FuzzDecodeHeaderValue ./transports/http:FuzzDetectMode ./transports/http:FuzzBinaryHeader ./event/format/protoformat:FuzzDecode ./event/format/protoformat:FuzzDecodeBatch ./transports/grpc:FuzzFrame ./transports/mqtt:FuzzReceive ./transports/mqtt:FuzzLimitConn
+FUZZ_TARGETS ?= ./event:FuzzPlainValid ./event/format/jsonformat:FuzzDecode ./event/format/jsonformat:FuzzDecodeBatch ./event/sdkgo:FuzzDifferential ./event/binding:FuzzDecodeHeaderValue ./transports/http:FuzzDetectMode ./transports/http:FuzzBinaryHeader ./event/format/protoformat:FuzzDecode ./event/format/protoformat:FuzzDecodeBatch ./transports/grpc:FuzzFrame ./transports/mqtt:FuzzReceive ./transports/mqtt:FuzzLimitConn ./transports/grpc:FuzzMessages
 
 # Go files we own: not the tools folder, not test vectors (testdata may hold
 # deliberately broken Go), not VCS or npm folders.

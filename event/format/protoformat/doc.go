@@ -63,10 +63,11 @@
 //
 // # Registry conflicts
 //
-// The generated package proto/gen/io/cloudevents/v1 registers the official
+// Every Go package generated from the official format registers its
 // message names (io.cloudevents.v1.CloudEvent, …) with the protobuf
-// runtime, as does every other Go package generated from the official
-// format, sdk-go's binding/format/protobuf/v2 among them. A binary that
+// runtime: this repository's proto/gen/io/cloudevents/v1 (used by tests
+// only) and sdk-go's binding/format/protobuf/v2 among them. A binary that
 // links two of them fails at start-up with a registration conflict. This
-// package does not import generated code, so it links with either.
+// package, and the gRPC transport built on it, import no generated code,
+// so they link with either.
 package protoformat

@@ -210,7 +210,7 @@ func eventField(b []byte) ([]byte, error) {
 	found := false
 	for pos := 0; pos < len(b); {
 		num, typ, n := protowire.ConsumeTag(b[pos:])
-		if n < 0 {
+		if n < 0 || num > protowire.MaxValidNumber {
 			return nil, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-ATTR-1", Msg: "malformed PublishRequest"}
 		}
 		pos += n
@@ -409,7 +409,7 @@ func sequenceOf(b []byte) (uint64, error) {
 	var seq uint64
 	for pos := 0; pos < len(b); {
 		num, typ, n := protowire.ConsumeTag(b[pos:])
-		if n < 0 {
+		if n < 0 || num > protowire.MaxValidNumber {
 			return 0, &protoformat.SyntaxError{Offset: int64(pos), Rule: "PROTO-BATCH-2", Msg: "malformed StreamRequest"}
 		}
 		pos += n

@@ -767,7 +767,11 @@ func consumeTag(b []byte) (protowire.Number, protowire.Type, int) {
 	if len(b) > 0 && b[0] < 0x80 && b[0] >= 8 {
 		return protowire.Number(b[0] >> 3), protowire.Type(b[0] & 7), 1
 	}
-	return protowire.ConsumeTag(b)
+	num, typ, n := protowire.ConsumeTag(b)
+	if n >= 0 && num > protowire.MaxValidNumber {
+		return 0, 0, -1 // as the generated decoders refuse it
+	}
+	return num, typ, n
 }
 
 // consumeBytes is protowire.ConsumeBytes with a fast path for lengths

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/eventtest"
 	"github.com/openevents/openevents/event/format/protoformat"
@@ -99,5 +101,22 @@ func BenchmarkManyAttributes(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/attr")
 		})
+	}
+}
+
+// TestFieldNumberOutOfRange: a tag whose field number is above the largest
+// protobuf allows (2^29-1) is malformed, as the generated decoders say,
+// even where the field would be skipped as unknown.
+func TestFieldNumberOutOfRange(t *testing.T) {
+	tag := protowire.AppendTag(nil, protowire.MaxValidNumber+1, protowire.VarintType)
+	in := append(required(), protowire.AppendVarint(tag, 1)...)
+	var e event.Event
+	var se *protoformat.SyntaxError
+	if err := protoformat.Decode(in, &e); !errors.As(err, &se) {
+		t.Errorf("field %d: %v, want a SyntaxError", protowire.MaxValidNumber+1, err)
+	}
+	ok := append(required(), protowire.AppendVarint(protowire.AppendTag(nil, protowire.MaxValidNumber, protowire.VarintType), 1)...)
+	if err := protoformat.Decode(ok, &e); err != nil {
+		t.Errorf("field %d (unknown, skipped): %v", protowire.MaxValidNumber, err)
 	}
 }

@@ -18,7 +18,10 @@ func SortExtensions(ext []Extension) {
 		slices.SortFunc(ext, compareExt)
 		return
 	}
-	buf := recPool.Get().(*[]rec)
+	buf, _ := recPool.Get().(*[]rec) // the pool holds *[]rec only
+	if buf == nil {
+		buf = new([]rec)
+	}
 	defer recPool.Put(buf)
 	if cap(*buf) < 2*len(ext) {
 		*buf = make([]rec, 2*len(ext))

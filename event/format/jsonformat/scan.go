@@ -1,6 +1,7 @@
 package jsonformat
 
 import (
+	"errors"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -495,6 +496,6 @@ func checkJSON(b []byte) error {
 // tooDeep reports whether err is the scanner's refusal of nesting deeper
 // than maxDepth.
 func tooDeep(err error) bool {
-	se, ok := err.(*SyntaxError)
-	return ok && se.Msg == depthMsg
+	var se *SyntaxError
+	return errors.As(err, &se) && se.Msg == depthMsg
 }

@@ -112,11 +112,9 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 		_ = ln.Close()
 		return failure(err)
 	}
-	gs := grpc.NewServer(srv.GRPCOptions()...)
-	srv.Register(gs)
 	p.Listening(what, ln.Addr().String())
 	done := make(chan error, 1)
-	go func() { done <- gs.Serve(ln) }()
+	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:
 		return failure(err)
@@ -124,12 +122,8 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 	}
 	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Drain(dctx); err != nil {
-		gs.Stop()
-	} else {
-		gs.GracefulStop()
-	}
-	if err := <-done; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+	_ = srv.Shutdown(dctx) // past the deadline it closes the connections; the events acknowledged are printed
+	if err := <-done; err != nil {
 		return failure(err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -43,6 +44,7 @@ type Server struct {
 	events eventPool // what Stream batches decode into
 
 	mu       sync.Mutex
+	gs       *grpc.Server // the server of Serve, nil with Register alone
 	subs     map[*subscriber]struct{}
 	active   int
 	idle     chan struct{} // closed when active drops to 0 while draining
@@ -131,6 +133,65 @@ func (s *Server) leave() {
 	if s.active == 0 && s.idle != nil {
 		close(s.idle)
 		s.idle = nil
+	}
+}
+
+// Serve serves both services on ln with a *grpc.Server of its own, built
+// with [Server.GRPCOptions], until [Server.Shutdown]; it then returns nil.
+// It is the same lifecycle as cehttp's and cemqtt's receivers. Users who
+// run their own *grpc.Server call [Server.Register] instead. Serve after
+// Shutdown closes ln and returns nil at once; a second Serve is an error.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	select {
+	case <-s.draining:
+		s.mu.Unlock()
+		_ = ln.Close()
+		return nil
+	default:
+	}
+	if s.gs != nil {
+		s.mu.Unlock()
+		return errors.New("cegrpc: Serve called twice on one Server")
+	}
+	gs := grpc.NewServer(s.GRPCOptions()...)
+	s.Register(gs)
+	s.gs = gs
+	s.mu.Unlock()
+	return gs.Serve(ln)
+}
+
+// Shutdown stops the Server gracefully and, for a Server started with
+// [Server.Serve], its *grpc.Server too: first [Server.Drain] (no new
+// calls; calls in progress finish and their events are acknowledged),
+// then grpc's GracefulStop. When ctx ends first, the remaining
+// connections are closed at once and ctx's error is returned. With
+// [Server.Register] alone, Shutdown drains, and stopping the *grpc.Server
+// is left to its owner.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.Drain(ctx)
+	s.mu.Lock()
+	gs := s.gs
+	s.mu.Unlock()
+	if gs == nil {
+		return err
+	}
+	if err != nil {
+		gs.Stop()
+		return err
+	}
+	stopped := make(chan struct{})
+	go func() {
+		gs.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		return nil
+	case <-ctx.Done():
+		gs.Stop()
+		<-stopped
+		return ctx.Err()
 	}
 }
 

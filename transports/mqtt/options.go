@@ -129,7 +129,9 @@ func WithClientID(id string) Option {
 }
 
 // WithTLS sets the TLS configuration used for tls://, ssl:// and mqtts://
-// broker URLs. The default is the zero tls.Config (system roots).
+// broker URLs. The default is the zero tls.Config (system roots). With a
+// tcp:// or mqtt:// URL it is a configuration error ([ErrConfig]), not
+// ignored.
 func WithTLS(t *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tls = t })
 }
@@ -313,8 +315,10 @@ func (c *config) backoff(n int) time.Duration {
 }
 
 // parseBroker checks a broker URL: tcp://, mqtt://, tls://, ssl:// or
-// mqtts://, with a host and port.
-func parseBroker(s string) (*url.URL, error) {
+// mqtts://, with a host and port; a TLS configuration (WithTLS) with a
+// plaintext scheme is refused rather than ignored, so a caller who asked
+// for TLS never connects in the clear.
+func parseBroker(s string, c *config) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		return nil, fmt.Errorf("%w: broker URL: %w", ErrConfig, err)
@@ -326,6 +330,9 @@ func parseBroker(s string) (*url.URL, error) {
 	}
 	if u.Hostname() == "" || u.Port() == "" {
 		return nil, fmt.Errorf("%w: broker URL %q needs host:port", ErrConfig, s)
+	}
+	if c.tls != nil && !isTLS(u) {
+		return nil, fmt.Errorf("%w: WithTLS was given but broker URL %q is plaintext; use tls://, ssl:// or mqtts://", ErrConfig, s)
 	}
 	return u, nil
 }

@@ -42,7 +42,7 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...Option) (*Publi
 	if err := p.cfg.validate(true); err != nil {
 		return nil, err
 	}
-	u, err := parseBroker(brokerURL)
+	u, err := parseBroker(brokerURL, &p.cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Hand
 	if filter == "" {
 		return nil, fmt.Errorf("%w: empty topic filter", ErrConfig)
 	}
-	u, err := parseBroker(brokerURL)
+	u, err := parseBroker(brokerURL, &s.cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,16 @@ var rules = []rule{
 		// checks the transitive dependencies too).
 		pkgs: []string{"transports/http", "transports/http/internal/..."},
 		deny: []string{"github.com/valyala/fasthttp/..."},
-		why:  "a net/http user of cehttp must not link fasthttp: fasthttp code belongs in transports/http/fasthttp, see the issue \"One transport API\", item 6",
+		why:  "a net/http user of cehttp must not link fasthttp: fasthttp code belongs in transports/http/fasthttp, see docs/design.md",
+	},
+	{
+		// The generated packages register the official protobuf names;
+		// a program that imports cegrpc beside sdk-go's protobuf format
+		// would panic at start-up (transports/grpc's coexist test runs
+		// such a program).
+		pkgs: []string{"transports/..."},
+		deny: []string{"proto/gen/..."},
+		why:  "a transport links no generated protobuf code, which registers the official names and clashes with sdk-go's protobuf format; encode with event/format/protoformat, see docs/design.md",
 	},
 	{
 		pkgs:    []string{"transports/..."},
@@ -345,6 +354,11 @@ func TestCheck(t *testing.T) {
 		{name: "protoformat imports protobuf", pkg: "event/format/protoformat", imp: "google.golang.org/protobuf/proto", want: ok},
 		{name: "protoformat imports proto/gen", pkg: "event/format/protoformat", imp: "~/proto/gen/io/cloudevents/v1", want: ok},
 		{name: "protoformat imports grpc", pkg: "event/format/protoformat", imp: "google.golang.org/grpc", want: bad},
+		{
+			name: "cegrpc imports generated code", pkg: "transports/grpc", imp: "~/proto/gen/io/cloudevents/v1", want: bad,
+			msg: "transports/grpc imports proto/gen/io/cloudevents/v1: a transport links no generated protobuf code",
+		},
+		{name: "cegrpc test imports generated code", pkg: "transports/grpc", imp: "~/proto/gen/openevents/v1", test: true, want: ok},
 		{name: "binding imports jsonformat", pkg: "event/binding", imp: "~/event/format/jsonformat", want: ok},
 		{name: "binding imports a transport", pkg: "event/binding", imp: "~/transports/http", want: bad},
 		{name: "sdkgo imports sdk-go", pkg: "event/sdkgo", imp: "github.com/cloudevents/sdk-go/v2/event", want: ok},

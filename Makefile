@@ -206,7 +206,7 @@ BENCH_HTTP_RUNS ?= 2
 
 .PHONY: bench-http
 bench-http: ## HTTP receivers vs sdk-go and bare net/http and fasthttp (table; JSON in reports/)
-	$(GO) test -run='^$$' -bench=. -benchmem ./transports/http/ ./event/binding/ | tee bench-http.out
+	$(GO) test -run='^$$' -bench=. -benchmem ./transports/http/ ./transports/http/fasthttp/ ./event/binding/ | tee bench-http.out
 	$(GO) build -o bin/ce ./cmd/ce
 	@mkdir -p reports
 	bin/ce bench http --duration $(BENCH_HTTP_DURATION) --runs $(BENCH_HTTP_RUNS) --json reports/bench-http.json | tee -a bench-http.out

@@ -29,7 +29,7 @@ import (
 func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode binding.Mode, e *event.Event, tc *tls.Config) error {
 	opts := []cehttp.SenderOption{cehttp.WithMode(mode), cehttp.WithRetry(1, 0), cehttp.WithRequestTimeout(o.timeout)}
 	if tc != nil {
-		opts = append(opts, cehttp.WithDoer(tlsHTTPClient(tc)))
+		opts = append(opts, cehttp.WithTLS(tc))
 	}
 	s, err := cehttp.NewSender(o.httpURL, opts...)
 	if err != nil {
@@ -59,24 +59,6 @@ func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 		return failure(err)
 	}
 	return nil
-}
-
-// tlsHTTPClient is the Sender's default client with tc as its TLS
-// configuration: a fresh transport, redirects not followed
-// (WEBHOOK-RESPONSE-3).
-func tlsHTTPClient(tc *tls.Config) *http.Client {
-	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		TLSClientConfig:     tc,
-		TLSHandshakeTimeout: 10 * time.Second,
-		ForceAttemptHTTP2:   true,
-	}
-	return &http.Client{
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
 }
 
 // listenHTTP serves --http until ctx ends (interrupt, or --count events).
@@ -109,7 +91,7 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 		cehttp.WithMaxInFlight(o.inFlight)}
 	what := "HTTP"
 	if tc != nil {
-		opts = append(opts, cehttp.WithTLSConfig(tc))
+		opts = append(opts, cehttp.WithTLS(tc))
 		what = "HTTPS" + clientCertNote(tc)
 	}
 	srv, err := cehttp.NewServer(h, opts...)

@@ -378,7 +378,7 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
 			var logged lockedBuffer
-			url := srv.start(t, &collector{}, cehttp.WithTLSConfig(cfg), cehttp.WithConnErrorHook(logged.add),
+			url := srv.start(t, &collector{}, cehttp.WithTLS(cfg), cehttp.WithConnErrorHook(logged.add),
 				cehttp.WithTLSHandshakeTimeout(200*time.Millisecond))
 			addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
 			c, err := net.Dial("tcp", addr)

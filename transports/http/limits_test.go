@@ -35,7 +35,7 @@ func TestTLS(t *testing.T) {
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
 			var c collector
-			url := "https://" + strings.TrimPrefix(srv.start(t, &c, cehttp.WithTLSConfig(cfg)), "http://")
+			url := "https://" + strings.TrimPrefix(srv.start(t, &c, cehttp.WithTLS(cfg)), "http://")
 			tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 			t.Cleanup(tr.CloseIdleConnections)
 			s := newSender(t, url, cehttp.WithDoer(&http.Client{Transport: tr}))
@@ -58,7 +58,7 @@ func TestConnErrorHook(t *testing.T) {
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
 			var logged lockedBuffer
-			url := srv.start(t, &collector{}, cehttp.WithTLSConfig(cfg), cehttp.WithConnErrorHook(logged.add))
+			url := srv.start(t, &collector{}, cehttp.WithTLS(cfg), cehttp.WithConnErrorHook(logged.add))
 			conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/"), "http://"))
 			if err != nil {
 				t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 // received there to h, through a [Server] (net/http) with opts applied, in
 // the way net/http's ListenAndServe serves an http.Handler. An empty addr
 // means ":http" (port 80 on every interface), as in net/http; with
-// [WithTLSConfig] it speaks HTTPS on whatever port addr names.
+// [WithTLS] it speaks HTTPS on whatever port addr names.
 //
 // It is the shortest way to a receiver for a program that runs until it is
 // killed. It has no stop path: it returns only when it cannot start or

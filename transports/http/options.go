@@ -103,10 +103,31 @@ func WithIdleTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.IdleTimeout = d })
 }
 
-// WithTLSConfig makes the servers speak HTTPS with cfg (web-hook
-// deliveries travel over HTTPS, WEBHOOK-DELIVERY-1). The default is plain
-// HTTP. The config is not copied; do not modify it after use.
+// WithTLSConfig is [WithTLS] for servers, its name before senders took
+// TLS too.
+//
+// Deprecated: use [WithTLS], which serves both sides.
 func WithTLSConfig(cfg *tls.Config) Option { return optionFunc(func(c *config) { c.TLS = cfg }) }
+
+// WithTLS sets the TLS configuration, on either side (web-hook deliveries
+// travel over HTTPS, WEBHOOK-DELIVERY-1). Given to a server (an [Option])
+// it makes it speak HTTPS; given to [NewSender] (a [SenderOption]) it is
+// the client's configuration for an https:// target, whose default is
+// the zero tls.Config (system roots), and with an http:// target it is an
+// error rather than ignored. The config is not copied; do not modify it
+// after use.
+func WithTLS(cfg *tls.Config) TLSOption {
+	return TLSOption{optionFunc: func(c *config) { c.TLS = cfg }, cfg: cfg}
+}
+
+// TLSOption is the option [WithTLS] returns: an [Option] and a
+// [SenderOption] at once.
+type TLSOption struct {
+	optionFunc
+	cfg *tls.Config
+}
+
+func (o TLSOption) applySender(c *senderConfig) { c.tls = o.cfg }
 
 // WithMaxInFlight bounds the requests handled at once; a request beyond
 // the bound is answered 429 with Retry-After at once, without reading its

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -49,6 +50,7 @@ type senderConfig struct {
 	maxWait  time.Duration
 	timeout  time.Duration
 	header   http.Header
+	tls      *tls.Config // WithTLS
 }
 
 // WithDoer sends requests with d instead of the default client (an
@@ -130,6 +132,12 @@ func NewSender(target string, opts ...SenderOption) (*Sender, error) {
 	case c.backoff < 0 || c.timeout <= 0:
 		return nil, errors.New("cehttp: WithRetry and WithRequestTimeout need positive durations")
 	}
+	if c.tls != nil && u.Scheme != "https" {
+		return nil, errors.New("cehttp: WithTLS was given but the target " + strconv.Quote(target) + " is plain http; use an https:// URL")
+	}
+	if c.tls != nil && c.doer != nil {
+		return nil, errors.New("cehttp: WithTLS and WithDoer together: set the TLS configuration on the Doer's transport")
+	}
 	for k := range c.header {
 		if receive.HasPrefixFold(k, "ce-") || http.CanonicalHeaderKey(k) == "Content-Type" {
 			return nil, errors.New("cehttp: WithHeader cannot set " + k)
@@ -140,6 +148,9 @@ func NewSender(target string, opts ...SenderOption) (*Sender, error) {
 		if t, ok := tr.(*http.Transport); ok {
 			t = t.Clone()
 			t.MaxIdleConnsPerHost = 64
+			if c.tls != nil {
+				t.TLSClientConfig = c.tls
+			}
 			tr = t
 		}
 		c.doer = &http.Client{

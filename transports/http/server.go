@@ -49,7 +49,7 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 func (s *Server) Handler() *Handler { return s.h }
 
 // Serve accepts connections on ln until [Server.Shutdown] is called, and
-// then returns nil; any other failure is returned. With [WithTLSConfig] it
+// then returns nil; any other failure is returned. With [WithTLS] it
 // speaks HTTPS, each handshake bounded by [WithTLSHandshakeTimeout].
 // Connections beyond [WithMaxConns] or [WithMaxConnsPerAddr] are answered
 // and closed as they arrive. It takes ownership of ln.

@@ -76,7 +76,7 @@ func NewServer(h binding.Handler, opts ...cehttp.Option) (*Server, error) {
 
 // Serve accepts connections on ln until [Server.Shutdown] is called,
 // and then returns nil, at once if Shutdown came first. With
-// [cehttp.WithTLSConfig] it speaks HTTPS. It takes ownership of ln.
+// [cehttp.WithTLS] it speaks HTTPS. It takes ownership of ln.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.shutdown {

@@ -64,6 +64,11 @@ over HTTP, gRPC, MQTT and NATS, hosts functions, and runs the conformance
 suite against a provider. The commands available in this build are listed
 below; "ce help COMMAND" explains each one.
 
+"ce --version" prints the same line as "ce version". "ce completion SHELL"
+prints a completion script for bash, zsh, fish or powershell; "ce help
+completion SHELL" says where to put it, for example
+  source <(ce completion bash)
+
 Exit status: 0 on success, 1 when the command ran and failed (for example an
 invalid event), 2 when the command line is wrong.`
 
@@ -82,7 +87,15 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		// No Run: "ce" alone prints the help text, and cobra answers an
 		// unknown subcommand with an "unknown command" error carrying
 		// "Did you mean" suggestions, which run maps to status 2.
+
+		// Setting Version gives ce a --version flag (and -v); the
+		// template makes it print exactly what "ce version" prints.
+		Version: readVersion().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	// Declared here rather than by cobra so that it has no -v shorthand
+	// (left free for a future --verbose) and says what it prints.
+	root.Flags().Bool("version", false, `print the version of ce, as "ce version" does`)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -90,7 +103,6 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageError(err)
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
 
 	// Subcommands: one newXCommand per file (validate.go, version.go, …),
 	// given the streams it needs. Help lists them alphabetically.
@@ -103,6 +115,17 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newValidateCommand(stdin, stdout),
 		newVersionCommand(stdout),
 	)
+	// Cobra's "completion" command is listed in the help (rootLong says
+	// how to load it). Cobra would add it on Execute; adding it now lets
+	// it be made runnable, so that an unknown shell ("ce completion
+	// tcsh") is a usage error from its NoArgs instead of the help text
+	// and status 0.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" && c.Run == nil && c.RunE == nil {
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+	}
 	return root
 }
 

@@ -42,8 +42,12 @@ func codeOf(err error) codes.Code {
 	case isPanic(err):
 		return codes.Internal
 	case errors.Is(err, binding.ErrRejected), errors.Is(err, event.ErrInvalid), errors.Is(err, protoformat.ErrSyntax),
-		errors.Is(err, event.ErrTooManyAttributes):
+		errors.Is(err, event.ErrTooManyAttributes), errors.Is(err, binding.ErrMalformed), errors.Is(err, binding.ErrUnsupportedMediaType):
 		return codes.InvalidArgument
+	case errors.Is(err, binding.ErrTooLarge), errors.Is(err, binding.ErrOverloaded):
+		return codes.ResourceExhausted
+	case errors.Is(err, binding.ErrTimeout):
+		return codes.DeadlineExceeded
 	case errors.Is(err, context.DeadlineExceeded):
 		return codes.DeadlineExceeded
 	case errors.Is(err, context.Canceled):
@@ -133,10 +137,23 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Is reports whether target is [binding.ErrRejected] and the code is
-// INVALID_ARGUMENT.
+// Is reports whether target is the protocol-neutral outcome of
+// event/binding that the code stands for: [binding.ErrRejected] for
+// INVALID_ARGUMENT, [binding.ErrOverloaded] for RESOURCE_EXHAUSTED,
+// [binding.ErrUnavailable] for UNAVAILABLE, [binding.ErrTimeout] for
+// DEADLINE_EXCEEDED.
 func (e *Error) Is(target error) bool {
-	return target == binding.ErrRejected && e.Code == codes.InvalidArgument
+	switch target {
+	case binding.ErrRejected:
+		return e.Code == codes.InvalidArgument
+	case binding.ErrOverloaded:
+		return e.Code == codes.ResourceExhausted
+	case binding.ErrUnavailable:
+		return e.Code == codes.Unavailable
+	case binding.ErrTimeout:
+		return e.Code == codes.DeadlineExceeded
+	}
+	return false
 }
 
 // GRPCStatus returns the error as a gRPC status, so status.FromError and

@@ -7,7 +7,8 @@ import (
 	"github.com/openevents/openevents/event/binding"
 )
 
-// Sentinels that callers branch on with errors.Is.
+// Sentinels that callers branch on with errors.Is. Those about a message
+// also match the protocol-neutral outcome of event/binding they stand for.
 var (
 	// ErrNotAuthorized is matched by a [*ReasonError] whose code says the
 	// client may not publish or subscribe there (MQTT 5.0 0x87, 0x86,
@@ -20,19 +21,19 @@ var (
 	// message in an event format this package cannot read (MQTT-FORMAT-1
 	// requires JSON only), and for application/cloudevents-batch, which MQTT
 	// does not define.
-	ErrUnsupportedFormat = errors.New("mqtt: unsupported event format")
+	ErrUnsupportedFormat = binding.Sentinel("mqtt: unsupported event format", binding.ErrUnsupportedMediaType)
 	// ErrClosed is returned by a method called after Close.
 	ErrClosed = errors.New("mqtt: closed")
 	// ErrMalformed is matched by a [*MessageError] for an MQTT 5.0
 	// PUBLISH whose Content Type or user properties are not the
 	// well-formed UTF-8 strings MQTT requires (see section 1.5.4 of the
 	// MQTT 5.0 standard).
-	ErrMalformed = errors.New("mqtt: malformed message")
+	ErrMalformed = binding.Sentinel("mqtt: malformed message", binding.ErrMalformed)
 	// ErrMessageTooLarge is matched by a [*MessageError] for a message
 	// over the limit of [WithMaxMessageBytes], and by the error reported
 	// when the broker sends a larger packet of another kind (the
 	// connection is then dropped).
-	ErrMessageTooLarge = errors.New("mqtt: message too large")
+	ErrMessageTooLarge = binding.Sentinel("mqtt: message too large", binding.ErrTooLarge)
 )
 
 // A ReasonError is a failure reason code sent by the broker in CONNACK,
@@ -81,19 +82,19 @@ var reasons = [...]reason{
 	{0x85, "client identifier not valid", nil, false},
 	{0x86, "bad user name or password", ErrNotAuthorized, false},
 	{0x87, "not authorized", ErrNotAuthorized, false},
-	{0x88, "server unavailable", nil, true},
-	{0x89, "server busy", nil, true},
+	{0x88, "server unavailable", binding.ErrUnavailable, true},
+	{0x89, "server busy", binding.ErrOverloaded, true},
 	{0x8A, "banned", ErrNotAuthorized, false},
 	{0x8F, "topic filter invalid", ErrTopicInvalid, false},
 	{0x90, "topic name invalid", ErrTopicInvalid, false},
 	{0x91, "packet identifier in use", nil, true},
-	{0x95, "packet too large", nil, false},
-	{0x97, "quota exceeded", nil, true},
+	{0x95, "packet too large", binding.ErrTooLarge, false},
+	{0x97, "quota exceeded", binding.ErrOverloaded, true},
 	{0x99, "payload format invalid", binding.ErrRejected, false},
 	{0x9A, "retain not supported", nil, false},
 	{0x9B, "QoS not supported", nil, false},
 	{0x9E, "shared subscriptions not supported", nil, false},
-	{0x9F, "connection rate exceeded", nil, true},
+	{0x9F, "connection rate exceeded", binding.ErrOverloaded, true},
 	{0xA1, "subscription identifiers not supported", nil, false},
 	{0xA2, "wildcard subscriptions not supported", nil, false},
 }

@@ -12,15 +12,16 @@ import (
 
 // The sentinels cehttp exports under the same names; its documentation
 // says what each one means.
+// Each wraps the protocol-neutral outcome of event/binding it stands for.
 var (
-	ErrUnsupportedMediaType = errors.New("unsupported media type")
-	ErrTooLarge             = errors.New("message too large")
-	ErrHeaderTooLarge       = errors.New("request headers too large")
-	ErrOverloaded           = errors.New("receiver overloaded")
-	ErrUnavailable          = errors.New("receiver unavailable")
+	ErrUnsupportedMediaType = binding.Sentinel("unsupported media type", binding.ErrUnsupportedMediaType)
+	ErrTooLarge             = binding.Sentinel("message too large", binding.ErrTooLarge)
+	ErrHeaderTooLarge       = binding.Sentinel("request headers too large", binding.ErrTooLarge)
+	ErrOverloaded           = binding.Sentinel("receiver overloaded", binding.ErrOverloaded)
+	ErrUnavailable          = binding.Sentinel("receiver unavailable", binding.ErrUnavailable)
 	ErrMethod               = errors.New("method not allowed")
-	ErrTimeout              = errors.New("request body timeout")
-	ErrMalformed            = errors.New("malformed CloudEvents message")
+	ErrTimeout              = binding.Sentinel("request body timeout", binding.ErrTimeout)
+	ErrMalformed            = binding.Sentinel("malformed CloudEvents message", binding.ErrMalformed)
 
 	errNilHandler = errors.New("cehttp: the binding.Handler is nil")
 )
@@ -45,6 +46,14 @@ var statusTable = [...]struct {
 	{jsonformat.ErrSyntax, http.StatusBadRequest},
 	{binding.ErrHeaderValue, http.StatusBadRequest},
 	{event.ErrTooManyAttributes, http.StatusBadRequest},
+	// The protocol-neutral outcomes, as a handler may return them; the
+	// sentinels above wrap them, so a sender's StatusError matches both.
+	{binding.ErrMalformed, http.StatusBadRequest},
+	{binding.ErrUnsupportedMediaType, http.StatusUnsupportedMediaType},
+	{binding.ErrTooLarge, http.StatusRequestEntityTooLarge},
+	{binding.ErrOverloaded, http.StatusTooManyRequests},
+	{binding.ErrUnavailable, http.StatusServiceUnavailable},
+	{binding.ErrTimeout, http.StatusRequestTimeout},
 }
 
 // StatusOf is cehttp.StatusOf: 204 for nil, the status of the first

@@ -1,8 +1,9 @@
 // Package benchhttp measures CloudEvents HTTP receivers on loopback: it
 // serves each receiver under comparison (ours on fasthttp and on net/http,
 // sdk-go's, and bare net/http and fasthttp handlers as the practical
-// limits) and drives them with one load generator built on fasthttp's
-// client. "ce bench http" and "make bench-http" use it.
+// limits), each in a child process by package bench's protocol, and
+// drives them with one load generator built on fasthttp's client.
+// "ce bench http" and "make bench-http" use it.
 //
 // Every load is bounded in time and in request count and targets a
 // loopback address.
@@ -25,6 +26,7 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
+	"github.com/openevents/openevents/internal/bench"
 	cehttp "github.com/openevents/openevents/transports/http"
 	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
@@ -44,13 +46,25 @@ var Servers = []string{OpenEventsFast, OpenEventsNetHTTP, SDKGo, BareNetHTTP, Ba
 // Body is the 50-byte JSON data of every benchmark event.
 const Body = `{"order":12345,"sku":"A-10","qty":2,"total":19.99}`
 
+// Known reports whether kind is one of Servers.
+func Known(kind string) bool { return slices.Contains(Servers, kind) }
+
+// Server returns the bench.Serve of the receiver kind.
+func Server(kind string) bench.Serve {
+	return func(ctx context.Context, ln net.Listener, served *atomic.Int64) error {
+		return Serve(ctx, kind, ln, served)
+	}
+}
+
 // Serve runs the receiver kind on ln until ctx ends, then shuts it down
-// and returns. It takes ownership of ln.
-func Serve(ctx context.Context, kind string, ln net.Listener) error {
+// and returns. It takes ownership of ln and adds each event the receiver
+// accepts to served.
+func Serve(ctx context.Context, kind string, ln net.Listener, served *atomic.Int64) error {
 	h := binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 		if e.ID() == "" {
 			return binding.ErrRejected
 		}
+		served.Add(1)
 		return nil
 	})
 	switch kind {
@@ -67,7 +81,11 @@ func Serve(ctx context.Context, kind string, ln net.Listener) error {
 		}
 		return serveUntil(ctx, func() error { return s.Serve(ln) }, s.Shutdown)
 	case BareNetHTTP:
-		s := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(bareNetHTTP)}
+		s := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if bareNetHTTP(w, r) {
+				served.Add(1)
+			}
+		})}
 		return serveUntil(ctx, func() error {
 			if err := s.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 				return err
@@ -75,7 +93,11 @@ func Serve(ctx context.Context, kind string, ln net.Listener) error {
 			return nil
 		}, s.Shutdown)
 	case BareFastHTTP:
-		s := &fasthttp.Server{Handler: bareFastHTTP, NoDefaultServerHeader: true, NoDefaultContentType: true}
+		s := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+			if bareFastHTTP(ctx) {
+				served.Add(1)
+			}
+		}, NoDefaultServerHeader: true, NoDefaultContentType: true}
 		return serveUntil(ctx, func() error { return s.Serve(ln) }, s.ShutdownWithContext)
 	case SDKGo:
 		p, err := cloudevents.NewHTTP(cloudevents.WithListener(ln))
@@ -90,6 +112,7 @@ func Serve(ctx context.Context, kind string, ln net.Listener) error {
 			if e.ID() == "" {
 				return errors.New("no id")
 			}
+			served.Add(1)
 			return nil
 		})
 		if errors.Is(err, context.Canceled) {
@@ -102,7 +125,9 @@ func Serve(ctx context.Context, kind string, ln net.Listener) error {
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-func bareNetHTTP(w http.ResponseWriter, r *http.Request) {
+// bareNetHTTP reads the body, checks ce-id and reports whether it
+// accepted the request.
+func bareNetHTTP(w http.ResponseWriter, r *http.Request) bool {
 	bp, _ := bodyPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	for {
@@ -119,18 +144,21 @@ func bareNetHTTP(w http.ResponseWriter, r *http.Request) {
 	bodyPool.Put(bp)
 	if r.Header.Get("Ce-Id") == "" {
 		w.WriteHeader(http.StatusBadRequest)
-		return
+		return false
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return true
 }
 
-func bareFastHTTP(ctx *fasthttp.RequestCtx) {
+// bareFastHTTP is bareNetHTTP on fasthttp.
+func bareFastHTTP(ctx *fasthttp.RequestCtx) bool {
 	_ = ctx.PostBody()
 	if len(ctx.Request.Header.Peek("ce-id")) == 0 {
 		ctx.SetStatusCode(fasthttp.StatusBadRequest)
-		return
+		return false
 	}
 	ctx.SetStatusCode(fasthttp.StatusNoContent)
+	return true
 }
 
 func serveUntil(ctx context.Context, serve func() error, shutdown func(context.Context) error) error {

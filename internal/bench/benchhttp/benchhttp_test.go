@@ -2,34 +2,37 @@ package benchhttp
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
+
+	"github.com/openevents/openevents/internal/bench"
 )
+
+// drive serves kind in this process, drives it with l and checks that
+// the receiver accepted at least the events the generator counted.
+func drive(t *testing.T, kind string, l Load) Result {
+	t.Helper()
+	srv, err := bench.StartInProcess(context.Background(), Server(kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Drive(context.Background(), kind, "http://"+srv.Addr+"/", l)
+	served, serr := srv.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if serr != nil || served < r.Events {
+		t.Errorf("Stop() = %d, %v; want at least %d events", served, serr, r.Events)
+	}
+	return r
+}
 
 // TestDriveEachServer runs every receiver briefly (bounded: 200 ms or 2000
 // requests) and checks the generator counts answers and no errors.
 func TestDriveEachServer(t *testing.T) {
 	for _, kind := range Servers {
 		t.Run(kind, func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- Serve(ctx, kind, ln) }()
-			defer func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Errorf("Serve: %v", err)
-				}
-			}()
-			r, err := Drive(context.Background(), kind, "http://"+ln.Addr().String()+"/",
-				Load{Connections: 4, Duration: 200 * time.Millisecond, Warmup: 20 * time.Millisecond, MaxRequests: 2000})
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := drive(t, kind, Load{Connections: 4, Duration: 200 * time.Millisecond, Warmup: 20 * time.Millisecond, MaxRequests: 2000})
 			if r.Requests == 0 || r.Errors != 0 || r.EventsPerSec <= 0 || r.P99Micros < r.P50Micros {
 				t.Errorf("result %+v", r)
 			}
@@ -38,24 +41,7 @@ func TestDriveEachServer(t *testing.T) {
 }
 
 func TestDriveBatch(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, OpenEventsFast, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
-	r, err := Drive(context.Background(), OpenEventsFast, "http://"+ln.Addr().String()+"/",
-		Load{Connections: 2, Duration: 100 * time.Millisecond, MaxRequests: 100, Batch: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := drive(t, OpenEventsFast, Load{Connections: 2, Duration: 100 * time.Millisecond, MaxRequests: 100, Batch: 100})
 	if r.Errors != 0 || r.Events != r.Requests*100 {
 		t.Errorf("result %+v", r)
 	}

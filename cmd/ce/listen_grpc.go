@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	cegrpc "github.com/openevents/openevents/transports/grpc"
+)
+
+// listenGRPC serves both gRPC services on --grpc until ctx ends
+// (interrupt, or --count events).
+func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
+	if o.reply {
+		return usageError(errors.New("--reply is for HTTP only"))
+	}
+	tc, err := o.tls.server("gRPC")
+	if err != nil {
+		return usageError(err)
+	}
+	ln, err := net.Listen("tcp", o.grpcAddr)
+	if err != nil {
+		return listenError(err)
+	}
+	what := "gRPC"
+	if tc != nil {
+		what = "gRPC over TLS" + clientCertNote(tc)
+	}
+	// Refusals are summarised without --validate; WithTLS(nil) leaves TLS
+	// off.
+	srv, err := cegrpc.NewServer(binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
+		return p.Event(e)
+	}), cegrpc.WithRefuseHook(p.Refused), cegrpc.WithTLS(tc))
+	if err != nil {
+		_ = ln.Close()
+		return failure(err)
+	}
+	p.Listening(what, ln.Addr().String())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return failure(err)
+	case <-ctx.Done():
+	}
+	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(dctx) // past the deadline it closes the connections; the events acknowledged are printed
+	if err := <-done; err != nil {
+		return failure(err)
+	}
+	return nil
+}

@@ -64,6 +64,17 @@ func writeBenchReport(stdout io.Writer, text []byte, jsonPath string, report any
 	return nil
 }
 
+// benchChild returns the arguments that make ce serve a receiver of ce
+// bench NAME by package bench's protocol (the kind is appended), or nil
+// to serve in this process (--in-process, for tests, whose binary is not
+// ce).
+func benchChild(name string, inProcess bool) []string {
+	if inProcess {
+		return nil
+	}
+	return []string{"bench", name, "--serve"}
+}
+
 // serveBenchChild is the child side of ce bench http|grpc --serve KIND;
 // known says which kinds there are, want describes them.
 func serveBenchChild(cmd *cobra.Command, stdout io.Writer, kind string, known func(string) bool, want string, serve func(string) bench.Serve) error {
@@ -163,10 +174,7 @@ func newBenchHTTPCommand(stdout, stderr io.Writer) *cobra.Command {
 					return usageError(fmt.Errorf("unknown receiver %q (want one of %s)", s, strings.Join(benchhttp.Servers, ", ")))
 				}
 			}
-			if !inProcess {
-				o.Child = []string{"bench", "http", "--serve"}
-			}
-			o.Progress = progressTo(stderr)
+			o.Child, o.Progress = benchChild("http", inProcess), progressTo(stderr)
 			rep, err := benchhttp.Compare(cmd.Context(), o)
 			if err != nil {
 				return failure(err)
@@ -229,10 +237,7 @@ func newBenchGRPCCommand(stdout, stderr io.Writer) *cobra.Command {
 				o.Streams < 1 || o.Streams > 64 || o.Duration <= 0 || o.Duration > 10*time.Minute || o.Runs < 1 || o.Runs > 10 {
 				return usageError(errors.New("want --events 1..1e8, --batch 1..10000, --window >= --batch, --streams 1..64, --duration up to 10m, --runs 1..10"))
 			}
-			if !inProcess {
-				o.Child = []string{"bench", "grpc", "--serve"}
-			}
-			o.Progress = progressTo(stderr)
+			o.Child, o.Progress = benchChild("grpc", inProcess), progressTo(stderr)
 			rep, err := benchgrpc.Compare(cmd.Context(), o)
 			if err != nil {
 				return failure(err)

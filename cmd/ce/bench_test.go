@@ -117,3 +117,14 @@ func TestMQTTBench(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchServeUsage: the child side of the protocol refuses a receiver
+// it does not know before it listens.
+func TestBenchServeUsage(t *testing.T) {
+	for _, binding := range []string{"http", "grpc"} {
+		code, stdout, stderr := runCE(t, "bench", binding, "--serve", "nginx")
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, `--serve "nginx"`) {
+			t.Errorf("ce bench %s --serve nginx: exit %d, stdout %q, stderr %q; want a usage error", binding, code, stdout, stderr)
+		}
+	}
+}

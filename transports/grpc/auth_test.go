@@ -69,11 +69,11 @@ func TestPerRPCCredentials(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
-		opts []cegrpc.Option
+		opts []cegrpc.ClientOption
 		want codes.Code
 	}{
 		{"without token", nil, codes.Unauthenticated},
-		{"with token", []cegrpc.Option{cegrpc.WithPerRPCCredentials(token("s3cret"))}, codes.OK},
+		{"with token", []cegrpc.ClientOption{cegrpc.WithPerRPCCredentials(token("s3cret"))}, codes.OK},
 	} {
 		c, err := cegrpc.NewClient("passthrough:///bufnet", append(tc.opts, dial)...)
 		if err != nil {

@@ -21,10 +21,10 @@ type Client struct {
 
 // NewClient returns a Client for target (host:port, or any gRPC target
 // string). It does not connect until the first call. Options: WithTLS
-// (default plaintext), WithPerRPCCredentials, WithKeepalive,
-// WithMaxMessageSize, WithWindow, WithDialOptions.
-func NewClient(target string, opts ...Option) (*Client, error) {
-	cfg, err := newConfig(opts)
+// (default plaintext), WithPerRPCCredentials, WithKeepAlive,
+// WithMaxMessageBytes, WithWindow, WithDialOptions.
+func NewClient(target string, opts ...ClientOption) (*Client, error) {
+	cfg, err := newClientConfig(opts)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -41,7 +42,7 @@ type harness struct {
 	dial grpc.DialOption
 }
 
-func start(t *testing.T, h binding.Handler, opts ...cegrpc.Option) *harness {
+func start(t *testing.T, h binding.Handler, opts ...cegrpc.ServerOption) *harness {
 	t.Helper()
 	srv, err := cegrpc.NewServer(h, opts...)
 	if err != nil {
@@ -64,7 +65,7 @@ func start(t *testing.T, h binding.Handler, opts ...cegrpc.Option) *harness {
 	})}
 }
 
-func (h *harness) client(t *testing.T, opts ...cegrpc.Option) *cegrpc.Client {
+func (h *harness) client(t *testing.T, opts ...cegrpc.ClientOption) *cegrpc.Client {
 	t.Helper()
 	c, err := cegrpc.NewClient("passthrough:///bufnet", append(opts, cegrpc.WithDialOptions(h.dial))...)
 	if err != nil {
@@ -450,16 +451,30 @@ func TestDrain(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	for _, o := range []cegrpc.Option{cegrpc.WithWindow(0), cegrpc.WithMaxMessageSize(-1), cegrpc.WithSubscriberQueue(0), cegrpc.WithKeepalive(-1, 0)} {
-		if _, err := cegrpc.NewServer(&recorder{}, o); err == nil {
-			t.Error("bad option accepted")
+	for name, o := range map[string]cegrpc.ServerOption{
+		"WithMaxMessageBytes": cegrpc.WithMaxMessageBytes(-1),
+		"WithSubscriberQueue": cegrpc.WithSubscriberQueue(0),
+		"WithKeepAlive":       cegrpc.WithKeepAlive(-1, 0),
+		"WithMaxAttributes":   cegrpc.WithMaxAttributes(0),
+	} {
+		if _, err := cegrpc.NewServer(&recorder{}, o); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("NewServer with %s out of range: error %v, want one naming the option", name, err)
+		}
+	}
+	for name, o := range map[string]cegrpc.ClientOption{
+		"WithMaxMessageBytes": cegrpc.WithMaxMessageBytes(-1),
+		"WithWindow":          cegrpc.WithWindow(0),
+		"WithKeepAlive":       cegrpc.WithKeepAlive(-1, 0),
+	} {
+		if _, err := cegrpc.NewClient("passthrough:///bufnet", o); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("NewClient with %s out of range: error %v, want one naming the option", name, err)
 		}
 	}
 	if _, err := cegrpc.NewServer(nil); err == nil {
 		t.Error("nil handler accepted")
 	}
-	h := start(t, &recorder{}, cegrpc.WithMaxMessageSize(64), cegrpc.WithKeepalive(time.Minute, time.Second))
-	c := h.client(t, cegrpc.WithMaxMessageSize(1<<20), cegrpc.WithKeepalive(time.Minute, time.Second))
+	h := start(t, &recorder{}, cegrpc.WithMaxMessageBytes(64), cegrpc.WithKeepAlive(time.Minute, time.Second))
+	c := h.client(t, cegrpc.WithMaxMessageBytes(1<<20), cegrpc.WithKeepAlive(time.Minute, time.Second))
 	big := newEvent("1", "t", "")
 	big.SetData([]byte(`"` + string(make([]byte, 0)) + `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"`))
 	if err := c.Publish(context.Background(), big); status.Code(err) != codes.ResourceExhausted {

@@ -49,7 +49,7 @@ const (
 // the default limit allows, or a quarter of it under the race detector,
 // which slows the transfer down fourfold (100 MiB held would still be
 // over heldBound).
-const attackSize = cegrpc.DefaultMaxMessageSize / raceDivisor
+const attackSize = cegrpc.DefaultMaxMessageBytes / raceDivisor
 
 // attackBatch returns the largest StreamRequest of 64 KiB events that fits
 // attackSize, and its number of events.

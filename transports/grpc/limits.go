@@ -42,8 +42,8 @@ const (
 // (default [DefaultMaxConcurrentStreams]; n must be at least 1). gRPC
 // clients queue a call above the limit until one ends; a peer that opens
 // it anyway gets RST_STREAM REFUSED_STREAM. Server only.
-func WithMaxConcurrentStreams(n uint32) Option {
-	return optionFunc(func(c *config) { c.maxStreams = n })
+func WithMaxConcurrentStreams(n uint32) ServerOption {
+	return serverFunc(func(c *config) { c.maxStreams = n })
 }
 
 // WithStreamIdleTimeout ends a Stream call that sends no batch for d, and
@@ -51,24 +51,24 @@ func WithMaxConcurrentStreams(n uint32) Option {
 // DEADLINE_EXCEEDED (default [DefaultStreamIdleTimeout]; 0 disables the
 // limit). The clock runs only while the server waits for the client: not
 // while the handler works on a batch. Server only.
-func WithStreamIdleTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.streamIdle = d })
+func WithStreamIdleTimeout(d time.Duration) ServerOption {
+	return serverFunc(func(c *config) { c.streamIdle = d })
 }
 
 // WithMaxConnectionIdle closes a connection that has had no call open for
 // d with GOAWAY (default [DefaultMaxConnectionIdle]; 0 disables the
 // limit). Server only.
-func WithMaxConnectionIdle(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.connIdle = d })
+func WithMaxConnectionIdle(d time.Duration) ServerOption {
+	return serverFunc(func(c *config) { c.connIdle = d })
 }
 
 // WithMinPingInterval sets how often a client may ping the server (default
 // [DefaultMinPingInterval]); pings on a connection without calls are
 // allowed too. A client that pings more often is sent GOAWAY
-// ENHANCE_YOUR_CALM and disconnected; 0 allows any rate. [WithKeepalive]
+// ENHANCE_YOUR_CALM and disconnected; 0 allows any rate. [WithKeepAlive]
 // lowers it to its interval when that is shorter. Server only.
-func WithMinPingInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.minPing = d })
+func WithMinPingInterval(d time.Duration) ServerOption {
+	return serverFunc(func(c *config) { c.minPing = d })
 }
 
 // idleError is the status of a call the stream idle timeout ended.

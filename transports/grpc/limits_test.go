@@ -336,7 +336,7 @@ func TestStreamIdleTimeout(t *testing.T) {
 }
 
 func TestLimitOptions(t *testing.T) {
-	for name, o := range map[string]cegrpc.Option{
+	for name, o := range map[string]cegrpc.ServerOption{
 		"WithMaxConcurrentStreams": cegrpc.WithMaxConcurrentStreams(0),
 		"WithStreamIdleTimeout":    cegrpc.WithStreamIdleTimeout(-time.Second),
 		"WithMaxConnectionIdle":    cegrpc.WithMaxConnectionIdle(-time.Second),

@@ -15,22 +15,54 @@ import (
 	"github.com/openevents/openevents/event"
 )
 
-// Option configures a [Client] (NewClient) or a [Server] (NewServer). Each
-// option's documentation says which side uses it; the other side ignores
-// it.
-type Option interface {
-	apply(*config)
+// A ServerOption configures a [Server] (NewServer). Only this package's
+// With… functions make ServerOptions; those that return a ClientOption
+// alone are client settings, and passing one to NewServer does not
+// compile.
+type ServerOption interface {
+	applyServer(*config)
 }
 
-type optionFunc func(*config)
+// A ClientOption configures a [Client] (NewClient). Only this package's
+// With… functions make ClientOptions; those that return a ServerOption
+// alone are server settings, and passing one to NewClient does not
+// compile.
+type ClientOption interface {
+	applyClient(*config)
+}
 
-func (f optionFunc) apply(c *config) { f(c) }
+// An Option is a setting that means something on both sides ([WithTLS],
+// [WithKeepAlive], [WithMaxMessageBytes]): it is a [ServerOption] and a
+// [ClientOption] at once.
+type Option interface {
+	ServerOption
+	ClientOption
+}
+
+// serverFunc, clientFunc and sharedFunc implement the option interfaces;
+// each option function returns the one for the sides it applies to.
+type (
+	serverFunc func(*config)
+	clientFunc func(*config)
+	sharedFunc func(*config)
+)
+
+func (f serverFunc) applyServer(c *config) { f(c) }
+func (f clientFunc) applyClient(c *config) { f(c) }
+func (f sharedFunc) applyServer(c *config) { f(c) }
+func (f sharedFunc) applyClient(c *config) { f(c) }
 
 // Defaults of the options.
 const (
 	DefaultWindow          = 1000    // unacknowledged events per Stream
-	DefaultMaxMessageSize  = 4 << 20 // bytes, gRPC's own default
+	DefaultMaxMessageBytes = 4 << 20 // bytes, gRPC's own default
 	DefaultSubscriberQueue = 256     // events queued per subscriber
+
+	// DefaultMaxMessageSize is DefaultMaxMessageBytes, its name before the
+	// transports took one name for the idea.
+	//
+	// Deprecated: use [DefaultMaxMessageBytes].
+	DefaultMaxMessageSize = DefaultMaxMessageBytes
 )
 
 type config struct {
@@ -52,9 +84,35 @@ type config struct {
 	minPing    time.Duration
 }
 
-func newConfig(opts []Option) (*config, error) {
-	c := &config{
-		maxMessageSize:  DefaultMaxMessageSize,
+func newServerConfig(opts []ServerOption) (*config, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o.applyServer(c)
+		}
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newClientConfig(opts []ClientOption) (*config, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o.applyClient(c)
+		}
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func defaultConfig() *config {
+	return &config{
+		maxMessageSize:  DefaultMaxMessageBytes,
 		maxAttrs:        event.DefaultMaxAttributes,
 		window:          DefaultWindow,
 		subscriberQueue: DefaultSubscriberQueue,
@@ -63,95 +121,110 @@ func newConfig(opts []Option) (*config, error) {
 		connIdle:        DefaultMaxConnectionIdle,
 		minPing:         DefaultMinPingInterval,
 	}
-	for _, o := range opts {
-		if o != nil {
-			o.apply(c)
-		}
-	}
+}
+
+// validate returns an error naming the option whose value is out of range.
+func (c *config) validate() error {
 	switch {
 	case c.maxMessageSize <= 0:
-		return nil, errors.New("cegrpc: the maximum message size must be positive")
+		return errors.New("cegrpc: WithMaxMessageBytes needs a positive size")
 	case c.maxAttrs <= 0:
-		return nil, errors.New("cegrpc: WithMaxAttributes needs a positive count")
+		return errors.New("cegrpc: WithMaxAttributes needs a positive count")
 	case c.window <= 0:
-		return nil, errors.New("cegrpc: the stream window must be positive")
+		return errors.New("cegrpc: WithWindow needs a positive count (the stream window)")
 	case c.subscriberQueue <= 0:
-		return nil, errors.New("cegrpc: the subscriber queue must be positive")
+		return errors.New("cegrpc: WithSubscriberQueue needs a positive count")
 	case c.keepaliveTime < 0 || c.keepaliveWait < 0:
-		return nil, errors.New("cegrpc: keepalive durations cannot be negative")
+		return errors.New("cegrpc: WithKeepAlive durations cannot be negative")
 	case c.maxStreams == 0:
-		return nil, errors.New("cegrpc: WithMaxConcurrentStreams needs at least 1 stream per connection")
+		return errors.New("cegrpc: WithMaxConcurrentStreams needs at least 1 stream per connection")
 	case c.streamIdle < 0:
-		return nil, errors.New("cegrpc: WithStreamIdleTimeout cannot be negative (0 disables the limit)")
+		return errors.New("cegrpc: WithStreamIdleTimeout cannot be negative (0 disables the limit)")
 	case c.connIdle < 0:
-		return nil, errors.New("cegrpc: WithMaxConnectionIdle cannot be negative (0 disables the limit)")
+		return errors.New("cegrpc: WithMaxConnectionIdle cannot be negative (0 disables the limit)")
 	case c.minPing < 0:
-		return nil, errors.New("cegrpc: WithMinPingInterval cannot be negative")
+		return errors.New("cegrpc: WithMinPingInterval cannot be negative")
 	}
-	return c, nil
+	return nil
 }
 
 // WithTLS secures connections with TLS. On a client it sets the client
 // configuration (server name, roots, client certificates); on a server
 // [Server.GRPCOptions] returns the matching grpc.Creds. Without it both
 // sides speak plaintext HTTP/2, which is meant for loopback and for
-// networks that are secured otherwise.
+// networks that are secured otherwise. Both sides.
 func WithTLS(cfg *tls.Config) Option {
-	return optionFunc(func(c *config) { c.tls = cfg })
+	return sharedFunc(func(c *config) { c.tls = cfg })
 }
 
 // WithPerRPCCredentials attaches credentials (a bearer token, OAuth) to
 // every call of a client. gRPC refuses to send credentials that require
 // transport security over a connection without TLS. Client only.
-func WithPerRPCCredentials(creds credentials.PerRPCCredentials) Option {
-	return optionFunc(func(c *config) { c.perRPC = creds })
+func WithPerRPCCredentials(creds credentials.PerRPCCredentials) ClientOption {
+	return clientFunc(func(c *config) { c.perRPC = creds })
 }
 
-// WithKeepalive pings an idle connection every interval and closes it when
+// WithKeepAlive pings an idle connection every interval and closes it when
 // a ping is not answered within timeout. On a server it also allows
 // clients to ping that often (see [WithMinPingInterval]). Zero durations
 // keep the defaults: a client does not ping, a server pings after
-// [DefaultServerPingInterval] and waits [DefaultServerPingTimeout].
-func WithKeepalive(interval, timeout time.Duration) Option {
-	return optionFunc(func(c *config) { c.keepaliveTime, c.keepaliveWait = interval, timeout })
+// [DefaultServerPingInterval] and waits [DefaultServerPingTimeout]. Both
+// sides.
+func WithKeepAlive(interval, timeout time.Duration) Option {
+	return sharedFunc(func(c *config) { c.keepaliveTime, c.keepaliveWait = interval, timeout })
 }
 
-// WithMaxMessageSize limits the size of one gRPC message, sent or received,
-// to n bytes (default [DefaultMaxMessageSize]). A Stream batch is one
-// message: keep batches below the limit of the receiver.
-func WithMaxMessageSize(n int) Option {
-	return optionFunc(func(c *config) { c.maxMessageSize = n })
+// WithKeepalive is [WithKeepAlive], its name before the transports took
+// one name for the idea.
+//
+// Deprecated: use [WithKeepAlive].
+func WithKeepalive(interval, timeout time.Duration) Option {
+	return WithKeepAlive(interval, timeout)
 }
+
+// WithMaxMessageBytes limits the size of one gRPC message, sent or
+// received, to n bytes (default [DefaultMaxMessageBytes]). A Stream batch
+// is one message: keep batches below the limit of the receiver. Both
+// sides.
+func WithMaxMessageBytes(n int) Option {
+	return sharedFunc(func(c *config) { c.maxMessageSize = n })
+}
+
+// WithMaxMessageSize is [WithMaxMessageBytes], its name before the
+// transports took one name for the idea.
+//
+// Deprecated: use [WithMaxMessageBytes].
+func WithMaxMessageSize(n int) Option { return WithMaxMessageBytes(n) }
 
 // WithMaxAttributes limits the attributes (the required fields and the
 // entries of the attributes map) of one received event; an event with
 // more is answered INVALID_ARGUMENT with an
 // [*event.AttributeLimitError] (a whole batch, for the stream). The
 // default is [event.DefaultMaxAttributes] (1,024). Servers only.
-func WithMaxAttributes(n int) Option {
-	return optionFunc(func(c *config) { c.maxAttrs = n })
+func WithMaxAttributes(n int) ServerOption {
+	return serverFunc(func(c *config) { c.maxAttrs = n })
 }
 
 // WithWindow sets how many events a client [Stream] keeps in flight
 // without acknowledgement (default [DefaultWindow]). Send blocks while the
 // window is full. A batch larger than the window is sent alone. Client
 // only.
-func WithWindow(events int) Option {
-	return optionFunc(func(c *config) { c.window = events })
+func WithWindow(events int) ClientOption {
+	return clientFunc(func(c *config) { c.window = events })
 }
 
 // WithSubscriberQueue sets how many events [Server.Publish] queues for
 // each subscriber (default [DefaultSubscriberQueue]); Publish blocks while
 // a matching subscriber's queue is full. Server only.
-func WithSubscriberQueue(events int) Option {
-	return optionFunc(func(c *config) { c.subscriberQueue = events })
+func WithSubscriberQueue(events int) ServerOption {
+	return serverFunc(func(c *config) { c.subscriberQueue = events })
 }
 
 // WithDialOptions adds raw grpc.DialOptions, applied after those the other
 // options produce (for example a context dialer for an in-memory
 // listener). Client only.
-func WithDialOptions(opts ...grpc.DialOption) Option {
-	return optionFunc(func(c *config) { c.dialOptions = append(c.dialOptions, opts...) })
+func WithDialOptions(opts ...grpc.DialOption) ClientOption {
+	return clientFunc(func(c *config) { c.dialOptions = append(c.dialOptions, opts...) })
 }
 
 // WithRefuseHook has the server call hook for every received message it
@@ -159,8 +232,8 @@ func WithDialOptions(opts ...grpc.DialOption) Option {
 // event), with the peer's address and the error (an
 // *event.ValidationError or a *protoformat.SyntaxError). The hook runs on
 // the call's goroutine and must not block. Server only.
-func WithRefuseHook(hook func(from string, err error)) Option {
-	return optionFunc(func(c *config) { c.refuse = hook })
+func WithRefuseHook(hook func(from string, err error)) ServerOption {
+	return serverFunc(func(c *config) { c.refuse = hook })
 }
 
 // bufferPool returns a pool for gRPC's message buffers with a tier at

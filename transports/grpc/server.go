@@ -53,16 +53,16 @@ type Server struct {
 }
 
 // NewServer returns a Server that hands received events to h. Options
-// WithTLS, WithKeepalive, WithMaxMessageSize, WithMaxConcurrentStreams,
+// WithTLS, WithKeepAlive, WithMaxMessageBytes, WithMaxConcurrentStreams,
 // WithMaxConnectionIdle and WithMinPingInterval shape
 // [Server.GRPCOptions]; WithStreamIdleTimeout bounds idle calls and
 // WithSubscriberQueue sizes subscriber queues. It returns an error naming
 // the option when one is out of range.
-func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
+func NewServer(h binding.Handler, opts ...ServerOption) (*Server, error) {
 	if h == nil {
 		return nil, errors.New("cegrpc: NewServer needs a handler")
 	}
-	cfg, err := newConfig(opts)
+	cfg, err := newServerConfig(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func NewServer(h binding.Handler, opts ...Option) (*Server, error) {
 // to pass to grpc.NewServer: the codec and buffer pool, message size
 // limits, TLS credentials, the concurrent stream limit, and keepalive (the
 // server's pings, the connection idle limit and the enforcement of the
-// client ping rate), which is on even without WithKeepalive. Options
+// client ping rate), which is on even without WithKeepAlive. Options
 // passed to grpc.NewServer after these override them.
 func (s *Server) GRPCOptions() []grpc.ServerOption { return s.cfg.server() }
 

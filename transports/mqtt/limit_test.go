@@ -180,7 +180,7 @@ func TestMaxMessageBytesOption(t *testing.T) {
 	}{{1023, false}, {1024, true}, {DefaultMaxMessageBytes, true}, {maxPacket, true}, {maxPacket + 1, false}, {0, false}, {-1, false}}
 	for _, tt := range tests {
 		c := defaultConfig()
-		WithMaxMessageBytes(tt.n).apply(&c)
+		WithMaxMessageBytes(tt.n).applySubscriber(&c)
 		err := c.validate(false)
 		if (err == nil) != tt.valid {
 			t.Errorf("WithMaxMessageBytes(%d): %v, want valid %v", tt.n, err, tt.valid)

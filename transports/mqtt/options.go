@@ -37,13 +37,39 @@ func (v Version) String() string {
 	return fmt.Sprintf("Version(%d)", uint8(v))
 }
 
-// An Option configures a [Publisher] or a [Subscriber]. Options that only
-// one of them uses are ignored by the other.
-type Option interface{ apply(*config) }
+// A PublisherOption configures a [Publisher] (NewPublisher). Only this
+// package's With… functions make PublisherOptions; those that return a
+// SubscriberOption alone are subscriber settings, and passing one to
+// NewPublisher does not compile.
+type PublisherOption interface{ applyPublisher(*config) }
 
-type optionFunc func(*config)
+// A SubscriberOption configures a [Subscriber] (NewSubscriber). Only this
+// package's With… functions make SubscriberOptions; those that return a
+// PublisherOption alone are publisher settings, and passing one to
+// NewSubscriber does not compile.
+type SubscriberOption interface{ applySubscriber(*config) }
 
-func (f optionFunc) apply(c *config) { f(c) }
+// An Option is a setting of the connection or the session, which means
+// something on both sides ([WithVersion], [WithTLS], [WithKeepAlive], …):
+// it is a [PublisherOption] and a [SubscriberOption] at once.
+type Option interface {
+	PublisherOption
+	SubscriberOption
+}
+
+// publisherFunc, subscriberFunc and sharedFunc implement the option
+// interfaces; each option function returns the one for the sides it
+// applies to.
+type (
+	publisherFunc  func(*config)
+	subscriberFunc func(*config)
+	sharedFunc     func(*config)
+)
+
+func (f publisherFunc) applyPublisher(c *config)   { f(c) }
+func (f subscriberFunc) applySubscriber(c *config) { f(c) }
+func (f sharedFunc) applyPublisher(c *config)      { f(c) }
+func (f sharedFunc) applySubscriber(c *config)     { f(c) }
 
 type config struct {
 	version       Version
@@ -95,37 +121,37 @@ func defaultConfig() config {
 
 // WithVersion selects the protocol version. The default is [Version5].
 func WithVersion(v Version) Option {
-	return optionFunc(func(c *config) { c.version = v })
+	return sharedFunc(func(c *config) { c.version = v })
 }
 
 // WithMode selects the content mode a [Publisher] uses:
 // [binding.ModeBinary] (the default with MQTT 5.0) or
 // [binding.ModeStructured] (the default, and the only mode, with MQTT
-// 3.1.1). MQTT has no batch mode. A [Subscriber] reads whatever mode each
-// message uses.
-func WithMode(m binding.Mode) Option {
-	return optionFunc(func(c *config) { c.mode = m })
+// 3.1.1). MQTT has no batch mode. Publishers only: a [Subscriber] reads
+// whatever mode each message uses.
+func WithMode(m binding.Mode) PublisherOption {
+	return publisherFunc(func(c *config) { c.mode = m })
 }
 
 // WithQoS sets the quality of service: for a [Publisher] of each PUBLISH,
 // for a [Subscriber] the maximum granted on its subscription. 0, 1 or 2;
 // the default is 1 (at least once).
 func WithQoS(qos byte) Option {
-	return optionFunc(func(c *config) { c.qos = qos })
+	return sharedFunc(func(c *config) { c.qos = qos })
 }
 
 // WithRetain sets the RETAIN flag on every PUBLISH of a [Publisher]. The
 // default is off: an event is delivered once, not replayed to every new
-// subscriber.
-func WithRetain(retain bool) Option {
-	return optionFunc(func(c *config) { c.retain = retain })
+// subscriber. Publishers only.
+func WithRetain(retain bool) PublisherOption {
+	return publisherFunc(func(c *config) { c.retain = retain })
 }
 
 // WithClientID sets the MQTT client identifier. A [Subscriber] that wants
 // its persistent session back after a restart must use the same id every
 // time. The default is a random id, which makes every session new.
 func WithClientID(id string) Option {
-	return optionFunc(func(c *config) { c.clientID = id })
+	return sharedFunc(func(c *config) { c.clientID = id })
 }
 
 // WithTLS sets the TLS configuration used for tls://, ssl:// and mqtts://
@@ -133,22 +159,23 @@ func WithClientID(id string) Option {
 // tcp:// or mqtt:// URL it is a configuration error ([ErrConfig]), not
 // ignored.
 func WithTLS(t *tls.Config) Option {
-	return optionFunc(func(c *config) { c.tls = t })
+	return sharedFunc(func(c *config) { c.tls = t })
 }
 
 // WithCredentials sets the username and password sent in CONNECT. The
 // default sends neither.
 func WithCredentials(username, password string) Option {
-	return optionFunc(func(c *config) { c.username, c.password = username, password })
+	return sharedFunc(func(c *config) { c.username, c.password = username, password })
 }
 
 // WithCleanStart sets Clean Start (MQTT 5.0) or Clean Session (3.1.1) on
 // the first connection. The default is off for a [Subscriber], so that
 // QoS 1 and 2 messages it had not acknowledged, and those published while
 // it was away, are delivered when it comes back with the same client id.
-// Reconnections never clean the session.
-func WithCleanStart(clean bool) Option {
-	return optionFunc(func(c *config) { c.cleanStart = clean })
+// Reconnections never clean the session. Subscribers only: a [Publisher]
+// has no subscriptions to keep and always starts clean.
+func WithCleanStart(clean bool) SubscriberOption {
+	return subscriberFunc(func(c *config) { c.cleanStart = clean })
 }
 
 // WithSessionExpiry sets how long the broker keeps the session of a
@@ -159,19 +186,19 @@ func WithCleanStart(clean bool) Option {
 // after the process ends. MQTT 3.1.1 sessions without Clean Session last
 // until the broker drops them.
 func WithSessionExpiry(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.sessionExpiry, c.expirySet = d, true })
+	return sharedFunc(func(c *config) { c.sessionExpiry, c.expirySet = d, true })
 }
 
 // WithKeepAlive sets the keep-alive interval (default 30s).
 func WithKeepAlive(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.keepAlive = d })
+	return sharedFunc(func(c *config) { c.keepAlive = d })
 }
 
 // WithConnectTimeout bounds the first connection attempt made by
 // [NewPublisher] and [NewSubscriber] (default 10s); the context passed to
 // them can end it sooner.
 func WithConnectTimeout(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.connectWait = d })
+	return sharedFunc(func(c *config) { c.connectWait = d })
 }
 
 // WithReconnectBackoff sets the delays between reconnection attempts after
@@ -181,7 +208,7 @@ func WithConnectTimeout(d time.Duration) Option {
 // second, and only max applies. A [Subscriber] also waits this backoff
 // before dropping its connection after a transient handler failure.
 func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
-	return optionFunc(func(c *config) { c.backoffMin, c.backoffMax = minDelay, maxDelay })
+	return sharedFunc(func(c *config) { c.backoffMin, c.backoffMax = minDelay, maxDelay })
 }
 
 // WithErrorHandler sets a hook that a [Subscriber] calls for every
@@ -194,9 +221,10 @@ func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
 // per event, never aggregated; [Subscriber.Stats] has the counts. It must
 // not block for long and must be safe for concurrent use: message errors
 // come from the delivery goroutine, the others from other goroutines. The
-// default drops them.
-func WithErrorHandler(f func(error)) Option {
-	return optionFunc(func(c *config) { c.onError = f })
+// default drops them. Subscribers only: a [Publisher] returns its errors
+// from [Publisher.Publish].
+func WithErrorHandler(f func(error)) SubscriberOption {
+	return subscriberFunc(func(c *config) { c.onError = f })
 }
 
 // WithMaxMessageBytes limits the size of one MQTT packet the client
@@ -224,7 +252,7 @@ func WithErrorHandler(f func(error)) Option {
 // code 0x95; this client acknowledges and drops the message instead, for
 // the same reason as with 3.1.1.
 func WithMaxMessageBytes(n int) Option {
-	return optionFunc(func(c *config) { c.maxMessage = n })
+	return sharedFunc(func(c *config) { c.maxMessage = n })
 }
 
 // WithMaxAttributes limits the attributes (core and extension) of one
@@ -235,8 +263,8 @@ func WithMaxMessageBytes(n int) Option {
 // subscriber's acknowledgement goes only to the broker, so the publisher
 // cannot be told). The default is [event.DefaultMaxAttributes] (1,024).
 // Subscribers only.
-func WithMaxAttributes(n int) Option {
-	return optionFunc(func(c *config) { c.maxAttrs = n })
+func WithMaxAttributes(n int) SubscriberOption {
+	return subscriberFunc(func(c *config) { c.maxAttrs = n })
 }
 
 // ErrConfig is wrapped by every configuration error from [NewPublisher]

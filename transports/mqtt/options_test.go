@@ -35,7 +35,11 @@ func TestDefaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := defaultConfig()
 			for _, o := range tt.opts {
-				o.apply(&c)
+				if tt.publisher {
+					o.applyPublisher(&c)
+				} else {
+					o.applySubscriber(&c)
+				}
 			}
 			if err := c.validate(tt.publisher); err != nil {
 				t.Fatal(err)

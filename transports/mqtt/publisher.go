@@ -33,11 +33,13 @@ type Publisher struct {
 // bounds the connection attempt only; see [WithConnectTimeout]. Errors
 // are a configuration error, a [*ReasonError] for a refused CONNACK, or a
 // connection error ([IsRetryable]).
-func NewPublisher(ctx context.Context, brokerURL string, opts ...Option) (*Publisher, error) {
+func NewPublisher(ctx context.Context, brokerURL string, opts ...PublisherOption) (*Publisher, error) {
 	p := &Publisher{cfg: defaultConfig()}
 	p.cfg.cleanStart = true // a publisher has no subscriptions to keep
 	for _, o := range opts {
-		o.apply(&p.cfg)
+		if o != nil {
+			o.applyPublisher(&p.cfg)
+		}
 	}
 	if err := p.cfg.validate(true); err != nil {
 		return nil, err

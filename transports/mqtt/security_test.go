@@ -72,12 +72,12 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		url  string
-		opts []cemqtt.Option
+		opts []cemqtt.PublisherOption
 	}{
-		{"binary over 3.1.1 (MQTT-MODE-1)", "tcp://127.0.0.1:1", []cemqtt.Option{cemqtt.WithVersion(cemqtt.Version311), cemqtt.WithMode(binding.ModeBinary)}},
-		{"batch", "tcp://127.0.0.1:1", []cemqtt.Option{cemqtt.WithMode(binding.ModeBatch)}},
-		{"qos 3", "tcp://127.0.0.1:1", []cemqtt.Option{cemqtt.WithQoS(3)}},
-		{"version", "tcp://127.0.0.1:1", []cemqtt.Option{cemqtt.WithVersion(9)}},
+		{"binary over 3.1.1 (MQTT-MODE-1)", "tcp://127.0.0.1:1", []cemqtt.PublisherOption{cemqtt.WithVersion(cemqtt.Version311), cemqtt.WithMode(binding.ModeBinary)}},
+		{"batch", "tcp://127.0.0.1:1", []cemqtt.PublisherOption{cemqtt.WithMode(binding.ModeBatch)}},
+		{"qos 3", "tcp://127.0.0.1:1", []cemqtt.PublisherOption{cemqtt.WithQoS(3)}},
+		{"version", "tcp://127.0.0.1:1", []cemqtt.PublisherOption{cemqtt.WithVersion(9)}},
 		{"scheme", "http://127.0.0.1:1", nil},
 		{"no port", "tcp://127.0.0.1", nil},
 	} {

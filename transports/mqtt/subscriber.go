@@ -94,10 +94,12 @@ type Subscriber struct {
 // only. Errors are a configuration error, a [*ReasonError] for a refused
 // CONNACK or SUBACK, or a connection error. The caller must call
 // [Subscriber.Close].
-func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Handler, opts ...Option) (*Subscriber, error) {
+func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Handler, opts ...SubscriberOption) (*Subscriber, error) {
 	s := &Subscriber{cfg: defaultConfig(), filter: filter, h: h, firstSub: make(chan error, 1)}
 	for _, o := range opts {
-		o.apply(&s.cfg)
+		if o != nil {
+			o.applySubscriber(&s.cfg)
+		}
 	}
 	if err := s.cfg.validate(false); err != nil {
 		return nil, err

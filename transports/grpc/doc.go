@@ -28,7 +28,7 @@
 // A Server bounds what one client can make it spend, with these defaults
 // (each has an option): 100 calls open per connection
 // ([DefaultMaxConcurrentStreams]; gRPC clients queue above it, other peers
-// get REFUSED_STREAM), 4 MiB per message ([DefaultMaxMessageSize]), a
+// get REFUSED_STREAM), 4 MiB per message ([DefaultMaxMessageBytes]), a
 // Stream call ended with DEADLINE_EXCEEDED after 2 minutes without a
 // complete batch and a Subscribe call after 2 minutes without its request
 // ([DefaultStreamIdleTimeout]; a batch must arrive whole within it, so it

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +24,7 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/protoformat"
+	"github.com/openevents/openevents/internal/heapwatch"
 	openeventsv1 "github.com/openevents/openevents/proto/gen/openevents/v1"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
@@ -150,9 +150,8 @@ func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 
 // heapNow returns the heap's object bytes and goroutine stack bytes.
 func heapNow() (objects, stacks uint64) {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
+	r := heapwatch.Read()
+	return r.Objects, r.Stacks
 }
 
 // TestHostileIdleStreams has a client in a child process open 100 Stream

@@ -10,8 +10,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openevents/openevents/internal/heapwatch"
 	"github.com/openevents/openevents/internal/testtls"
 	cehttp "github.com/openevents/openevents/transports/http"
 )
@@ -58,26 +57,7 @@ func TestSlowBodyAttack(t *testing.T) {
 				}))
 			addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
 
-			runtime.GC()
-			base := heapObjects()
-			var peak atomic.Uint64
-			stop := make(chan struct{})
-			sampled := make(chan struct{})
-			go func() {
-				defer close(sampled)
-				tick := time.NewTicker(5 * time.Millisecond)
-				defer tick.Stop()
-				for {
-					if h := heapObjects(); h > peak.Load() {
-						peak.Store(h)
-					}
-					select {
-					case <-stop:
-						return
-					case <-tick.C:
-					}
-				}
-			}()
+			heap := heapwatch.Start(5 * time.Millisecond)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -109,15 +89,14 @@ func TestSlowBodyAttack(t *testing.T) {
 			if err := child.Wait(); err != nil {
 				t.Errorf("attacker process: %v", err)
 			}
-			close(stop)
-			<-sampled
+			heap.Stop()
 
 			t.Logf("%d connections held a declared %d MiB body each; heap objects %.1f MiB before, peak %.1f MiB; all closed within %v",
-				held, attackDeclared>>20, float64(base)/(1<<20), float64(peak.Load())/(1<<20), slowest)
+				held, attackDeclared>>20, float64(heap.Base().Objects)/(1<<20), float64(heap.Peak())/(1<<20), slowest)
 			if held != attackConns {
 				t.Fatalf("the attacker held %d connections, want %d", held, attackConns)
 			}
-			if p := peak.Load(); p > attackHeapMax {
+			if p := heap.Peak(); p > attackHeapMax {
 				t.Errorf("peak heap objects %d MiB under the attack, bound %d MiB", p>>20, attackHeapMax>>20)
 			}
 			if closed != attackConns {
@@ -137,12 +116,6 @@ func TestSlowBodyAttack(t *testing.T) {
 			}
 		})
 	}
-}
-
-func heapObjects() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
 }
 
 // attacker is the child process's side of TestSlowBodyAttack: it opens

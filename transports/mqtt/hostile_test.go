@@ -11,8 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/internal/heapwatch"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )
@@ -304,50 +303,6 @@ func (c *child) expect(t *testing.T, prefix string) string {
 	}
 }
 
-// heapSampler records the peak of the live heap and the bytes allocated
-// while it runs.
-type heapSampler struct {
-	stop       chan struct{}
-	done       chan struct{}
-	base, peak uint64
-	allocs0    uint64
-	allocs     uint64
-}
-
-var heapMetrics = []string{"/memory/classes/heap/objects:bytes", "/gc/heap/allocs:bytes"}
-
-func readHeap() (live, allocs uint64) {
-	s := []metrics.Sample{{Name: heapMetrics[0]}, {Name: heapMetrics[1]}}
-	metrics.Read(s)
-	return s[0].Value.Uint64(), s[1].Value.Uint64()
-}
-
-func startHeapSampler() *heapSampler {
-	runtime.GC()
-	h := &heapSampler{stop: make(chan struct{}), done: make(chan struct{})}
-	h.base, h.allocs0 = readHeap()
-	h.peak = h.base
-	go func() {
-		defer close(h.done)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			live, _ := readHeap()
-			h.peak = max(h.peak, live)
-			select {
-			case <-h.stop:
-				_, a := readHeap()
-				h.allocs = a - h.allocs0
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return h
-}
-
-func (h *heapSampler) finish() { close(h.stop); <-h.done }
-
 // watcher gathers what a subscriber delivers and reports.
 type watcher struct {
 	mu     sync.Mutex
@@ -426,11 +381,11 @@ func TestHostileHugeMessage(t *testing.T) {
 			ch, url := startHostileChild(t, tt.child, hostileSize)
 			col := newWatcher()
 			ctx := testContext(t)
-			hs := startHeapSampler()
+			hs := heapwatch.Start(time.Millisecond)
 			sub, err := cemqtt.NewSubscriber(ctx, url, hostileTopic, col.handler(),
 				cemqtt.WithVersion(tt.version), cemqtt.WithCleanStart(true), cemqtt.WithErrorHandler(col.onError))
 			if err != nil {
-				hs.finish()
+				hs.Stop()
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = sub.Close(context.Background()) })
@@ -451,19 +406,19 @@ func TestHostileHugeMessage(t *testing.T) {
 				ch.expect(t, "puback 1")
 				ch.expect(t, "puback 2")
 			}
-			hs.finish()
+			allocs := hs.Stop()
 			if err := sub.Close(context.Background()); err != nil {
 				t.Error(err)
 			}
-			grew := int64(hs.peak) - int64(hs.base)
+			grew := int64(hs.Peak()) - int64(hs.Base().Objects)
 			t.Logf("%v: live heap %d → peak %d bytes (+%d), %d bytes allocated while attacked, in %v",
-				tt.name, hs.base, hs.peak, grew, hs.allocs, time.Since(start).Round(time.Millisecond))
+				tt.name, hs.Base().Objects, hs.Peak(), grew, allocs, time.Since(start).Round(time.Millisecond))
 			if grew > heapBound {
 				t.Errorf("live heap grew by %d bytes under a %d-byte message; bound %d", grew, hostileSize, heapBound)
 			}
 			// Holding the message even once means allocating 64 MiB.
-			if hs.allocs >= hostileSize {
-				t.Errorf("%d bytes allocated while a %d-byte message arrived: it was read whole", hs.allocs, hostileSize)
+			if allocs >= hostileSize {
+				t.Errorf("%d bytes allocated while a %d-byte message arrived: it was read whole", allocs, hostileSize)
 			}
 			st := sub.Stats()
 			if st.TooLarge != tt.tooLarge || st.Delivered != 1 || st.Invalid != 0 {

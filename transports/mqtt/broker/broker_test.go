@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"runtime"
-	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 	"go.uber.org/goleak"
 
+	"github.com/openevents/openevents/internal/heapwatch"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )
 
@@ -90,7 +90,7 @@ func TestMaxMessageBytes(t *testing.T) {
 
 	// The attacker announces a 64 MiB PUBLISH and streams it.
 	runtime.GC()
-	before := liveHeap()
+	before := heapwatch.Read().Objects
 	ac, err := net.Dial("tcp", b.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestMaxMessageBytes(t *testing.T) {
 			t.Errorf("attacker got %v, want DISCONNECT 0x95 or a closed connection", cp)
 		}
 	}
-	grew := int64(liveHeap()) - int64(before)
+	grew := int64(heapwatch.Read().Objects) - int64(before)
 	t.Logf("attacker wrote %d of %d bytes before the broker cut it off; broker process live heap +%d bytes", written, huge, grew)
 	if grew > 8<<20 {
 		t.Errorf("live heap grew by %d bytes while a %d-byte PUBLISH was refused", grew, huge)
@@ -156,10 +156,4 @@ func TestMaxMessageBytes(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("a message within the limit was not relayed")
 	}
-}
-
-func liveHeap() uint64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
 }

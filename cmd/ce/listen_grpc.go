@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"time"
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
@@ -39,18 +38,5 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 		return failure(err)
 	}
 	p.Listening(what, ln.Addr().String())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return failure(err)
-	case <-ctx.Done():
-	}
-	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(dctx) // past the deadline it closes the connections; the events acknowledged are printed
-	if err := <-done; err != nil {
-		return failure(err)
-	}
-	return nil
+	return serveUntil(ctx, ln, srv.Serve, srv.Shutdown)
 }

@@ -49,16 +49,28 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 		return failure(err)
 	}
 	p.Listening(what, ln.Addr().String())
+	return serveUntil(ctx, ln, srv.Serve, srv.Shutdown)
+}
+
+// shutdownGrace is how long a listener waits, once asked to stop, for the
+// requests in flight to finish before it closes their connections.
+const shutdownGrace = 5 * time.Second
+
+// serveUntil serves ln until ctx ends (an interrupt, or --count events),
+// then shuts down within shutdownGrace. The HTTP and gRPC servers share
+// this lifecycle (Serve returns nil after Shutdown); a Shutdown that had
+// to close connections is reported as a failure.
+func serveUntil(ctx context.Context, ln net.Listener, serve func(net.Listener) error, shutdown func(context.Context) error) error {
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() { done <- serve(ln) }()
 	select {
 	case err := <-done:
 		return failure(err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	serr := srv.Shutdown(sctx)
+	serr := shutdown(sctx)
 	if err := <-done; err != nil {
 		return failure(err)
 	}

@@ -2,17 +2,13 @@ package grpc_test
 
 import (
 	"crypto/tls"
-	"go/ast"
-	"go/parser"
-	gotoken "go/token"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 
+	"github.com/openevents/openevents/internal/optiontest"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
 
@@ -36,25 +32,22 @@ var (
 )
 
 // optionSides lists every option function with the sides it applies to.
-var optionSides = map[string]struct {
-	fn             any
-	server, client bool
-}{
-	"WithTLS":                  {cegrpc.WithTLS, true, true},
-	"WithKeepAlive":            {cegrpc.WithKeepAlive, true, true},
-	"WithKeepalive":            {cegrpc.WithKeepalive, true, true},
-	"WithMaxMessageBytes":      {cegrpc.WithMaxMessageBytes, true, true},
-	"WithMaxMessageSize":       {cegrpc.WithMaxMessageSize, true, true},
-	"WithMaxAttributes":        {cegrpc.WithMaxAttributes, true, false},
-	"WithSubscriberQueue":      {cegrpc.WithSubscriberQueue, true, false},
-	"WithRefuseHook":           {cegrpc.WithRefuseHook, true, false},
-	"WithMaxConcurrentStreams": {cegrpc.WithMaxConcurrentStreams, true, false},
-	"WithStreamIdleTimeout":    {cegrpc.WithStreamIdleTimeout, true, false},
-	"WithMaxConnectionIdle":    {cegrpc.WithMaxConnectionIdle, true, false},
-	"WithMinPingInterval":      {cegrpc.WithMinPingInterval, true, false},
-	"WithPerRPCCredentials":    {cegrpc.WithPerRPCCredentials, false, true},
-	"WithWindow":               {cegrpc.WithWindow, false, true},
-	"WithDialOptions":          {cegrpc.WithDialOptions, false, true},
+var optionSides = map[string]optiontest.Sides{
+	"WithTLS":                  {Fn: cegrpc.WithTLS, First: true, Second: true},
+	"WithKeepAlive":            {Fn: cegrpc.WithKeepAlive, First: true, Second: true},
+	"WithKeepalive":            {Fn: cegrpc.WithKeepalive, First: true, Second: true},
+	"WithMaxMessageBytes":      {Fn: cegrpc.WithMaxMessageBytes, First: true, Second: true},
+	"WithMaxMessageSize":       {Fn: cegrpc.WithMaxMessageSize, First: true, Second: true},
+	"WithMaxAttributes":        {Fn: cegrpc.WithMaxAttributes, First: true, Second: false},
+	"WithSubscriberQueue":      {Fn: cegrpc.WithSubscriberQueue, First: true, Second: false},
+	"WithRefuseHook":           {Fn: cegrpc.WithRefuseHook, First: true, Second: false},
+	"WithMaxConcurrentStreams": {Fn: cegrpc.WithMaxConcurrentStreams, First: true, Second: false},
+	"WithStreamIdleTimeout":    {Fn: cegrpc.WithStreamIdleTimeout, First: true, Second: false},
+	"WithMaxConnectionIdle":    {Fn: cegrpc.WithMaxConnectionIdle, First: true, Second: false},
+	"WithMinPingInterval":      {Fn: cegrpc.WithMinPingInterval, First: true, Second: false},
+	"WithPerRPCCredentials":    {Fn: cegrpc.WithPerRPCCredentials, First: false, Second: true},
+	"WithWindow":               {Fn: cegrpc.WithWindow, First: false, Second: true},
+	"WithDialOptions":          {Fn: cegrpc.WithDialOptions, First: false, Second: true},
 }
 
 // TestOptionSides checks the declared result type of every option
@@ -64,46 +57,7 @@ var optionSides = map[string]struct {
 // It also parses the package so that a new With… function must be listed
 // here with its sides.
 func TestOptionSides(t *testing.T) {
-	serverType := reflect.TypeFor[cegrpc.ServerOption]()
-	clientType := reflect.TypeFor[cegrpc.ClientOption]()
-	for name, o := range optionSides {
-		ft := reflect.TypeOf(o.fn)
-		if ft.NumOut() != 1 {
-			t.Errorf("%s returns %d values", name, ft.NumOut())
-			continue
-		}
-		out := ft.Out(0)
-		if got := out.Implements(serverType); got != o.server {
-			t.Errorf("%s returns %v: a ServerOption: %t, want %t", name, out, got, o.server)
-		}
-		if got := out.Implements(clientType); got != o.client {
-			t.Errorf("%s returns %v: a ClientOption: %t, want %t", name, out, got, o.client)
-		}
-	}
-
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := gotoken.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil || !ast.IsExported(fd.Name.Name) || !strings.HasPrefix(fd.Name.Name, "With") {
-				continue
-			}
-			if _, ok := optionSides[fd.Name.Name]; !ok {
-				t.Errorf("option %s (%s) is not in optionSides: add it with the sides it applies to", fd.Name.Name, name)
-			}
-		}
-	}
+	optiontest.Check(t, reflect.TypeFor[cegrpc.ServerOption](), reflect.TypeFor[cegrpc.ClientOption](), optionSides)
 }
 
 // TestSharedOptionsBothSides gives the options that apply to both sides

@@ -1,15 +1,11 @@
 package mqtt_test
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/internal/optiontest"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
 )
 
@@ -35,25 +31,22 @@ var (
 )
 
 // optionSides lists every option function with the sides it applies to.
-var optionSides = map[string]struct {
-	fn                    any
-	publisher, subscriber bool
-}{
-	"WithVersion":          {cemqtt.WithVersion, true, true},
-	"WithQoS":              {cemqtt.WithQoS, true, true},
-	"WithClientID":         {cemqtt.WithClientID, true, true},
-	"WithTLS":              {cemqtt.WithTLS, true, true},
-	"WithCredentials":      {cemqtt.WithCredentials, true, true},
-	"WithSessionExpiry":    {cemqtt.WithSessionExpiry, true, true},
-	"WithKeepAlive":        {cemqtt.WithKeepAlive, true, true},
-	"WithConnectTimeout":   {cemqtt.WithConnectTimeout, true, true},
-	"WithReconnectBackoff": {cemqtt.WithReconnectBackoff, true, true},
-	"WithMaxMessageBytes":  {cemqtt.WithMaxMessageBytes, true, true},
-	"WithMode":             {cemqtt.WithMode, true, false},
-	"WithRetain":           {cemqtt.WithRetain, true, false},
-	"WithCleanStart":       {cemqtt.WithCleanStart, false, true},
-	"WithErrorHandler":     {cemqtt.WithErrorHandler, false, true},
-	"WithMaxAttributes":    {cemqtt.WithMaxAttributes, false, true},
+var optionSides = map[string]optiontest.Sides{
+	"WithVersion":          {Fn: cemqtt.WithVersion, First: true, Second: true},
+	"WithQoS":              {Fn: cemqtt.WithQoS, First: true, Second: true},
+	"WithClientID":         {Fn: cemqtt.WithClientID, First: true, Second: true},
+	"WithTLS":              {Fn: cemqtt.WithTLS, First: true, Second: true},
+	"WithCredentials":      {Fn: cemqtt.WithCredentials, First: true, Second: true},
+	"WithSessionExpiry":    {Fn: cemqtt.WithSessionExpiry, First: true, Second: true},
+	"WithKeepAlive":        {Fn: cemqtt.WithKeepAlive, First: true, Second: true},
+	"WithConnectTimeout":   {Fn: cemqtt.WithConnectTimeout, First: true, Second: true},
+	"WithReconnectBackoff": {Fn: cemqtt.WithReconnectBackoff, First: true, Second: true},
+	"WithMaxMessageBytes":  {Fn: cemqtt.WithMaxMessageBytes, First: true, Second: true},
+	"WithMode":             {Fn: cemqtt.WithMode, First: true, Second: false},
+	"WithRetain":           {Fn: cemqtt.WithRetain, First: true, Second: false},
+	"WithCleanStart":       {Fn: cemqtt.WithCleanStart, First: false, Second: true},
+	"WithErrorHandler":     {Fn: cemqtt.WithErrorHandler, First: false, Second: true},
+	"WithMaxAttributes":    {Fn: cemqtt.WithMaxAttributes, First: false, Second: true},
 }
 
 // TestOptionSides checks the declared result type of every option
@@ -63,44 +56,5 @@ var optionSides = map[string]struct {
 // the other way round. It also parses the package so that a new With…
 // function must be listed here with its sides.
 func TestOptionSides(t *testing.T) {
-	publisherType := reflect.TypeFor[cemqtt.PublisherOption]()
-	subscriberType := reflect.TypeFor[cemqtt.SubscriberOption]()
-	for name, o := range optionSides {
-		ft := reflect.TypeOf(o.fn)
-		if ft.NumOut() != 1 {
-			t.Errorf("%s returns %d values", name, ft.NumOut())
-			continue
-		}
-		out := ft.Out(0)
-		if got := out.Implements(publisherType); got != o.publisher {
-			t.Errorf("%s returns %v: a PublisherOption: %t, want %t", name, out, got, o.publisher)
-		}
-		if got := out.Implements(subscriberType); got != o.subscriber {
-			t.Errorf("%s returns %v: a SubscriberOption: %t, want %t", name, out, got, o.subscriber)
-		}
-	}
-
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Recv != nil || !ast.IsExported(fd.Name.Name) || !strings.HasPrefix(fd.Name.Name, "With") {
-				continue
-			}
-			if _, ok := optionSides[fd.Name.Name]; !ok {
-				t.Errorf("option %s (%s) is not in optionSides: add it with the sides it applies to", fd.Name.Name, name)
-			}
-		}
-	}
+	optiontest.Check(t, reflect.TypeFor[cemqtt.PublisherOption](), reflect.TypeFor[cemqtt.SubscriberOption](), optionSides)
 }

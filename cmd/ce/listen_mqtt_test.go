@@ -61,6 +61,20 @@ func (s *mqttSyncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 
+// waitFor waits up to d for the buffer to hold want and reports whether it
+// does.
+func (s *mqttSyncBuffer) waitFor(want string, d time.Duration) bool {
+	deadline := time.After(d)
+	for !strings.Contains(s.String(), want) {
+		select {
+		case <-s.written:
+		case <-deadline:
+			return strings.Contains(s.String(), want)
+		}
+	}
+	return true
+}
+
 func (s *mqttSyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +154,7 @@ func TestMQTTSendListen(t *testing.T) {
 func TestMQTTListenRefusesWithRequirementIDs(t *testing.T) {
 	url := mqttBrokers(t)["embedded"]
 	topic := "openevents/cli/refuse/" + newUUID()
-	wait, _ := listenMQTTInBackground(t, "--mqtt", url, "--topic", topic, "--count", "1", "--validate")
+	wait, stderr := listenMQTTInBackground(t, "--mqtt", url, "--topic", topic, "--count", "1", "--validate")
 
 	// A structured message that is not JSON, from a bare client.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -157,6 +171,13 @@ func TestMQTTListenRefusesWithRequirementIDs(t *testing.T) {
 	if _, err := c.Publish(ctx, &paho.Publish{Topic: topic, QoS: 1, Payload: []byte(`{"specversion":`),
 		Properties: &paho.PublishProperties{ContentType: "application/cloudevents+json"}}); err != nil {
 		t.Fatal(err)
+	}
+	// The broker acknowledges a publish before it passes it on (mochi-mqtt
+	// does), and MQTT orders nothing across two publishers: wait for the
+	// refusal before the good event, or --count 1 may end the listener
+	// first.
+	if !stderr.waitFor("refused message from topic "+topic, 10*time.Second) {
+		t.Fatalf("listen --validate printed no refusal: %q", stderr.String())
 	}
 	// Then a good event: the listener goes on.
 	code, _, errOut := runCE(t, "send", "--mqtt", url, "--topic", topic, "--id", "x", "--source", "/cli", "--type", "t")

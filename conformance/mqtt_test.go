@@ -57,11 +57,14 @@ func startRelay(t *testing.T, url, in, out string, rewrite func(*event.Event, in
 		}
 		return pub.Publish(ctx, out, e)
 	})
-	sub, err := cemqtt.NewSubscriber(ctx, url, in, h, cemqtt.WithClientID("relay-in-"+t.Name()))
+	sub, err := cemqtt.NewSubscriber(url, in, h, cemqtt.WithClientID("relay-in-"+t.Name()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sub.Close(context.Background()) })
+	t.Cleanup(func() { _ = sub.Shutdown(context.Background()) })
+	if err := sub.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // runRelay runs the MQTT relay cases against target under profile.

@@ -28,7 +28,7 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 	h := binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 		return p.Event(e)
 	})
-	onError := func(err error) {
+	onError := func(_ string, err error) {
 		if me, ok := errors.AsType[*cemqtt.MessageError](err); ok {
 			p.Refused("topic "+me.Topic, me.Err) // summarised without --validate
 			return
@@ -41,10 +41,14 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 	}
 	// A listener from the command line keeps no session behind it.
 	// WithTLS(nil) leaves TLS off, as without the option.
-	sub, err := cemqtt.NewSubscriber(ctx, o.mqttURL, o.topic, h, cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(o.qos)),
+	sub, err := cemqtt.NewSubscriber(o.mqttURL, o.topic, h, cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(o.qos)),
 		cemqtt.WithCleanStart(true), cemqtt.WithSessionExpiry(0),
-		cemqtt.WithErrorHandler(onError), cemqtt.WithTLS(tc))
+		cemqtt.WithErrorHook(onError), cemqtt.WithTLS(tc))
 	if err != nil {
+		return usageError(err)
+	}
+	defer func() { _ = sub.Shutdown(context.WithoutCancel(ctx)) }()
+	if err := sub.Start(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil // interrupted while connecting
 		}
@@ -52,5 +56,5 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 	}
 	p.Listening(fmt.Sprintf("MQTT %s messages on topic %s", ver, o.topic), strings.TrimSpace(o.mqttURL))
 	<-ctx.Done()
-	return sub.Close(context.WithoutCancel(ctx))
+	return sub.Shutdown(context.WithoutCancel(ctx))
 }

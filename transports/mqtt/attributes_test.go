@@ -33,11 +33,11 @@ func TestManyAttributes(t *testing.T) {
 	tp := topic(t)
 	col := newCollector()
 	errs := newErrSink()
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), tp, col, cemqtt.WithCleanStart(true), cemqtt.WithErrorHandler(errs.hook))
+	sub, err := startSubscriber(ctx, b.URL(), tp, col, cemqtt.WithCleanStart(true), cemqtt.WithErrorHook(errs.hook))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
 	raw := dialRaw(t, b.URL(), "raw-many")
 	raw.publish(t, binaryWithProps(tp, eventtest.ExtensionNames(80_000, eventtest.Reversed)))
 	raw.publish(t, binaryWithProps(tp, []string{"after"}))
@@ -52,11 +52,11 @@ func TestManyAttributes(t *testing.T) {
 	const n = 5000
 	tp2 := topic(t) + "/raised"
 	col2 := newCollector()
-	sub2, err := cemqtt.NewSubscriber(ctx, b.URL(), tp2, col2, cemqtt.WithCleanStart(true), cemqtt.WithMaxAttributes(n+4))
+	sub2, err := startSubscriber(ctx, b.URL(), tp2, col2, cemqtt.WithCleanStart(true), cemqtt.WithMaxAttributes(n+4))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sub2.Close(context.Background()) }()
+	defer func() { _ = sub2.Shutdown(context.Background()) }()
 	raw.publish(t, binaryWithProps(tp2, eventtest.ExtensionNames(n, eventtest.Reversed)))
 	if e := col2.next(t); len(e.Extensions()) != n {
 		t.Errorf("limit raised: %d extensions, want %d", len(e.Extensions()), n)

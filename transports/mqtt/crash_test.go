@@ -56,7 +56,7 @@ func crashChild() int {
 	if os.Getenv(crashVerEnv) == "3.1.1" {
 		ver = cemqtt.Version311
 	}
-	sub, err := cemqtt.NewSubscriber(ctx, os.Getenv(crashChildEnv), os.Getenv(crashTopicEnv), h, cemqtt.WithVersion(ver),
+	sub, err := startSubscriber(ctx, os.Getenv(crashChildEnv), os.Getenv(crashTopicEnv), h, cemqtt.WithVersion(ver),
 		cemqtt.WithClientID(os.Getenv(crashClientEnv)), cemqtt.WithSessionExpiry(time.Minute))
 	if err != nil {
 		_, _ = fmt.Fprintln(os.Stderr, err)
@@ -64,7 +64,7 @@ func crashChild() int {
 	}
 	say("ready")
 	<-ctx.Done() // the parent kills us long before this
-	_ = sub.Close(context.Background())
+	_ = sub.Shutdown(context.Background())
 	return 2
 }
 
@@ -198,7 +198,7 @@ func testCrashRedelivery(t *testing.T, tg target, v cemqtt.Version) {
 		}
 		return nil
 	})
-	sub, err := cemqtt.NewSubscriber(ctx, tg.url, tp, h, cemqtt.WithVersion(v), cemqtt.WithClientID(clientID), cemqtt.WithSessionExpiry(time.Minute))
+	sub, err := startSubscriber(ctx, tg.url, tp, h, cemqtt.WithVersion(v), cemqtt.WithClientID(clientID), cemqtt.WithSessionExpiry(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,12 +206,12 @@ func testCrashRedelivery(t *testing.T, tg target, v cemqtt.Version) {
 	case <-complete:
 	case <-ctx.Done():
 	}
-	if err := sub.Close(context.Background()); err != nil {
+	if err := sub.Shutdown(context.Background()); err != nil {
 		t.Error(err)
 	}
 	// Delete the session so a shared Mosquitto does not keep it.
-	if cleanup, err := cemqtt.NewSubscriber(ctx, tg.url, tp, h, cemqtt.WithVersion(v), cemqtt.WithClientID(clientID), cemqtt.WithCleanStart(true), cemqtt.WithSessionExpiry(0)); err == nil {
-		_ = cleanup.Close(context.Background())
+	if cleanup, err := startSubscriber(ctx, tg.url, tp, h, cemqtt.WithVersion(v), cemqtt.WithClientID(clientID), cemqtt.WithCleanStart(true), cemqtt.WithSessionExpiry(0)); err == nil {
+		_ = cleanup.Shutdown(context.Background())
 	}
 
 	mu.Lock()

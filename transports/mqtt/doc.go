@@ -40,7 +40,7 @@
 // Broker reason codes map through one table to [ReasonError], which
 // matches [ErrNotAuthorized], [ErrTopicInvalid] and binding.ErrRejected;
 // [IsRetryable] tells transient failures from permanent ones. Messages
-// that are not CloudEvents reach the [WithErrorHandler] hook, every one of
+// that are not CloudEvents reach the [WithErrorHook] hook, every one of
 // them, as a [MessageError] with the topic and broker, wrapping the
 // decoder's error, which names the broken requirement; [Subscriber.Stats]
 // counts them.

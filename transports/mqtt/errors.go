@@ -13,27 +13,27 @@ var (
 	// ErrNotAuthorized is matched by a [*ReasonError] whose code says the
 	// client may not publish or subscribe there (MQTT 5.0 0x87, 0x86,
 	// MQTT 3.1.1 CONNACK 4 and 5).
-	ErrNotAuthorized = errors.New("mqtt: not authorized")
+	ErrNotAuthorized = errors.New("cemqtt: not authorized")
 	// ErrTopicInvalid is matched by a [*ReasonError] for a topic name or
 	// filter the broker refuses (0x8F, 0x90).
-	ErrTopicInvalid = errors.New("mqtt: topic invalid")
+	ErrTopicInvalid = errors.New("cemqtt: topic invalid")
 	// ErrUnsupportedFormat is matched by a [*MessageError] for a structured
 	// message in an event format this package cannot read (MQTT-FORMAT-1
 	// requires JSON only), and for application/cloudevents-batch, which MQTT
 	// does not define.
-	ErrUnsupportedFormat = binding.Sentinel("mqtt: unsupported event format", binding.ErrUnsupportedMediaType)
-	// ErrClosed is returned by a method called after Close.
-	ErrClosed = errors.New("mqtt: closed")
+	ErrUnsupportedFormat = binding.Sentinel("cemqtt: unsupported event format", binding.ErrUnsupportedMediaType)
+	// ErrClosed is returned by a method called after Close or Shutdown.
+	ErrClosed = errors.New("cemqtt: closed")
 	// ErrMalformed is matched by a [*MessageError] for an MQTT 5.0
 	// PUBLISH whose Content Type or user properties are not the
 	// well-formed UTF-8 strings MQTT requires (see section 1.5.4 of the
 	// MQTT 5.0 standard).
-	ErrMalformed = binding.Sentinel("mqtt: malformed message", binding.ErrMalformed)
+	ErrMalformed = binding.Sentinel("cemqtt: malformed message", binding.ErrMalformed)
 	// ErrMessageTooLarge is matched by a [*MessageError] for a message
 	// over the limit of [WithMaxMessageBytes], and by the error reported
 	// when the broker sends a larger packet of another kind (the
 	// connection is then dropped).
-	ErrMessageTooLarge = binding.Sentinel("mqtt: message too large", binding.ErrTooLarge)
+	ErrMessageTooLarge = binding.Sentinel("cemqtt: message too large", binding.ErrTooLarge)
 )
 
 // A ReasonError is a failure reason code sent by the broker in CONNACK,
@@ -50,7 +50,7 @@ func (e *ReasonError) Error() string {
 	if r, ok := lookupReason(e.Code); ok {
 		name = r.name
 	}
-	s := fmt.Sprintf("mqtt: %s reason code 0x%02X (%s)", e.Packet, e.Code, name)
+	s := fmt.Sprintf("cemqtt: %s reason code 0x%02X (%s)", e.Packet, e.Code, name)
 	if e.Reason != "" {
 		s += ": " + e.Reason
 	}
@@ -128,14 +128,14 @@ func IsRetryable(err error) bool {
 
 // errConnection is wrapped by errors that come from a lost or failed
 // connection.
-var errConnection = errors.New("mqtt: connection failed")
+var errConnection = errors.New("cemqtt: connection failed")
 
 // errEncode is wrapped by errors for events that cannot be encoded.
-var errEncode = errors.New("mqtt: cannot encode event")
+var errEncode = errors.New("cemqtt: cannot encode event")
 
 // A MessageError reports a received message that the [Subscriber] did not
 // deliver to its handler, or that the handler rejected; it reaches the
-// hook set with [WithErrorHandler], once for every such message. Err is
+// hook set with [WithErrorHook], once for every such message. Err is
 // the cause: a *jsonformat.SyntaxError or *event.ValidationError naming
 // the broken requirement, [ErrUnsupportedFormat], an error wrapping
 // [ErrMessageTooLarge] that states the size and the limit, or the
@@ -151,7 +151,7 @@ type MessageError struct {
 }
 
 func (e *MessageError) Error() string {
-	return fmt.Sprintf("mqtt: message on topic %q from broker %s (%d bytes of payload) refused: %v", e.Topic, e.Broker, e.Size, e.Err)
+	return fmt.Sprintf("cemqtt: message on topic %q from broker %s (%d bytes of payload) refused: %v", e.Topic, e.Broker, e.Size, e.Err)
 }
 
 func (e *MessageError) Unwrap() error { return e.Err }
@@ -164,7 +164,7 @@ type HandlerError struct {
 }
 
 func (e *HandlerError) Error() string {
-	return "mqtt: handler failed for message on topic " + e.Topic + ", it will be redelivered: " + e.Err.Error()
+	return "cemqtt: handler failed for message on topic " + e.Topic + ", it will be redelivered: " + e.Err.Error()
 }
 
 func (e *HandlerError) Unwrap() error { return e.Err }

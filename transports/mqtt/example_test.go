@@ -30,12 +30,16 @@ func Example() {
 		got <- fmt.Sprintf("%s from %s: %s", e.Type(), e.Source(), e.Data())
 		return nil
 	})
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), "sensors/+/readings", h, cemqtt.WithClientID("thermostat"))
+	sub, err := cemqtt.NewSubscriber(b.URL(), "sensors/+/readings", h, cemqtt.WithClientID("thermostat"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
+	if err := sub.Start(ctx); err != nil { // connects and subscribes
+		fmt.Println(err)
+		return
+	}
 
 	pub, err := cemqtt.NewPublisher(ctx, b.URL()) // MQTT 5.0, binary mode, QoS 1
 	if err != nil {
@@ -75,7 +79,7 @@ func ExampleWithMaxMessageBytes() {
 	defer cancel()
 
 	refused := make(chan string, 1)
-	onError := func(err error) {
+	onError := func(_ string, err error) {
 		if me, ok := errors.AsType[*cemqtt.MessageError](err); ok && errors.Is(err, cemqtt.ErrMessageTooLarge) {
 			refused <- fmt.Sprintf("refused a message of %d bytes on %s", me.Size, me.Topic)
 		}
@@ -85,13 +89,17 @@ func ExampleWithMaxMessageBytes() {
 		got <- "delivered " + e.ID()
 		return nil
 	})
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), "uploads", h, cemqtt.WithVersion(cemqtt.Version311),
-		cemqtt.WithMaxMessageBytes(64<<10), cemqtt.WithErrorHandler(onError))
+	sub, err := cemqtt.NewSubscriber(b.URL(), "uploads", h, cemqtt.WithVersion(cemqtt.Version311),
+		cemqtt.WithMaxMessageBytes(64<<10), cemqtt.WithErrorHook(onError))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
+	if err := sub.Start(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	pub, err := cemqtt.NewPublisher(ctx, b.URL(), cemqtt.WithVersion(cemqtt.Version311))
 	if err != nil {

@@ -326,7 +326,7 @@ func (c *watcher) handler() binding.Handler {
 	})
 }
 
-func (c *watcher) onError(err error) {
+func (c *watcher) onError(_ string, err error) {
 	c.mu.Lock()
 	c.errs = append(c.errs, err)
 	c.mu.Unlock()
@@ -382,13 +382,13 @@ func TestHostileHugeMessage(t *testing.T) {
 			col := newWatcher()
 			ctx := testContext(t)
 			hs := heapwatch.Start(time.Millisecond)
-			sub, err := cemqtt.NewSubscriber(ctx, url, hostileTopic, col.handler(),
-				cemqtt.WithVersion(tt.version), cemqtt.WithCleanStart(true), cemqtt.WithErrorHandler(col.onError))
+			sub, err := startSubscriber(ctx, url, hostileTopic, col.handler(),
+				cemqtt.WithVersion(tt.version), cemqtt.WithCleanStart(true), cemqtt.WithErrorHook(col.onError))
 			if err != nil {
 				hs.Stop()
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { _ = sub.Close(context.Background()) })
+			t.Cleanup(func() { _ = sub.Shutdown(context.Background()) })
 			if tt.child == "rogue" {
 				if got := ch.expect(t, "max "); got != "max "+strconv.Itoa(cemqtt.DefaultMaxMessageBytes) {
 					t.Errorf("CONNECT Maximum Packet Size: child saw %q, want %d", got, cemqtt.DefaultMaxMessageBytes)
@@ -407,7 +407,7 @@ func TestHostileHugeMessage(t *testing.T) {
 				ch.expect(t, "puback 2")
 			}
 			allocs := hs.Stop()
-			if err := sub.Close(context.Background()); err != nil {
+			if err := sub.Shutdown(context.Background()); err != nil {
 				t.Error(err)
 			}
 			grew := int64(hs.Peak()) - int64(hs.Base().Objects)
@@ -475,12 +475,12 @@ func TestHostileInvalidFlood(t *testing.T) {
 			b := embedded(t)
 			tp := topic(t)
 			w := newWatcher()
-			sub, err := cemqtt.NewSubscriber(testContext(t), b.URL(), tp, w.handler(), cemqtt.WithVersion(v),
-				cemqtt.WithCleanStart(true), cemqtt.WithErrorHandler(w.onError))
+			sub, err := startSubscriber(testContext(t), b.URL(), tp, w.handler(), cemqtt.WithVersion(v),
+				cemqtt.WithCleanStart(true), cemqtt.WithErrorHook(w.onError))
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { _ = sub.Close(context.Background()) })
+			t.Cleanup(func() { _ = sub.Shutdown(context.Background()) })
 			pub := dialRaw(t, b.URL(), "flooder-"+v.String())
 			start := time.Now()
 			for i := range n {

@@ -65,7 +65,7 @@ func parseStub(mark *[markLen]byte, payload []byte) (packet, data int, ok bool) 
 }
 
 // errFraming is wrapped by errors for bytes that are not MQTT framing.
-var errFraming = errors.New("mqtt: malformed packet from the broker")
+var errFraming = errors.New("cemqtt: malformed packet from the broker")
 
 func (c *limitConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {

@@ -18,7 +18,8 @@ var (
 	_ cemqtt.PublisherOption  = cemqtt.WithRetain(true)
 	_ cemqtt.SubscriberOption = cemqtt.WithMaxAttributes(1)
 	_ cemqtt.SubscriberOption = cemqtt.WithCleanStart(true)
-	_ cemqtt.SubscriberOption = cemqtt.WithErrorHandler(nil)
+	_ cemqtt.SubscriberOption = cemqtt.WithErrorHook(nil)
+	_ cemqtt.PublisherOption  = cemqtt.WithTopic("t")
 
 	_ cemqtt.Option = cemqtt.WithVersion(cemqtt.Version5)
 	_ cemqtt.Option = cemqtt.WithTLS(nil)
@@ -45,7 +46,9 @@ var optionSides = map[string]optiontest.Sides{
 	"WithMode":             {Fn: cemqtt.WithMode, First: true, Second: false},
 	"WithRetain":           {Fn: cemqtt.WithRetain, First: true, Second: false},
 	"WithCleanStart":       {Fn: cemqtt.WithCleanStart, First: false, Second: true},
+	"WithErrorHook":        {Fn: cemqtt.WithErrorHook, First: false, Second: true},
 	"WithErrorHandler":     {Fn: cemqtt.WithErrorHandler, First: false, Second: true},
+	"WithTopic":            {Fn: cemqtt.WithTopic, First: true, Second: false},
 	"WithMaxAttributes":    {Fn: cemqtt.WithMaxAttributes, First: false, Second: true},
 }
 

@@ -87,7 +87,8 @@ type config struct {
 	connectWait   time.Duration
 	backoffMin    time.Duration
 	backoffMax    time.Duration
-	onError       func(error)
+	onError       func(peer string, err error)
+	topic         string // a Publisher's topic for Send
 	maxMessage    int
 	maxAttrs      int
 }
@@ -211,20 +212,43 @@ func WithReconnectBackoff(minDelay, maxDelay time.Duration) Option {
 	return sharedFunc(func(c *config) { c.backoffMin, c.backoffMax = minDelay, maxDelay })
 }
 
-// WithErrorHandler sets a hook that a [Subscriber] calls for every
-// message it refuses (a [*MessageError] with the topic and broker: not a
-// CloudEvent, malformed ([ErrMalformed]), over [WithMaxMessageBytes]
-// ([ErrMessageTooLarge]), or rejected by the handler), for every
-// transient handler failure (a [*HandlerError]), for a connection dropped
-// because the broker sent a packet over the limit that is not a PUBLISH,
-// and for a subscription refused after a reconnection. It is called once
-// per event, never aggregated; [Subscriber.Stats] has the counts. It must
-// not block for long and must be safe for concurrent use: message errors
-// come from the delivery goroutine, the others from other goroutines. The
-// default drops them. Subscribers only: a [Publisher] returns its errors
-// from [Publisher.Publish].
-func WithErrorHandler(f func(error)) SubscriberOption {
+// WithTopic sets the topic a [Publisher] sends to with [Publisher.Send]
+// (Publish names its topic). A topic name has no wildcards: '+' and '#'
+// are a configuration error. Publishers only.
+func WithTopic(topic string) PublisherOption {
+	return publisherFunc(func(c *config) { c.topic = topic })
+}
+
+// WithErrorHook sets a hook that a [Subscriber] calls, with the broker's
+// host:port as the peer, for every message it refuses (a [*MessageError]
+// with the topic and broker: not a CloudEvent, malformed
+// ([ErrMalformed]), over [WithMaxMessageBytes] ([ErrMessageTooLarge]), or
+// rejected by the handler), for every transient handler failure (a
+// [*HandlerError]), for a connection dropped because the broker sent a
+// packet over the limit that is not a PUBLISH, and for a subscription
+// refused after a reconnection. It is called once per event, never
+// aggregated; [Subscriber.Stats] has the counts. It must not block for
+// long and must be safe for concurrent use: message errors come from the
+// delivery goroutine, the others from other goroutines. The default drops
+// them. Subscribers only: a [Publisher] returns its errors from
+// [Publisher.Send].
+//
+// Every transport has WithErrorHook with this signature, called for the
+// same kinds of event: a message refused or failed by the handler, and a
+// connection failure that no message carries.
+func WithErrorHook(f func(peer string, err error)) SubscriberOption {
 	return subscriberFunc(func(c *config) { c.onError = f })
+}
+
+// WithErrorHandler sets f as the error hook, without the peer.
+//
+// Deprecated: use [WithErrorHook], the name and signature every transport
+// shares.
+func WithErrorHandler(f func(error)) SubscriberOption {
+	if f == nil {
+		return WithErrorHook(nil)
+	}
+	return WithErrorHook(func(_ string, err error) { f(err) })
 }
 
 // WithMaxMessageBytes limits the size of one MQTT packet the client
@@ -244,7 +268,7 @@ func WithErrorHandler(f func(error)) SubscriberOption {
 // before reading the rest: a larger PUBLISH is read and discarded in
 // small pieces, never held whole, then acknowledged (so it cannot block
 // the session by being redelivered for ever), counted in
-// [Stats].TooLarge, and reported to the [WithErrorHandler] hook as a
+// [Stats].TooLarge, and reported to the [WithErrorHook] hook as a
 // [*MessageError] wrapping [ErrMessageTooLarge]. A larger packet of any
 // other kind is a protocol error: the client drops the connection and
 // reconnects. With MQTT 5.0 a broker that sends a larger packet breaks
@@ -259,7 +283,7 @@ func WithMaxMessageBytes(n int) Option {
 // received event: user properties with attribute names in binary mode,
 // members in structured mode. A message with more is refused as not a
 // CloudEvent: acknowledged, counted in [Stats].Invalid and reported to
-// the [WithErrorHandler] hook with an [*event.AttributeLimitError] (a
+// the [WithErrorHook] hook with an [*event.AttributeLimitError] (a
 // subscriber's acknowledgement goes only to the broker, so the publisher
 // cannot be told). The default is [event.DefaultMaxAttributes] (1,024).
 // Subscribers only.
@@ -269,7 +293,7 @@ func WithMaxAttributes(n int) SubscriberOption {
 
 // ErrConfig is wrapped by every configuration error from [NewPublisher]
 // and [NewSubscriber]: a bad option, broker URL or topic filter.
-var ErrConfig = errors.New("mqtt: bad configuration")
+var ErrConfig = errors.New("cemqtt: bad configuration")
 
 func (c *config) validate(publisher bool) error {
 	switch c.version {
@@ -293,6 +317,10 @@ func (c *config) validate(publisher bool) error {
 		case c.mode != binding.ModeBinary && c.mode != binding.ModeStructured:
 			return fmt.Errorf("%w: unknown content mode %v", ErrConfig, c.mode)
 		}
+	}
+	if strings.ContainsAny(c.topic, "+#") {
+		// MQTT 5.0 [MQTT-3.3.2-2], MQTT 3.1.1 [MQTT-3.3.2-2]: no wildcards in a topic name.
+		return fmt.Errorf("%w: topic %q has a wildcard, which a PUBLISH may not carry", ErrConfig, c.topic)
 	}
 	if c.qos > 2 {
 		return fmt.Errorf("%w: QoS %d (want 0, 1 or 2)", ErrConfig, c.qos)

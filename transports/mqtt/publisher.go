@@ -136,6 +136,16 @@ func (p *Publisher) Publish(ctx context.Context, topic string, e *event.Event) e
 	}
 }
 
+// Send publishes e to the topic set with [WithTopic], as Publish does;
+// without one it returns an [ErrConfig]. With Send and Close, a Publisher
+// has the sending shape every transport shares.
+func (p *Publisher) Send(ctx context.Context, e *event.Event) error {
+	if p.cfg.topic == "" {
+		return fmt.Errorf("%w: Send needs a topic set with WithTopic (or call Publish)", ErrConfig)
+	}
+	return p.Publish(ctx, p.cfg.topic, e)
+}
+
 // Close disconnects from the broker and waits for the client's goroutines
 // to end, or for ctx. Publish calls in progress finish first. Close is
 // safe to call more than once.

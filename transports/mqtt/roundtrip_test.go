@@ -50,7 +50,7 @@ type errSink struct {
 
 func newErrSink() *errSink { return &errSink{ch: make(chan error, 64)} }
 
-func (s *errSink) hook(err error) {
+func (s *errSink) hook(_ string, err error) {
 	s.mu.Lock()
 	s.errs = append(s.errs, err)
 	s.mu.Unlock()
@@ -141,11 +141,11 @@ func TestRoundTrip(t *testing.T) {
 				tp := topic(t)
 				col := newCollector()
 				errs := newErrSink()
-				sub, err := cemqtt.NewSubscriber(ctx, tg.url, tp, col, cemqtt.WithVersion(m.version), cemqtt.WithCleanStart(true), cemqtt.WithErrorHandler(errs.hook))
+				sub, err := startSubscriber(ctx, tg.url, tp, col, cemqtt.WithVersion(m.version), cemqtt.WithCleanStart(true), cemqtt.WithErrorHook(errs.hook))
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer func() { _ = sub.Close(context.Background()) }()
+				defer func() { _ = sub.Shutdown(context.Background()) }()
 				pub, err := cemqtt.NewPublisher(ctx, tg.url, cemqtt.WithVersion(m.version), cemqtt.WithMode(m.mode))
 				if err != nil {
 					t.Fatal(err)
@@ -319,11 +319,11 @@ func TestReceiveModes(t *testing.T) {
 		tp := topic(t)
 		col := newCollector()
 		errs := newErrSink()
-		sub, err := cemqtt.NewSubscriber(ctx, tg.url, tp, col, cemqtt.WithCleanStart(true), cemqtt.WithErrorHandler(errs.hook))
+		sub, err := startSubscriber(ctx, tg.url, tp, col, cemqtt.WithCleanStart(true), cemqtt.WithErrorHook(errs.hook))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer func() { _ = sub.Close(context.Background()) }()
+		defer func() { _ = sub.Shutdown(context.Background()) }()
 		raw := dialRaw(t, tg.url, "raw-"+tp[len(tp)-8:])
 		for i, tt := range tests {
 			tt.msg.Topic = tp
@@ -364,11 +364,11 @@ func TestV311BadPayload(t *testing.T) {
 	tp := topic(t)
 	col := newCollector()
 	errs := newErrSink()
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), tp, col, cemqtt.WithVersion(cemqtt.Version311), cemqtt.WithErrorHandler(errs.hook))
+	sub, err := startSubscriber(ctx, b.URL(), tp, col, cemqtt.WithVersion(cemqtt.Version311), cemqtt.WithErrorHook(errs.hook))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
 	raw := dialRaw(t, b.URL(), "raw-v311")
 	raw.publish(t, &paho.Publish{Topic: tp, QoS: 1, Payload: []byte("not json")})
 	raw.publish(t, &paho.Publish{Topic: tp, QoS: 1, Payload: []byte(`{"specversion":"1.0","id":"ok","source":"/s","type":"t"}`)})
@@ -409,12 +409,12 @@ func TestHandlerFailures(t *testing.T) {
 		return nil
 	})
 	errs := newErrSink()
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), tp, h, cemqtt.WithErrorHandler(errs.hook),
+	sub, err := startSubscriber(ctx, b.URL(), tp, h, cemqtt.WithErrorHook(errs.hook),
 		cemqtt.WithReconnectBackoff(10*time.Millisecond, 100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
 	pub, err := cemqtt.NewPublisher(ctx, b.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -481,11 +481,11 @@ func TestSharedSubscription(t *testing.T) {
 			all <- struct{}{}
 			return nil
 		})
-		sub, err := cemqtt.NewSubscriber(ctx, b.URL(), "$share/workers/"+tp, h, cemqtt.WithCleanStart(true))
+		sub, err := startSubscriber(ctx, b.URL(), "$share/workers/"+tp, h, cemqtt.WithCleanStart(true))
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = sub.Close(context.Background()) })
+		t.Cleanup(func() { _ = sub.Shutdown(context.Background()) })
 	}
 	pub, err := cemqtt.NewPublisher(ctx, b.URL())
 	if err != nil {
@@ -527,11 +527,11 @@ func TestQoS2(t *testing.T) {
 				ctx := testContext(t)
 				tp := topic(t)
 				col := newCollector()
-				sub, err := cemqtt.NewSubscriber(ctx, tg.url, tp, col, cemqtt.WithVersion(v), cemqtt.WithQoS(2), cemqtt.WithCleanStart(true))
+				sub, err := startSubscriber(ctx, tg.url, tp, col, cemqtt.WithVersion(v), cemqtt.WithQoS(2), cemqtt.WithCleanStart(true))
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer func() { _ = sub.Close(context.Background()) }()
+				defer func() { _ = sub.Shutdown(context.Background()) }()
 				pub, err := cemqtt.NewPublisher(ctx, tg.url, cemqtt.WithVersion(v), cemqtt.WithQoS(2))
 				if err != nil {
 					t.Fatal(err)

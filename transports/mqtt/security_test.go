@@ -41,11 +41,11 @@ func TestTLS(t *testing.T) {
 	tp := topic(t)
 	clientTLS := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	col := newCollector()
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), tp, col, cemqtt.WithTLS(clientTLS), cemqtt.WithCleanStart(true))
+	sub, err := startSubscriber(ctx, b.URL(), tp, col, cemqtt.WithTLS(clientTLS), cemqtt.WithCleanStart(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
 	for _, v := range []cemqtt.Version{cemqtt.Version5, cemqtt.Version311} {
 		pub, err := cemqtt.NewPublisher(ctx, b.URL(), cemqtt.WithVersion(v), cemqtt.WithTLS(clientTLS))
 		if err != nil {
@@ -88,10 +88,10 @@ func TestConfigErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := cemqtt.NewSubscriber(ctx, "tcp://127.0.0.1:1", "", h); !errors.Is(err, cemqtt.ErrConfig) {
+	if _, err := startSubscriber(ctx, "tcp://127.0.0.1:1", "", h); !errors.Is(err, cemqtt.ErrConfig) {
 		t.Errorf("empty filter: %v", err)
 	}
-	if _, err := cemqtt.NewSubscriber(ctx, "tcp://127.0.0.1:1", "x", nil); !errors.Is(err, cemqtt.ErrConfig) {
+	if _, err := startSubscriber(ctx, "tcp://127.0.0.1:1", "x", nil); !errors.Is(err, cemqtt.ErrConfig) {
 		t.Errorf("nil handler: %v", err)
 	}
 }
@@ -103,12 +103,12 @@ func TestReconnect(t *testing.T) {
 	ctx := testContext(t)
 	tp := topic(t)
 	col := newCollector()
-	sub, err := cemqtt.NewSubscriber(ctx, b.URL(), tp, col, cemqtt.WithClientID("reconnecting"),
+	sub, err := startSubscriber(ctx, b.URL(), tp, col, cemqtt.WithClientID("reconnecting"),
 		cemqtt.WithReconnectBackoff(10*time.Millisecond, 50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = sub.Close(context.Background()) }()
+	defer func() { _ = sub.Shutdown(context.Background()) }()
 	pub, err := cemqtt.NewPublisher(ctx, b.URL())
 	if err != nil {
 		t.Fatal(err)

@@ -35,7 +35,7 @@ import (
 //     [WithMaxMessageBytes] (never read whole), or an error wrapping
 //     [binding.ErrRejected]: the message is acknowledged and dropped, so a
 //     message that can never be accepted does not block the session, a
-//     [*MessageError] goes to the [WithErrorHandler] hook every time, and
+//     [*MessageError] goes to the [WithErrorHook] hook every time, and
 //     [Subscriber.Stats] counts it.
 //   - any other error (transient): the message is not acknowledged. MQTT
 //     has no negative acknowledgement and requires acknowledgements in
@@ -72,6 +72,10 @@ type Subscriber struct {
 	ctx    context.Context // handler context, ended by Close
 	cancel context.CancelFunc
 
+	url     *url.URL
+	startMu sync.Mutex // Start and Shutdown
+	started bool
+
 	cm *autopaho.ConnectionManager
 	c3 mqtt3.Client
 
@@ -88,14 +92,12 @@ type Subscriber struct {
 	closeErr  error
 }
 
-// NewSubscriber connects to the broker at brokerURL, subscribes to filter
-// and starts delivering events to h. It returns once the broker has
-// granted the subscription. ctx bounds the connection and subscription
-// only. Errors are a configuration error, a [*ReasonError] for a refused
-// CONNACK or SUBACK, or a connection error. The caller must call
-// [Subscriber.Close].
-func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Handler, opts ...SubscriberOption) (*Subscriber, error) {
-	s := &Subscriber{cfg: defaultConfig(), filter: filter, h: h, firstSub: make(chan error, 1)}
+// NewSubscriber checks its arguments and options and returns a
+// subscriber that receives events matching filter from the broker at
+// brokerURL and hands each to h. It does no network I/O: nothing is
+// delivered before [Subscriber.Start]. Errors wrap [ErrConfig].
+func NewSubscriber(brokerURL, filter string, h binding.Handler, opts ...SubscriberOption) (*Subscriber, error) {
+	s := &Subscriber{cfg: defaultConfig(), filter: filter, h: h}
 	for _, o := range opts {
 		if o != nil {
 			o.applySubscriber(&s.cfg)
@@ -114,19 +116,47 @@ func NewSubscriber(ctx context.Context, brokerURL, filter string, h binding.Hand
 	if err != nil {
 		return nil, err
 	}
+	s.url = u
 	s.broker = u.Host
+	s.ctx, s.cancel = context.WithCancel(context.Background()) //nolint:contextcheck // handlers run until Shutdown, not until a caller's ctx ends
+	return s, nil
+}
+
+// Start connects to the broker and subscribes; it returns once the broker
+// has granted the subscription, and from then on events are delivered to
+// the handler until [Subscriber.Shutdown]. ctx bounds the connection and
+// the subscription only. Errors are a [*ReasonError] for a refused CONNACK
+// or SUBACK, or a connection error; after one, Start may be called again.
+// Start after Shutdown returns [ErrClosed], and a second Start
+// while running returns an [ErrConfig].
+//
+// Start is the MQTT form of the Serve of the HTTP and gRPC servers: the
+// broker is the server, so the subscriber's job is to connect and
+// subscribe, which Start does and Serve could not return from.
+func (s *Subscriber) Start(ctx context.Context) error {
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	switch {
+	case s.ctx.Err() != nil:
+		return ErrClosed
+	case s.started:
+		return fmt.Errorf("%w: Start called twice", ErrConfig)
+	}
+	s.firstSub = make(chan error, 1)
+	s.signaled.Store(false)
 	s.d = newDialer(&s.cfg, s.report)
-	s.ctx, s.cancel = context.WithCancel(context.Background()) //nolint:contextcheck // handlers run until Close, not until ctx ends
+	var err error
 	if s.cfg.version == Version311 {
-		err = s.startV311(ctx, u)
+		err = s.startV311(ctx, s.url)
 	} else {
-		err = s.startV5(ctx, u)
+		err = s.startV5(ctx, s.url)
 	}
 	if err != nil {
-		s.cancel()
-		return nil, err
+		s.cm, s.c3 = nil, nil
+		return err
 	}
-	return s, nil
+	s.started = true
+	return nil
 }
 
 func (s *Subscriber) startV5(ctx context.Context, u *url.URL) error {
@@ -283,7 +313,7 @@ func (s *Subscriber) dropAfterBackoff() {
 
 func (s *Subscriber) report(err error) {
 	if s.cfg.onError != nil {
-		s.cfg.onError(err)
+		s.cfg.onError(s.broker, err)
 	}
 }
 
@@ -341,18 +371,28 @@ func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
 	}
 }
 
-// Close unsubscribes nothing (the session and its subscription stay with
-// the broker until the session expires), ends the handler context,
-// disconnects and waits for the client's goroutines, or for ctx. Messages
-// in flight and not yet acknowledged are redelivered to the next
-// subscriber of the session. Close is safe to call more than once.
-func (s *Subscriber) Close(ctx context.Context) error {
+// Shutdown stops delivery and disconnects: it ends the handler context,
+// disconnects and waits for the client's goroutines, or for ctx. It
+// unsubscribes nothing: a persistent session and its subscription stay
+// with the broker until the session expires, and messages in flight and
+// not yet acknowledged are redelivered to the next subscriber of the
+// session. Shutdown is safe to call more than once, from any goroutine,
+// and before Start.
+func (s *Subscriber) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		s.cancel()
+		s.startMu.Lock()
+		defer s.startMu.Unlock()
 		s.closeErr = s.closeClients(ctx)
 	})
 	return s.closeErr
 }
+
+// Close is Shutdown.
+//
+// Deprecated: use [Subscriber.Shutdown], the name every transport's
+// receiver uses.
+func (s *Subscriber) Close(ctx context.Context) error { return s.Shutdown(ctx) }
 
 func (s *Subscriber) closeClients(ctx context.Context) error {
 	var err error

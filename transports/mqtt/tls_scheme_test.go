@@ -24,7 +24,7 @@ func TestTLSWithPlaintextScheme(t *testing.T) {
 		if !errors.Is(err, cemqtt.ErrConfig) || !strings.Contains(err.Error(), "plaintext") {
 			t.Errorf("publisher, %s with WithTLS: %v, want ErrConfig naming the plaintext scheme", url, err)
 		}
-		_, err = cemqtt.NewSubscriber(ctx, url, "t", h, cemqtt.WithTLS(&tls.Config{}))
+		_, err = startSubscriber(ctx, url, "t", h, cemqtt.WithTLS(&tls.Config{}))
 		if !errors.Is(err, cemqtt.ErrConfig) || !strings.Contains(err.Error(), "plaintext") {
 			t.Errorf("subscriber, %s with WithTLS: %v, want ErrConfig naming the plaintext scheme", url, err)
 		}

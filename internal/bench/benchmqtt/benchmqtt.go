@@ -176,12 +176,15 @@ func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (bar
 			count()
 			return nil
 		})
-		sub, err := cemqtt.NewSubscriber(ctx, brokerURL, topic, h, cemqtt.WithQoS(c.qos), cemqtt.WithClientID(oursID),
+		sub, err := cemqtt.NewSubscriber(brokerURL, topic, h, cemqtt.WithQoS(c.qos), cemqtt.WithClientID(oursID),
 			cemqtt.WithCleanStart(clean), cemqtt.WithSessionExpiry(expiry))
 		if err != nil {
 			return nil, err
 		}
-		return func() { _ = sub.Close(context.WithoutCancel(ctx)) }, nil
+		if err := sub.Start(ctx); err != nil {
+			return nil, err
+		}
+		return func() { _ = sub.Shutdown(context.WithoutCancel(ctx)) }, nil
 	}
 	// startBoth starts both subscribers at once and stamps their start.
 	startBoth := func(clean bool, expiry time.Duration, counting bool) (func(), error) {

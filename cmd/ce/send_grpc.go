@@ -22,7 +22,7 @@ func sendGRPC(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 	if err != nil {
 		return usageError(err)
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.WithoutCancel(ctx)) }()
 	if mode == binding.ModeBatch {
 		err = streamOne(ctx, c, e)
 	} else {

@@ -94,7 +94,7 @@ func TestPerRPCCredentials(t *testing.T) {
 			t.Errorf("%s: Stream: %v", tc.name, err)
 		}
 		_ = s.Close(ctx)
-		_ = c.Close()
+		_ = c.Close(context.Background())
 	}
 	if rec.count() != 1 {
 		t.Errorf("handler saw %d events, want 1", rec.count())

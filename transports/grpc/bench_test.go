@@ -36,7 +36,7 @@ func BenchmarkStream(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	batch := make([]event.Event, 100)
 	for i := range batch {
 		if err := jsonformat.Decode([]byte(typical), &batch[i]); err != nil {

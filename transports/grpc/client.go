@@ -3,6 +3,7 @@ package grpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"google.golang.org/grpc"
@@ -30,13 +31,44 @@ func NewClient(target string, opts ...ClientOption) (*Client, error) {
 	}
 	conn, err := grpc.NewClient(target, cfg.dial()...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return &Client{conn: conn, cfg: cfg}, nil
 }
 
-// Close closes the connection; calls in progress fail.
-func (c *Client) Close() error { return c.conn.Close() }
+// Close closes the connection; calls in progress fail. It does not wait,
+// so ctx is unused; it is there for the sending shape every transport
+// shares (Send, SendBatch, Close(ctx)).
+func (c *Client) Close(ctx context.Context) error { return c.conn.Close() }
+
+// Send is [Client.Publish]: the name of the sending method every
+// transport shares.
+func (c *Client) Send(ctx context.Context, e *event.Event) error { return c.Publish(ctx, e) }
+
+// SendBatch sends events as one batch on a Stream of its own and returns
+// once the receiver acknowledged it: nil when it accepted every event,
+// otherwise the first failure (an [*Error] with the event's index). For a
+// flow of batches, keep one [Client.Stream] open instead. events are not
+// retained.
+func (c *Client) SendBatch(ctx context.Context, events []event.Event) error {
+	st, err := c.Stream(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close(ctx) }()
+	ack, err := st.Send(ctx, events)
+	if err != nil {
+		return err
+	}
+	res, err := ack.Wait(ctx)
+	switch {
+	case err != nil:
+		return err
+	case len(res.Failures) > 0:
+		return res.Failures[0]
+	}
+	return nil
+}
 
 // Publish sends e with the unary Publish method and returns nil once the
 // receiver's handler accepted it. Otherwise it returns an

@@ -182,7 +182,7 @@ func TestDeFactoClient(t *testing.T) {
 func TestDeFactoMalformedSubscription(t *testing.T) {
 	var refused atomic.Int32
 	h := start(t, binding.HandlerFunc(func(context.Context, *event.Event) error { return nil }),
-		cegrpc.WithRefuseHook(func(string, error) { refused.Add(1) }))
+		cegrpc.WithErrorHook(func(string, error) { refused.Add(1) }))
 	cc := h.conn(t)
 	for _, path := range []string{"/io.cloudevents.v1.CloudEventService/Subscribe", "/openevents.v1.EventService/Subscribe"} {
 		t.Run(path, func(t *testing.T) {

@@ -37,7 +37,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	ctx := context.Background()
 	s, err := c.Stream(ctx)
 	if err != nil {
@@ -102,7 +102,7 @@ func ExampleClient_Publish() {
 	if err != nil {
 		panic(err)
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	ctx := context.Background()
 
 	e := event.New("p-1", "/example", "com.example.ping")
@@ -129,7 +129,7 @@ func ExampleClient_Subscribe() {
 	if err != nil {
 		panic(err)
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.Background()) }()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -71,7 +71,7 @@ func (h *harness) client(t *testing.T, opts ...cegrpc.ClientOption) *cegrpc.Clie
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Close() })
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
 	return c
 }
 

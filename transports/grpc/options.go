@@ -3,6 +3,8 @@ package grpc
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"net"
 	"time"
 
 	"google.golang.org/grpc"
@@ -76,6 +78,7 @@ type config struct {
 	subscriberQueue int
 	dialOptions     []grpc.DialOption
 	refuse          func(from string, err error)
+	onError         func(peer string, err error)
 
 	// Limits on what a client can make a server spend (limits.go).
 	maxStreams uint32
@@ -123,27 +126,34 @@ func defaultConfig() *config {
 	}
 }
 
+// ErrConfig is wrapped by every error of a constructor about its
+// arguments or options (NewServer, NewClient), as in cehttp and cemqtt.
+var ErrConfig = errors.New("cegrpc: bad configuration")
+
+// configError returns an error wrapping [ErrConfig] with msg.
+func configError(msg string) error { return fmt.Errorf("%w: %s", ErrConfig, msg) }
+
 // validate returns an error naming the option whose value is out of range.
 func (c *config) validate() error {
 	switch {
 	case c.maxMessageSize <= 0:
-		return errors.New("cegrpc: WithMaxMessageBytes needs a positive size")
+		return configError("WithMaxMessageBytes needs a positive size")
 	case c.maxAttrs <= 0:
-		return errors.New("cegrpc: WithMaxAttributes needs a positive count")
+		return configError("WithMaxAttributes needs a positive count")
 	case c.window <= 0:
-		return errors.New("cegrpc: WithWindow needs a positive count (the stream window)")
+		return configError("WithWindow needs a positive count (the stream window)")
 	case c.subscriberQueue <= 0:
-		return errors.New("cegrpc: WithSubscriberQueue needs a positive count")
+		return configError("WithSubscriberQueue needs a positive count")
 	case c.keepaliveTime < 0 || c.keepaliveWait < 0:
-		return errors.New("cegrpc: WithKeepAlive durations cannot be negative")
+		return configError("WithKeepAlive durations cannot be negative")
 	case c.maxStreams == 0:
-		return errors.New("cegrpc: WithMaxConcurrentStreams needs at least 1 stream per connection")
+		return configError("WithMaxConcurrentStreams needs at least 1 stream per connection")
 	case c.streamIdle < 0:
-		return errors.New("cegrpc: WithStreamIdleTimeout cannot be negative (0 disables the limit)")
+		return configError("WithStreamIdleTimeout cannot be negative (0 disables the limit)")
 	case c.connIdle < 0:
-		return errors.New("cegrpc: WithMaxConnectionIdle cannot be negative (0 disables the limit)")
+		return configError("WithMaxConnectionIdle cannot be negative (0 disables the limit)")
 	case c.minPing < 0:
-		return errors.New("cegrpc: WithMinPingInterval cannot be negative")
+		return configError("WithMinPingInterval cannot be negative")
 	}
 	return nil
 }
@@ -227,13 +237,51 @@ func WithDialOptions(opts ...grpc.DialOption) ClientOption {
 	return clientFunc(func(c *config) { c.dialOptions = append(c.dialOptions, opts...) })
 }
 
+// WithErrorHook has the server call f, with the client's address, for
+// every message it does not accept: refused before the handler (malformed
+// protobuf, an invalid event: a *protoformat.SyntaxError or an
+// *event.ValidationError) or failed by the handler (its error, a
+// *binding.PanicError for a panic), once per failed event of a Stream
+// batch (a batch that does not decode is reported once, with all its
+// violations); and
+// for a failed TLS handshake, an error wrapping [ErrConnection]. f runs on
+// the call's goroutine (the handshake's for TLS) and must not block.
+//
+// Every transport has WithErrorHook with this signature, called for the
+// same kinds of event.
+func WithErrorHook(f func(peer string, err error)) ServerOption {
+	return serverFunc(func(c *config) { c.onError = f })
+}
+
 // WithRefuseHook has the server call hook for every received message it
-// refuses before the handler sees it (malformed protobuf, an invalid
-// event), with the peer's address and the error (an
-// *event.ValidationError or a *protoformat.SyntaxError). The hook runs on
-// the call's goroutine and must not block. Server only.
+// refuses before the handler sees it.
+//
+// Deprecated: use [WithErrorHook], which every transport has; it also
+// reports the handler's failures and failed TLS handshakes.
 func WithRefuseHook(hook func(from string, err error)) ServerOption {
 	return serverFunc(func(c *config) { c.refuse = hook })
+}
+
+// ErrConnection is wrapped by the connection errors passed to the
+// [WithErrorHook] hook.
+var ErrConnection = errors.New("cegrpc: connection error")
+
+// reportingCreds passes failed server handshakes to a hook.
+type reportingCreds struct {
+	credentials.TransportCredentials
+	report func(peer string, err error)
+}
+
+func (r reportingCreds) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	conn, info, err := r.TransportCredentials.ServerHandshake(c)
+	if err != nil {
+		r.report(c.RemoteAddr().String(), fmt.Errorf("%w: TLS handshake: %w", ErrConnection, err))
+	}
+	return conn, info, err
+}
+
+func (r reportingCreds) Clone() credentials.TransportCredentials {
+	return reportingCreds{r.TransportCredentials.Clone(), r.report}
 }
 
 // bufferPool returns a pool for gRPC's message buffers with a tier at
@@ -286,7 +334,11 @@ func (c *config) server() []grpc.ServerOption {
 		grpc.MaxSendMsgSize(c.maxMessageSize),
 	}
 	if c.tls != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(c.tls)))
+		creds := credentials.NewTLS(c.tls)
+		if c.onError != nil {
+			creds = reportingCreds{creds, c.onError}
+		}
+		opts = append(opts, grpc.Creds(creds))
 	}
 	// Keepalive is always on: the server pings silent connections, closes
 	// idle ones and sends GOAWAY to clients that ping too often.

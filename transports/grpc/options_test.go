@@ -1,6 +1,7 @@
 package grpc_test
 
 import (
+	"context"
 	"crypto/tls"
 	"reflect"
 	"testing"
@@ -18,7 +19,7 @@ import (
 // which cannot be written as code that compiles.
 var (
 	_ cegrpc.ServerOption = cegrpc.WithMaxConcurrentStreams(1)
-	_ cegrpc.ServerOption = cegrpc.WithRefuseHook(nil)
+	_ cegrpc.ServerOption = cegrpc.WithErrorHook(nil)
 	_ cegrpc.ClientOption = cegrpc.WithWindow(1)
 	_ cegrpc.ClientOption = cegrpc.WithDialOptions()
 
@@ -41,6 +42,7 @@ var optionSides = map[string]optiontest.Sides{
 	"WithMaxAttributes":        {Fn: cegrpc.WithMaxAttributes, First: true, Second: false},
 	"WithSubscriberQueue":      {Fn: cegrpc.WithSubscriberQueue, First: true, Second: false},
 	"WithRefuseHook":           {Fn: cegrpc.WithRefuseHook, First: true, Second: false},
+	"WithErrorHook":            {Fn: cegrpc.WithErrorHook, First: true, Second: false},
 	"WithMaxConcurrentStreams": {Fn: cegrpc.WithMaxConcurrentStreams, First: true, Second: false},
 	"WithStreamIdleTimeout":    {Fn: cegrpc.WithStreamIdleTimeout, First: true, Second: false},
 	"WithMaxConnectionIdle":    {Fn: cegrpc.WithMaxConnectionIdle, First: true, Second: false},
@@ -85,5 +87,5 @@ func TestSharedOptionsBothSides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = c.Close()
+	_ = c.Close(context.Background())
 }

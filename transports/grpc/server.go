@@ -60,7 +60,7 @@ type Server struct {
 // the option when one is out of range.
 func NewServer(h binding.Handler, opts ...ServerOption) (*Server, error) {
 	if h == nil {
-		return nil, errors.New("cegrpc: NewServer needs a handler")
+		return nil, configError("NewServer needs a handler")
 	}
 	cfg, err := newServerConfig(opts)
 	if err != nil {
@@ -260,6 +260,7 @@ func (s *Server) publish(ctx context.Context, in *frame) (any, error) {
 		return nil, statusOf(err).Err()
 	}
 	if err := binding.Call(ctx, s.h, &e); err != nil {
+		s.failed(ctx, err)
 		return nil, statusOf(err).Err()
 	}
 	return new(frame), nil
@@ -296,16 +297,33 @@ func eventField(b []byte) ([]byte, error) {
 	return ev, nil
 }
 
-// refused reports a refused message to the refuse hook, if any.
+// refused reports a message refused before the handler to the hooks.
 func (s *Server) refused(ctx context.Context, err error) {
-	if s.cfg.refuse == nil {
+	if s.cfg.refuse == nil && s.cfg.onError == nil {
 		return
 	}
-	from := "unknown peer"
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		from = p.Addr.String()
+	from := peerOf(ctx)
+	if s.cfg.refuse != nil {
+		s.cfg.refuse(from, err)
 	}
-	s.cfg.refuse(from, err)
+	if s.cfg.onError != nil {
+		s.cfg.onError(from, err)
+	}
+}
+
+// failed reports a handler's failure to the error hook.
+func (s *Server) failed(ctx context.Context, err error) {
+	if s.cfg.onError != nil {
+		s.cfg.onError(peerOf(ctx), err)
+	}
+}
+
+// peerOf returns the client's address, or "unknown peer".
+func peerOf(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return "unknown peer"
 }
 
 // inBatch is one received Stream batch, recycled between the receiving
@@ -439,6 +457,7 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch, ack *streamRespons
 			continue
 		}
 		if err := binding.Call(ctx, s.h, &events[i]); err != nil {
+			s.failed(ctx, err)
 			ack.failures = append(ack.failures, eventStatus{
 				index: uint32(i), code: int32(codeOf(err)), message: err.Error(), rules: rulesOf(err),
 			})

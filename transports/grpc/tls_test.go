@@ -41,7 +41,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	if err := c.Publish(ctx, newEvent("1", "t", "")); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = plain.Close() }()
+	defer func() { _ = plain.Close(context.Background()) }()
 	short, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := plain.Publish(short, newEvent("2", "t", "")); err == nil {

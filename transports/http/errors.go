@@ -38,6 +38,13 @@ var (
 	// its Content-Type announces (400). Decoding errors of the formats and
 	// header values are reported as themselves, not as ErrMalformed.
 	ErrMalformed = receive.ErrMalformed
+	// ErrConfig is wrapped by every error of a constructor about its
+	// arguments or options (NewServer, NewHandler, NewSender,
+	// cefasthttp.NewServer), as in cegrpc and cemqtt.
+	ErrConfig = receive.ErrConfig
+	// ErrConnection is wrapped by the connection errors passed to the
+	// [WithErrorHook] hook.
+	ErrConnection = errors.New("cehttp: connection error")
 )
 
 // StatusOf returns the HTTP status a receiver answers for err: 204 for

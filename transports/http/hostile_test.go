@@ -50,7 +50,7 @@ func TestSlowBodyAttack(t *testing.T) {
 			var timeouts atomic.Int64
 			url := srv.start(t, &collector{},
 				cehttp.WithReadBodyTimeout(bodyTimeout),
-				cehttp.WithRefuseHook(func(_ string, err error) {
+				cehttp.WithErrorHook(func(_ string, err error) {
 					if errors.Is(err, cehttp.ErrTimeout) {
 						timeouts.Add(1)
 					}
@@ -351,7 +351,7 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
 			var logged lockedBuffer
-			url := srv.start(t, &collector{}, cehttp.WithTLS(cfg), cehttp.WithConnErrorHook(logged.add),
+			url := srv.start(t, &collector{}, cehttp.WithTLS(cfg), cehttp.WithErrorHook(logged.hook),
 				cehttp.WithTLSHandshakeTimeout(200*time.Millisecond))
 			addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
 			c, err := net.Dial("tcp", addr)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -50,15 +51,21 @@ func TestTLS(t *testing.T) {
 }
 
 // TestConnErrorHook: a connection that fails before any request (plain
-// text sent to a TLS port) reaches the WithConnErrorHook hook, the one
-// place such errors go.
+// text sent to a TLS port) reaches the WithErrorHook hook, the one place
+// such errors go, as an ErrConnection naming the client.
 func TestConnErrorHook(t *testing.T) {
 	cert, _ := testtls.SelfSigned(t)
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	for _, srv := range servers {
 		t.Run(srv.name, func(t *testing.T) {
 			var logged lockedBuffer
-			url := srv.start(t, &collector{}, cehttp.WithTLS(cfg), cehttp.WithConnErrorHook(logged.add))
+			var peers lockedBuffer
+			url := srv.start(t, &collector{}, cehttp.WithTLS(cfg), cehttp.WithErrorHook(func(peer string, err error) {
+				if errors.Is(err, cehttp.ErrConnection) {
+					peers.add(peer)
+				}
+				logged.hook(peer, err)
+			}))
 			conn, err := net.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/"), "http://"))
 			if err != nil {
 				t.Fatal(err)
@@ -76,6 +83,9 @@ func TestConnErrorHook(t *testing.T) {
 			if !strings.Contains(logged.String(), "handshake") {
 				t.Errorf("error log %q does not mention the failed TLS handshake", logged.String())
 			}
+			if !strings.Contains(peers.String(), conn.LocalAddr().String()) {
+				t.Errorf("hook peers %q, want the client %s", peers.String(), conn.LocalAddr())
+			}
 		})
 	}
 }
@@ -90,6 +100,9 @@ func (b *lockedBuffer) add(msg string) {
 	defer b.mu.Unlock()
 	b.buf.WriteString(msg + "\n")
 }
+
+// hook is a WithErrorHook hook that adds the peer and the error.
+func (b *lockedBuffer) hook(peer string, err error) { b.add(peer + " " + err.Error()) }
 
 func (b *lockedBuffer) String() string {
 	b.mu.Lock()

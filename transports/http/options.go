@@ -2,6 +2,7 @@ package http
 
 import (
 	"crypto/tls"
+	"fmt"
 	"time"
 
 	"github.com/openevents/openevents/event/binding"
@@ -158,19 +159,46 @@ func WithAllowedRate(perMinute int) Option {
 	return optionFunc(func(c *config) { c.AllowedRate = perMinute })
 }
 
-// WithRefuseHook calls f for every request the receiver does not accept
-// (any answer other than 2xx), with the remote address and the error that
-// chose the status. f is called on the request's goroutine, concurrently
-// for concurrent requests, and must not keep err's event references.
+// WithErrorHook calls f for every request the receiver does not accept
+// (any answer other than 2xx: a refused message or a handler's error),
+// with the client's address and the error that chose the status, and for
+// each connection error that no request carries (a failed TLS handshake,
+// a connection broken before a request was read), with the client's
+// address when the server names it and an error wrapping [ErrConnection].
+// f is called on the request's goroutine, concurrently for concurrent
+// requests, and must not keep err's event references. Without it these
+// are discarded (library code does not log).
+//
+// Every transport has WithErrorHook with this signature, called for the
+// same kinds of event.
+func WithErrorHook(f func(peer string, err error)) Option {
+	return optionFunc(func(c *config) {
+		c.OnRefuse = f
+		c.OnConnError = nil
+		if f != nil {
+			c.OnConnError = func(peer, msg string) { f(peer, fmt.Errorf("%w: %s", ErrConnection, msg)) }
+		}
+	})
+}
+
+// WithRefuseHook calls f for every request the receiver does not accept.
+//
+// Deprecated: use [WithErrorHook], which every transport has and which
+// also reports connection errors; WithRefuseHook and [WithConnErrorHook]
+// together are the same.
 func WithRefuseHook(f func(remote string, err error)) Option {
 	return optionFunc(func(c *config) { c.OnRefuse = f })
 }
 
 // WithConnErrorHook calls f with a description of each connection error
-// that no request carries and so no [WithRefuseHook] sees: a failed TLS
-// handshake, a connection broken before a request was read. Without it
-// they are discarded (library code does not log). f may be called
-// concurrently.
+// that no request carries.
+//
+// Deprecated: use [WithErrorHook].
 func WithConnErrorHook(f func(msg string)) Option {
-	return optionFunc(func(c *config) { c.OnConnError = f })
+	return optionFunc(func(c *config) {
+		c.OnConnError = nil
+		if f != nil {
+			c.OnConnError = func(_, msg string) { f(msg) }
+		}
+	})
 }

@@ -106,10 +106,10 @@ type Sender struct {
 func NewSender(target string, opts ...SenderOption) (*Sender, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, errors.New("cehttp: target URL: " + err.Error())
+		return nil, receive.ConfigError("target URL: " + err.Error())
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, errors.New("cehttp: target must be an absolute http or https URL, not " + strconv.Quote(target))
+		return nil, receive.ConfigError("target must be an absolute http or https URL, not " + strconv.Quote(target))
 	}
 	c := senderConfig{
 		mode:     binding.ModeBinary,
@@ -126,21 +126,21 @@ func NewSender(target string, opts ...SenderOption) (*Sender, error) {
 	}
 	switch {
 	case c.mode < binding.ModeBinary || c.mode > binding.ModeBatch:
-		return nil, errors.New("cehttp: unknown content mode " + c.mode.String())
+		return nil, receive.ConfigError("unknown content mode " + c.mode.String())
 	case c.attempts < 1:
-		return nil, errors.New("cehttp: WithRetry needs at least one attempt")
+		return nil, receive.ConfigError("WithRetry needs at least one attempt")
 	case c.backoff < 0 || c.timeout <= 0:
-		return nil, errors.New("cehttp: WithRetry and WithRequestTimeout need positive durations")
+		return nil, receive.ConfigError("WithRetry and WithRequestTimeout need positive durations")
 	}
 	if c.tls != nil && u.Scheme != "https" {
-		return nil, errors.New("cehttp: WithTLS was given but the target " + strconv.Quote(target) + " is plain http; use an https:// URL")
+		return nil, receive.ConfigError("WithTLS was given but the target " + strconv.Quote(target) + " is plain http; use an https:// URL")
 	}
 	if c.tls != nil && c.doer != nil {
-		return nil, errors.New("cehttp: WithTLS and WithDoer together: set the TLS configuration on the Doer's transport")
+		return nil, receive.ConfigError("WithTLS and WithDoer together: set the TLS configuration on the Doer's transport")
 	}
 	for k := range c.header {
 		if receive.HasPrefixFold(k, "ce-") || http.CanonicalHeaderKey(k) == "Content-Type" {
-			return nil, errors.New("cehttp: WithHeader cannot set " + k)
+			return nil, receive.ConfigError("WithHeader cannot set " + k)
 		}
 	}
 	if c.doer == nil {
@@ -363,9 +363,18 @@ func (s *Sender) CloseIdleConnections() {
 	}
 }
 
+// Close closes the Sender's idle connections, as CloseIdleConnections
+// does; requests in progress are not interrupted and the Sender stays
+// usable (HTTP has no session to end). ctx is unused: Close has the
+// signature of every transport's sender (Send, SendBatch, Close(ctx)).
+func (s *Sender) Close(ctx context.Context) error {
+	s.CloseIdleConnections()
+	return nil
+}
+
 // ErrNotPermitted is returned by [Sender.RequestPermission] when the
 // target answered the handshake without granting the origin.
-var ErrNotPermitted = errors.New("delivery not permitted by the target")
+var ErrNotPermitted = errors.New("cehttp: delivery not permitted by the target")
 
 // RequestPermission runs the web-hook abuse-protection handshake against
 // the Sender's URL: an OPTIONS request naming origin in

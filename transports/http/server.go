@@ -73,12 +73,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 // connErrorWriter passes each line net/http's error logger writes to f,
-// or drops it when f is nil.
-type connErrorWriter func(msg string)
+// with the client address it names, or drops it when f is nil.
+type connErrorWriter func(peer, msg string)
 
 func (f connErrorWriter) Write(b []byte) (int, error) {
 	if f != nil {
-		f(strings.TrimSuffix(string(b), "\n"))
+		msg := strings.TrimSuffix(string(b), "\n")
+		f(receive.PeerIn(msg), msg)
 	}
 	return len(b), nil
 }

@@ -27,7 +27,11 @@ func TestNewSubscriberDoesNoIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = sub.Shutdown(context.Background()) }()
-	_ = ln.(*net.TCPListener).SetDeadline(time.Now().Add(300 * time.Millisecond))
+	if tl, ok := ln.(*net.TCPListener); ok {
+		if err := tl.SetDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if c, err := ln.Accept(); err == nil {
 		_ = c.Close()
 		t.Fatal("NewSubscriber connected to the broker before Start")

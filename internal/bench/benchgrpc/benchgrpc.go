@@ -247,7 +247,7 @@ func streamOurs(ctx context.Context, addr string, batch []event.Event, o Options
 	if err != nil {
 		return bench.Run{}, err
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.WithoutCancel(ctx)) }()
 	return load(ctx, o, func(ctx context.Context, more func() bool, acked *atomic.Int64, errs chan<- error) {
 		s, err := c.Stream(ctx)
 		if err != nil {

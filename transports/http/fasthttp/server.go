@@ -289,10 +289,11 @@ func rawHasContentLength(raw []byte) bool {
 
 // connErrorLogger is a fasthttp.Logger that passes each message to f, or
 // drops it when f is nil.
-type connErrorLogger func(msg string)
+type connErrorLogger func(peer, msg string)
 
 func (f connErrorLogger) Printf(format string, args ...any) {
 	if f != nil {
-		f(fmt.Sprintf(format, args...))
+		msg := fmt.Sprintf(format, args...)
+		f(receive.PeerIn(msg), msg)
 	}
 }

@@ -168,7 +168,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = c.Close() }()
+	defer func() { _ = c.Close(context.Background()) }()
 	var e event.Event
 	e.SetSpecVersion("1.0")
 	e.SetID("oe-1")

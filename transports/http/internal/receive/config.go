@@ -2,7 +2,6 @@ package receive
 
 import (
 	"crypto/tls"
-	"errors"
 	"strconv"
 	"time"
 
@@ -56,7 +55,7 @@ type Config struct {
 	Origins           []string // nil: any origin
 	AllowedRate       int      // 0: no limit
 	OnRefuse          func(remote string, err error)
-	OnConnError       func(msg string) // nil: discard
+	OnConnError       func(peer, msg string) // nil: discard; peer "" when unknown
 }
 
 // NewConfig applies opts (nil entries are skipped) to the defaults and
@@ -83,26 +82,26 @@ func NewConfig(opts []Option) (Config, error) {
 	}
 	switch {
 	case c.MaxBody <= 0:
-		return c, errors.New("cehttp: WithMaxBodyBytes needs a positive size")
+		return c, ConfigError("WithMaxBodyBytes needs a positive size")
 	case c.MaxAttrs <= 0:
-		return c, errors.New("cehttp: WithMaxAttributes needs a positive count")
+		return c, ConfigError("WithMaxAttributes needs a positive count")
 	case c.MaxHeader <= 0:
-		return c, errors.New("cehttp: WithMaxHeaderBytes needs a positive size")
+		return c, ConfigError("WithMaxHeaderBytes needs a positive size")
 	case c.ReadHeaderTimeout <= 0 || c.ReadBodyTimeout <= 0 || c.ReadTimeout <= 0 || c.TLSTimeout <= 0 || c.IdleTimeout <= 0:
-		return c, errors.New("cehttp: timeouts must be positive")
+		return c, ConfigError("timeouts must be positive")
 	case c.ReadTimeout <= c.ReadHeaderTimeout:
-		return c, errors.New("cehttp: WithReadTimeout bounds headers and body together, so it must exceed WithReadHeaderTimeout (" +
+		return c, ConfigError("WithReadTimeout bounds headers and body together, so it must exceed WithReadHeaderTimeout (" +
 			c.ReadHeaderTimeout.String() + "), not be " + c.ReadTimeout.String())
 	case c.MaxConns < 0 || c.MaxConnsPerAddr < 0:
-		return c, errors.New("cehttp: WithMaxConns and WithMaxConnsPerAddr need a count >= 0 (0: no cap)")
+		return c, ConfigError("WithMaxConns and WithMaxConnsPerAddr need a count >= 0 (0: no cap)")
 	case c.MaxInFlight < 0:
-		return c, errors.New("cehttp: WithMaxInFlight needs a size >= 0")
+		return c, ConfigError("WithMaxInFlight needs a size >= 0")
 	case c.RetryAfter < time.Second:
-		return c, errors.New("cehttp: Retry-After counts whole seconds; WithRetryAfter needs at least one")
+		return c, ConfigError("Retry-After counts whole seconds; WithRetryAfter needs at least one")
 	case c.ReplyMode != binding.ModeBinary && c.ReplyMode != binding.ModeStructured:
-		return c, errors.New("cehttp: a reply is one event, sent in binary or structured mode, not " + c.ReplyMode.String())
+		return c, ConfigError("a reply is one event, sent in binary or structured mode, not " + c.ReplyMode.String())
 	case c.AllowedRate < 0:
-		return c, errors.New("cehttp: WithAllowedRate needs a rate >= 0")
+		return c, ConfigError("WithAllowedRate needs a rate >= 0")
 	}
 	return c, nil
 }

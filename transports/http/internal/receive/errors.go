@@ -2,8 +2,10 @@ package receive
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
@@ -23,8 +25,14 @@ var (
 	ErrTimeout              = binding.Sentinel("request body timeout", binding.ErrTimeout)
 	ErrMalformed            = binding.Sentinel("malformed CloudEvents message", binding.ErrMalformed)
 
-	errNilHandler = errors.New("cehttp: the binding.Handler is nil")
+	// ErrConfig is wrapped by every error about options or arguments.
+	ErrConfig = errors.New("cehttp: bad configuration")
+
+	errNilHandler = ConfigError("the binding.Handler is nil")
 )
+
+// ConfigError returns an error wrapping [ErrConfig] with msg.
+func ConfigError(msg string) error { return fmt.Errorf("%w: %s", ErrConfig, msg) }
 
 // statusTable is the one mapping between the binding's errors and HTTP
 // statuses, used in both directions: a receiver answers the first row whose
@@ -223,3 +231,23 @@ func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // Is reports whether target is [ErrTimeout].
 func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// PeerIn finds the client address in a connection error message of
+// net/http ("... from 127.0.0.1:5000: ...") or fasthttp
+// ("... "127.0.0.1:8080"<->"127.0.0.1:5000": ..."); "" when it names none.
+func PeerIn(msg string) string {
+	if i := strings.Index(msg, `<->"`); i >= 0 {
+		rest := msg[i+len(`<->"`):]
+		if j := strings.IndexByte(rest, '"'); j >= 0 {
+			return rest[:j]
+		}
+	}
+	if i := strings.Index(msg, " from "); i >= 0 {
+		rest := msg[i+len(" from "):]
+		if j := strings.Index(rest, ": "); j >= 0 {
+			return rest[:j]
+		}
+		return strings.TrimSpace(rest)
+	}
+	return ""
+}

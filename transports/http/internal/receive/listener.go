@@ -162,7 +162,7 @@ func (g *GuardListener) handshake(raw net.Conn) {
 			if errors.As(err, &ne) && ne.Timeout() {
 				msg += " (not done within the handshake timeout, " + g.cfg.TLSTimeout.String() + ", WithTLSHandshakeTimeout)"
 			}
-			f(msg)
+			f(raw.RemoteAddr().String(), msg)
 		}
 		_ = tc.Close()
 		return
@@ -213,7 +213,7 @@ func (g *GuardListener) reject(c net.Conn, status, msg string) {
 		_, _ = c.Write([]byte(resp)) // the client may be gone already
 	}
 	if f := g.cfg.OnConnError; f != nil {
-		f("cehttp: refused a connection from " + c.RemoteAddr().String() + ": " + msg[len("cehttp: "):len(msg)-1])
+		f(c.RemoteAddr().String(), "cehttp: refused a connection from "+c.RemoteAddr().String()+": "+msg[len("cehttp: "):len(msg)-1])
 	}
 	_ = c.Close()
 }

@@ -131,6 +131,10 @@ const (
 	DocExtExpiry    = "ext-expiry"    // cloudevents/extensions/expirytime.md (main only)
 	DocExtRecorded  = "ext-recorded"  // cloudevents/extensions/recordedtime.md (main only)
 	DocV03          = "v03"           // spec.md, json-format.md, http-transport-binding.md at v0.3
+	// DocSubscriptions is the filter part of the Subscriptions API
+	// (subscriptions/spec.md on main, version 0.1-wip), a document apart
+	// from the CloudEvents 1.0 texts with a version of its own.
+	DocSubscriptions = "subscriptions"
 )
 
 // The specification versions an entry can be taken from (the Version field).
@@ -138,6 +142,9 @@ const (
 	Version102    = "1.0.2"     // tag ce@v1.0.2
 	Version103WIP = "1.0.3-wip" // the main branch
 	Version03     = "0.3"       // tag v0.3
+	// VersionSubscriptions is the version of the Subscriptions API
+	// document (DocSubscriptions), the only version its entries carry.
+	VersionSubscriptions = "0.1-wip" // subscriptions/spec.md on main
 )
 
 // docInfo describes one document: the ID prefix of its entries and the
@@ -157,6 +164,7 @@ var docInfo = []struct{ doc, prefix, file string }{
 	{DocExtExpiry, "EXT-EXPIRY-", "extensions.json"},
 	{DocExtRecorded, "EXT-RECORDED-", "extensions.json"},
 	{DocV03, "V03-", "v03.json"},
+	{DocSubscriptions, "SUBS-", "subscriptions.json"},
 }
 
 // rfcPrefix is an ID prefix any document may use for a rule that a
@@ -164,7 +172,7 @@ var docInfo = []struct{ doc, prefix, file string }{
 const rfcPrefix = "RFC-"
 
 // Docs returns the known document names in canonical order: core, the
-// formats, the bindings, the extensions, then v03.
+// formats, the bindings, the extensions, v03, then subscriptions.
 func Docs() []string {
 	out := make([]string, len(docInfo))
 	for i, d := range docInfo {
@@ -229,7 +237,8 @@ func Profiles() []string { return []string{Profile102, ProfileMain} }
 // (Profile102 or ProfileMain): a 1.0.3-wip rule exists only on main, a
 // rule Removed on main exists only in 1.0.2. The 0.3 rules belong to
 // both: whether they apply depends on the provider accepting 0.3 input,
-// not on the text.
+// not on the text; so do the Subscriptions API rules, whose document has
+// its own version.
 func (r Requirement) In(profile string) bool {
 	switch profile {
 	case Profile102:
@@ -426,7 +435,9 @@ func validate(r Requirement, file string) []string {
 	switch {
 	case r.Doc == DocV03 && r.Version != Version03:
 		bad("doc v03 needs version %q, not %q", Version03, r.Version)
-	case r.Doc != DocV03 && r.Version != Version102 && r.Version != Version103WIP:
+	case r.Doc == DocSubscriptions && r.Version != VersionSubscriptions:
+		bad("doc subscriptions needs version %q, not %q", VersionSubscriptions, r.Version)
+	case r.Doc != DocV03 && r.Doc != DocSubscriptions && r.Version != Version102 && r.Version != Version103WIP:
 		bad("version %q is neither %q nor %q", r.Version, Version102, Version103WIP)
 	}
 	if u, err := url.Parse(r.Section); err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment == "" {

@@ -156,6 +156,7 @@ func TestCountsPerDoc(t *testing.T) {
 		DocCore: 85, DocJSON: 40, DocProtobuf: 15, DocHTTP: 42, DocWebhook: 48,
 		DocMQTT: 15, DocExtTrace: 7, DocExtPartition: 2, DocExtSequence: 9,
 		DocExtDataref: 12, DocExtExpiry: 8, DocExtRecorded: 6, DocV03: 50,
+		DocSubscriptions: 20,
 	}
 	total := 0
 	for _, doc := range Docs() {
@@ -306,7 +307,7 @@ func TestLoadRejectsBadData(t *testing.T) {
 }
 
 // citePattern finds requirement IDs cited in Go source.
-var citePattern = regexp.MustCompile(`\b(CORE|JSON|PROTO|HTTP|WEBHOOK|MQTT|EXT|V03)(-[A-Z0-9]+)+-[0-9]+\b`)
+var citePattern = regexp.MustCompile(`\b(CORE|JSON|PROTO|HTTP|WEBHOOK|MQTT|EXT|V03|SUBS)(-[A-Z0-9]+)+-[0-9]+\b`)
 
 // TestCitedIDsExist scans every Go file of the module outside spec/ and
 // proto/gen/ (and outside testdata directories) and fails for any cited

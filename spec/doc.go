@@ -14,6 +14,11 @@
 // version "1.0.3-wip". Changes on main that touch a 1.0.2 rule are recorded
 // in that rule's Note.
 //
+// Beside the CloudEvents 1.0 texts, the catalog holds the filter rules of
+// the Subscriptions API (subscriptions/spec.md on main), a separate
+// document with its own version, "0.1-wip" (DocSubscriptions,
+// VersionSubscriptions), which the function runtime's filters cite.
+//
 // The texts are short paraphrases, not quotations; the Section URL of each
 // entry leads to the authoritative wording.
 //
@@ -21,7 +26,7 @@
 //
 // The entries live as JSON under catalog/, one file per document
 // (core.json, json.json, protobuf.json, http.json, webhook.json, mqtt.json,
-// extensions.json, v03.json), and are embedded in the binary. Load parses
+// extensions.json, v03.json, subscriptions.json), and are embedded in the binary. Load parses
 // and validates them; Default returns the validated catalog, loaded once.
 //
 // # IDs
@@ -29,7 +34,7 @@
 // An ID matches ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*-[0-9]+$ and starts with the
 // prefix of its document: CORE-, JSON-, PROTO-, HTTP-, WEBHOOK-, MQTT-,
 // EXT-DISTTRACE-, EXT-PARTITION-, EXT-SEQUENCE-, EXT-DATAREF-, EXT-EXPIRY-,
-// EXT-RECORDED- or V03- (RFC- is allowed for a rule imposed by a referenced
+// EXT-RECORDED-, V03- or SUBS- (RFC- is allowed for a rule imposed by a referenced
 // RFC). After the prefix comes a topic (ATTR-ID, HEADER-VALUE, ...) and a
 // sequence number. IDs are stable: once published an ID keeps its meaning
 // and is never reused, even if its rule is later dropped.

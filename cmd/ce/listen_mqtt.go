@@ -52,7 +52,7 @@ func listenMQTT(ctx context.Context, o *listenOptions, p *printer) error {
 		if ctx.Err() != nil {
 			return nil // interrupted while connecting
 		}
-		return mqttError(explainMQTTTLS(ctx, err, o.mqttURL, tc))
+		return mqttError(err)
 	}
 	p.Listening(fmt.Sprintf("MQTT %s messages on topic %s", ver, o.topic), strings.TrimSpace(o.mqttURL))
 	<-ctx.Done()

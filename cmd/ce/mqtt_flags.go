@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/url"
 
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
 )
@@ -40,16 +37,4 @@ func mqttError(err error) error {
 		return usageError(err)
 	}
 	return failure(err)
-}
-
-// explainMQTTTLS is explainTLS for a failed connection to broker.
-func explainMQTTTLS(ctx context.Context, err error, broker string, tc *tls.Config) error {
-	if tc == nil || errors.Is(err, cemqtt.ErrConfig) {
-		return err
-	}
-	u, uerr := url.Parse(broker)
-	if uerr != nil {
-		return err
-	}
-	return explainTLS(ctx, err, hostPort(u, "8883"), tc)
 }

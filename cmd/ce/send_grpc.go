@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 
-	"google.golang.org/grpc/codes"
-
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
@@ -32,9 +30,6 @@ func sendGRPC(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 		if ge, ok := errors.AsType[*cegrpc.Error](err); ok {
 			if _, werr := fmt.Fprintf(stdout, "gRPC %s\n", ge.Code); werr != nil {
 				return failure(werr)
-			}
-			if ge.Code == codes.Unavailable {
-				err = explainTLS(ctx, err, o.grpcAddr, tc)
 			}
 		}
 		return failure(err)

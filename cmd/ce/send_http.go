@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
@@ -34,8 +33,6 @@ func sendHTTP(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 			if _, werr := fmt.Fprintf(stdout, "HTTP %d %s\n", se.Code, http.StatusText(se.Code)); werr != nil {
 				return failure(werr)
 			}
-		} else if u, uerr := url.Parse(o.httpURL); uerr == nil {
-			err = explainTLS(ctx, err, hostPort(u, "443"), tc)
 		}
 		return failure(err)
 	}

@@ -29,7 +29,7 @@ func sendMQTT(ctx context.Context, stdout io.Writer, o *sendOptions, mode bindin
 	// WithTLS(nil) leaves TLS off, as without the option.
 	pub, err := cemqtt.NewPublisher(ctx, o.mqttURL, cemqtt.WithVersion(ver), cemqtt.WithMode(mode), cemqtt.WithQoS(byte(o.qos)), cemqtt.WithTLS(tc))
 	if err != nil {
-		return mqttError(explainMQTTTLS(ctx, err, o.mqttURL, tc))
+		return mqttError(err)
 	}
 	defer func() { _ = pub.Close(context.WithoutCancel(ctx)) }()
 	if err := pub.Publish(ctx, o.topic, e); err != nil {

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -180,55 +177,6 @@ func (t *tlsFlags) server(what string) (*tls.Config, error) {
 		c.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	return c, nil
-}
-
-// explainTLS adds to err, a failed connection to addr (host:port) over
-// TLS configured by tc, what the TLS layer knows about the failure:
-//
-//   - With TLS 1.3 a server checks the client's certificate only after the
-//     client has finished its handshake, and its refusal (an alert such as
-//     "certificate required") is lost when the client writes before it
-//     reads: gRPC and MQTT clients then see only "broken pipe". When err
-//     names no certificate problem, a second, bare handshake that reads for
-//     a moment receives the alert.
-//   - Go sends the --tls-cert certificate only when its issuer is one of
-//     the CAs the server asks for, so a server answering "certificate
-//     required" to a client with a certificate did not get it.
-//
-// A nil err or tc returns err.
-func explainTLS(ctx context.Context, err error, addr string, tc *tls.Config) error {
-	if err == nil || tc == nil {
-		return err
-	}
-	if !strings.Contains(err.Error(), "certificate") {
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		d := tls.Dialer{Config: tc}
-		conn, perr := d.DialContext(ctx, "tcp", addr)
-		if perr == nil {
-			_ = conn.SetReadDeadline(time.Now().Add(time.Second))
-			var b [1]byte
-			_, perr = conn.Read(b[:])
-			_ = conn.Close()
-		}
-		var oe *net.OpError
-		var ve *tls.CertificateVerificationError
-		if errors.As(perr, &oe) && oe.Op == "remote error" || errors.As(perr, &ve) {
-			err = fmt.Errorf("%w (a new TLS handshake with %s: %w)", err, addr, perr)
-		}
-	}
-	if len(tc.Certificates) > 0 && strings.Contains(err.Error(), "certificate required") {
-		err = fmt.Errorf("%w; the --tls-cert certificate was probably not sent: Go sends it only when its issuer is one of the CAs the server asks for", err)
-	}
-	return err
-}
-
-// hostPort returns the host:port of u, with port def when u has none.
-func hostPort(u *url.URL, def string) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	return net.JoinHostPort(u.Hostname(), def)
 }
 
 // clientCertNote is what ce listen adds to the name of a binding served

@@ -5,19 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/protoformat"
+	"github.com/openevents/openevents/transports/internal/tlsdiag"
 )
 
 // Client sends events to, and subscribes at, an openevents.v1.EventService.
 // It is safe for concurrent use; Close releases its connection.
 type Client struct {
-	conn *grpc.ClientConn
-	cfg  *config
+	conn   *grpc.ClientConn
+	cfg    *config
+	target string
 }
 
 // NewClient returns a Client for target (host:port, or any gRPC target
@@ -33,7 +38,7 @@ func NewClient(target string, opts ...ClientOption) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &Client{conn: conn, cfg: cfg}, nil
+	return &Client{conn: conn, cfg: cfg, target: target}, nil
 }
 
 // Close closes the connection; calls in progress fail. It does not wait,
@@ -83,7 +88,26 @@ func (c *Client) Publish(ctx context.Context, e *event.Event) error {
 	}
 	var req, resp frame
 	req.set(b)
-	return errorOf(c.conn.Invoke(ctx, eventServicePublish, &req, &resp))
+	return c.explain(ctx, errorOf(c.conn.Invoke(ctx, eventServicePublish, &req, &resp)))
+}
+
+// explain adds what the TLS layer knows to an UNAVAILABLE from a server
+// reached with WithTLS (see tlsdiag.Explain).
+func (c *Client) explain(ctx context.Context, err error) error {
+	if c.cfg.tls == nil {
+		return err
+	}
+	if ge, ok := errors.AsType[*Error](err); !ok || ge.Code != codes.Unavailable {
+		return err
+	}
+	addr := c.target
+	if i := strings.Index(addr, ":///"); i >= 0 {
+		addr = addr[i+len(":///"):]
+	}
+	if _, _, serr := net.SplitHostPort(addr); serr != nil {
+		return err
+	}
+	return tlsdiag.Explain(ctx, err, addr, c.cfg.tls)
 }
 
 var subscribeDesc = grpc.StreamDesc{StreamName: "Subscribe", ServerStreams: true}

@@ -16,6 +16,7 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/transports/http/internal/receive"
+	"github.com/openevents/openevents/transports/internal/tlsdiag"
 )
 
 // Doer sends one HTTP request; *http.Client is one. A Doer must not follow
@@ -233,7 +234,7 @@ func (s *Sender) post(ctx context.Context, hdr http.Header, ct string, body []by
 			return resp, nil
 		}
 		if attempt >= s.cfg.attempts || ctx.Err() != nil || !retryableAnswer(err) {
-			return nil, err
+			return nil, s.explain(ctx, err)
 		}
 		d := wait/2 + rand.N(wait/2+1) // jitter: spread senders apart
 		var se *StatusError
@@ -252,6 +253,20 @@ func (s *Sender) post(ctx context.Context, hdr http.Header, ct string, body []by
 		case <-t.C:
 		}
 	}
+}
+
+// explain adds what the TLS layer knows to a request that got no answer
+// from a target reached with WithTLS (see tlsdiag.Explain).
+func (s *Sender) explain(ctx context.Context, err error) error {
+	var ue *UnreachableError
+	if s.cfg.tls == nil || !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(s.target)
+	if perr != nil {
+		return err
+	}
+	return tlsdiag.Explain(ctx, err, tlsdiag.HostPort(u.Host, "443"), s.cfg.tls)
 }
 
 func retryableAnswer(err error) bool {

@@ -14,6 +14,8 @@ import (
 	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 	mqtt3 "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/openevents/openevents/transports/internal/tlsdiag"
 )
 
 // dialer opens the network connections of one client and remembers the
@@ -228,4 +230,17 @@ func (d *dialer) current() net.Conn {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cur
+}
+
+// explainTLS adds what the TLS layer knows to a failed connection to a
+// broker reached with WithTLS (see tlsdiag.Explain). A broker's refusal
+// (a [*ReasonError]) is not a TLS failure and is returned as it is.
+func explainTLS(ctx context.Context, err error, u *url.URL, c *config) error {
+	if c.tls == nil {
+		return err
+	}
+	if _, ok := errors.AsType[*ReasonError](err); ok {
+		return err
+	}
+	return tlsdiag.Explain(ctx, err, tlsdiag.HostPort(u.Host, "8883"), c.tls)
 }

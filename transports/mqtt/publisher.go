@@ -52,7 +52,7 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...PublisherOption
 	if p.cfg.version == Version311 {
 		p.c3 = mqtt3.NewClient(optionsV311(u, &p.cfg, d, p.cfg.cleanStart))
 		if err := connectV311(ctx, p.c3, &p.cfg); err != nil {
-			return nil, err
+			return nil, explainTLS(ctx, err, u, &p.cfg)
 		}
 		return p, nil
 	}
@@ -65,7 +65,7 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...PublisherOption
 	}
 	p.cm, err = connectV5(ctx, u, &p.cfg, d, p.cfg.cleanStart, onUp, nil)
 	if err != nil {
-		return nil, err
+		return nil, explainTLS(ctx, err, u, &p.cfg)
 	}
 	return p, nil
 }

@@ -153,7 +153,7 @@ func (s *Subscriber) Start(ctx context.Context) error {
 	}
 	if err != nil {
 		s.cm, s.c3 = nil, nil
-		return err
+		return explainTLS(ctx, err, s.url, &s.cfg)
 	}
 	s.started = true
 	return nil

@@ -32,6 +32,12 @@ func NewHandler(h binding.Handler, opts ...Option) (*Handler, error) {
 // ServeHTTP answers POST deliveries and OPTIONS handshakes; any other
 // method gets 405 (WEBHOOK-DELIVERY-2).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if routes := h.r.Config.Routes; routes != nil {
+		if rh, ok := routes[req.URL.Path]; ok {
+			rh.ServeHTTP(w, req)
+			return
+		}
+	}
 	switch req.Method {
 	case http.MethodPost:
 	case http.MethodOptions:

@@ -3,6 +3,7 @@ package http
 import (
 	"crypto/tls"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/openevents/openevents/event/binding"
@@ -157,6 +158,21 @@ func WithAllowedOrigins(origins ...string) Option {
 // WebHook-Allowed-Rate; the default, 0, grants what was asked, or "*".
 func WithAllowedRate(perMinute int) Option {
 	return optionFunc(func(c *config) { c.AllowedRate = perMinute })
+}
+
+// WithRoute serves requests whose path is exactly path (any method) with
+// h instead of as events: health, readiness and metrics endpoints next to
+// the event receiver, as the function runtime has. path must start with
+// '/'; a later WithRoute for the same path replaces the earlier one.
+// Routed requests get the server's connection limits and timeouts but
+// not WithMaxInFlight, and never reach the error hook.
+func WithRoute(path string, h http.Handler) Option {
+	return optionFunc(func(c *config) {
+		if c.Routes == nil {
+			c.Routes = make(map[string]http.Handler)
+		}
+		c.Routes[path] = h
+	})
 }
 
 // WithErrorHook calls f for every request the receiver does not accept

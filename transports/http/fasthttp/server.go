@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
@@ -30,6 +31,8 @@ type Server struct {
 	r   *receive.Receiver
 	srv *fasthttp.Server
 
+	routes map[string]fasthttp.RequestHandler // cehttp.WithRoute
+
 	mu       sync.Mutex
 	shutdown bool           // Shutdown was called
 	lns      []net.Listener // listeners Serve was given, closed by Shutdown
@@ -46,6 +49,12 @@ func NewServer(h binding.Handler, opts ...cehttp.Option) (*Server, error) {
 	}
 	c := &r.Config
 	s := &Server{r: r}
+	for path, h := range c.Routes {
+		if s.routes == nil {
+			s.routes = make(map[string]fasthttp.RequestHandler, len(c.Routes))
+		}
+		s.routes[path] = fasthttpadaptor.NewFastHTTPHandler(h)
+	}
 	s.srv = &fasthttp.Server{
 		Handler:            s.serve,
 		ErrorHandler:       s.fail,
@@ -116,6 +125,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) serve(ctx *fasthttp.RequestCtx) {
+	if s.routes != nil {
+		if rh, ok := s.routes[string(ctx.Path())]; ok {
+			rh(ctx)
+			return
+		}
+	}
 	switch {
 	case ctx.IsPost():
 	case ctx.IsOptions():

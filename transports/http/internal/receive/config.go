@@ -2,7 +2,9 @@ package receive
 
 import (
 	"crypto/tls"
+	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/openevents/openevents/event"
@@ -55,7 +57,8 @@ type Config struct {
 	Origins           []string // nil: any origin
 	AllowedRate       int      // 0: no limit
 	OnRefuse          func(remote string, err error)
-	OnConnError       func(peer, msg string) // nil: discard; peer "" when unknown
+	OnConnError       func(peer, msg string)  // nil: discard; peer "" when unknown
+	Routes            map[string]http.Handler // exact paths served by other handlers
 }
 
 // NewConfig applies opts (nil entries are skipped) to the defaults and
@@ -78,6 +81,11 @@ func NewConfig(opts []Option) (Config, error) {
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
+		}
+	}
+	for path := range c.Routes {
+		if !strings.HasPrefix(path, "/") {
+			return c, ConfigError("WithRoute needs a path starting with /, not " + strconv.Quote(path))
 		}
 	}
 	switch {

@@ -14,6 +14,10 @@
 // [ConformanceReportSchema] returns its text; the [Validator] does not use
 // it.
 //
+// function.schema.json describes the configuration file of the function
+// runtime (`ce run -f function.yaml`); [FunctionSchema] returns its text,
+// and package runtime/config applies it to the YAML it reads.
+//
 // # Draft
 //
 // The schemas use JSON Schema draft 2020-12. It is the current draft, it

@@ -84,9 +84,10 @@ type Subscriber struct {
 	signaled atomic.Bool    // firstSub has been sent to
 
 	// Owned by the delivery goroutine.
-	ev       event.Event
-	dropped  any // the client whose connection is being dropped after a failure
-	failures int
+	ev        event.Event
+	respTopic string // the MQTT 5.0 Response Topic of the message being handled
+	dropped   any    // the client whose connection is being dropped after a failure
+	failures  int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -231,8 +232,10 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 	}
 	var ct string
 	var props []paho.UserProperty
+	s.respTopic = ""
 	if p.Properties != nil {
 		ct, props = p.Properties.ContentType, p.Properties.User
+		s.respTopic = p.Properties.ResponseTopic
 	}
 	if s.settle(Version5, p.Topic, p.QoS, ct, props, p.Payload) {
 		_ = pr.Client.Ack(p) // fails only when the connection is gone; the broker then resends
@@ -258,7 +261,11 @@ func (s *Subscriber) settle(v Version, topic string, qos byte, ct string, props 
 		s.report(&MessageError{Topic: topic, Broker: s.broker, Size: len(payload), Err: err})
 		return true
 	}
-	err := binding.Call(s.ctx, s.h, &s.ev)
+	ctx := s.ctx
+	if s.respTopic != "" {
+		ctx = context.WithValue(ctx, responseTopicKey{}, s.respTopic)
+	}
+	err := binding.Call(ctx, s.h, &s.ev)
 	switch {
 	case err == nil:
 		s.delivered.Add(1)
@@ -403,4 +410,15 @@ func (s *Subscriber) closeClients(ctx context.Context) error {
 	}
 	s.subs.Wait()
 	return err
+}
+
+type responseTopicKey struct{}
+
+// ResponseTopic returns the MQTT 5.0 Response Topic of the message whose
+// event a [Subscriber]'s handler was given ctx for, and whether it had
+// one (MQTT 5.0 section 4.10: request/response). A handler that answers
+// publishes its reply there.
+func ResponseTopic(ctx context.Context) (string, bool) {
+	t, ok := ctx.Value(responseTopicKey{}).(string)
+	return t, ok
 }

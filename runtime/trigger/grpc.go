@@ -1,0 +1,97 @@
+package trigger
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	cegrpc "github.com/openevents/openevents/transports/grpc"
+)
+
+// GRPC receives events on openevents.v1.EventService (Publish, and
+// Stream with its windowed acknowledgements: each event of a batch is
+// dispatched and the batch acknowledged once, with the failures by index)
+// and on the de-facto io.cloudevents.v1.CloudEventService. Its Subscribe
+// streams are fed by [GRPC.Publish], which a forwarding function can use
+// as its sink, so that the runtime acts as a small broker.
+//
+// EventService.Publish has no reply field, so replies go to the host's
+// reply sinks only.
+type GRPC struct {
+	addr   string
+	option string
+	srv    *cegrpc.Server
+
+	mu     sync.Mutex
+	ln     net.Listener
+	served chan error
+}
+
+// NewGRPC returns a trigger that will listen on addr and hand events to d;
+// option names the setting that chooses addr. opts are the transport's
+// server options.
+func NewGRPC(addr, option string, d Dispatcher, opts ...cegrpc.ServerOption) (*GRPC, error) {
+	h := binding.HandlerFunc(func(ctx context.Context, e *event.Event) error {
+		_, err := d.Dispatch(ctx, e)
+		return err
+	})
+	srv, err := cegrpc.NewServer(h, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("grpc trigger: %w", err)
+	}
+	return &GRPC{addr: addr, option: option, srv: srv}, nil
+}
+
+// Name returns "grpc" and the address, the bound one once started.
+func (t *GRPC) Name() string { return "grpc " + t.Addr() }
+
+// Addr returns the bound address once started, else the configured one.
+func (t *GRPC) Addr() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ln != nil {
+		return t.ln.Addr().String()
+	}
+	return t.addr
+}
+
+// Start binds the address and serves in the background.
+func (t *GRPC) Start(context.Context) error {
+	ln, err := listen("grpc", t.addr, t.option)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.ln = ln
+	t.served = make(chan error, 1)
+	t.mu.Unlock()
+	go func() { t.served <- t.srv.Serve(ln) }()
+	return nil
+}
+
+// Shutdown drains: new calls are refused, calls in progress finish and
+// their events are acknowledged, or ctx ends and connections are closed.
+func (t *GRPC) Shutdown(ctx context.Context) error {
+	err := t.srv.Shutdown(ctx)
+	t.mu.Lock()
+	served := t.served
+	t.mu.Unlock()
+	if served != nil {
+		if serr := <-served; serr != nil && err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+// Send delivers e to this trigger's Subscribe streams whose filter
+// matches (at most once, like Subscribe itself). With Close it makes the
+// trigger a function.Sink.
+func (t *GRPC) Send(ctx context.Context, e *event.Event) error { return t.srv.Publish(ctx, e) }
+
+// Close does nothing: the trigger's life is Start and Shutdown. It is
+// here so that the trigger is a function.Sink.
+func (t *GRPC) Close(context.Context) error { return nil }

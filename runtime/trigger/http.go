@@ -1,0 +1,108 @@
+package trigger
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/openevents/openevents/event"
+	cehttp "github.com/openevents/openevents/transports/http"
+	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
+)
+
+// HTTP receives events on the fast HTTP server in every content mode:
+// a binary or structured request gets the function's reply as its
+// response (204 without one), and a batch is dispatched event by event
+// and answered once, with the first failure's status.
+type HTTP struct {
+	addr   string
+	option string
+	srv    *cefasthttp.Server
+
+	mu     sync.Mutex
+	ln     net.Listener
+	served chan error
+}
+
+// NewHTTP returns a trigger that will listen on addr (host:port) and hand
+// events to d. option names the setting that chooses addr, for the error
+// when it is taken ("--http", "triggers[0].http.addr"). opts are the
+// transport's receiver options (limits, TLS, routes, hooks).
+func NewHTTP(addr, option string, d Dispatcher, opts ...cehttp.Option) (*HTTP, error) {
+	srv, err := cefasthttp.NewServer(httpHandler{d}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("http trigger: %w", err)
+	}
+	return &HTTP{addr: addr, option: option, srv: srv}, nil
+}
+
+// Name returns "http" and the address, the bound one once started.
+func (t *HTTP) Name() string { return "http " + t.Addr() }
+
+// Addr returns the bound address once started, else the configured one.
+func (t *HTTP) Addr() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ln != nil {
+		return t.ln.Addr().String()
+	}
+	return t.addr
+}
+
+// Start binds the address and serves in the background.
+func (t *HTTP) Start(context.Context) error {
+	ln, err := listen("http", t.addr, t.option)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.ln = ln
+	t.served = make(chan error, 1)
+	t.mu.Unlock()
+	go func() { t.served <- t.srv.Serve(ln) }()
+	return nil
+}
+
+// Shutdown stops accepting, waits for the requests in flight or ctx,
+// then returns Serve's error if it failed.
+func (t *HTTP) Shutdown(ctx context.Context) error {
+	err := t.srv.Shutdown(ctx)
+	t.mu.Lock()
+	served := t.served
+	t.mu.Unlock()
+	if served != nil {
+		if serr := <-served; serr != nil && err == nil {
+			err = serr
+		}
+	}
+	return err
+}
+
+// httpHandler hands events to the dispatcher; as a cehttp.Replier it
+// returns the function's reply as the response.
+type httpHandler struct{ d Dispatcher }
+
+func (h httpHandler) Handle(ctx context.Context, e *event.Event) error {
+	_, err := h.d.Dispatch(ctx, e)
+	return err
+}
+
+func (h httpHandler) HandleReply(ctx context.Context, e, reply *event.Event) (bool, error) {
+	r, err := h.d.Dispatch(ctx, e)
+	if err != nil || r == nil {
+		return false, err
+	}
+	copyEvent(reply, r)
+	return true, nil
+}
+
+// copyEvent makes dst a copy of src that shares strings and data with it
+// (both stay valid until the response is written) but not the extension
+// slice: dst keeps its own, so that reusing one event never writes into
+// the other's. src may be the request's event itself (an echo).
+func copyEvent(dst, src *event.Event) {
+	own := dst.Extensions()[:0]
+	*dst = *src
+	dst.SetSortedExtensions(append(own, src.Extensions()...))
+}

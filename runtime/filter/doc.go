@@ -29,7 +29,7 @@
 //
 // [New] compiles the generic form a YAML or JSON decoder produces
 // (map[string]any, []any) into a [Filter], reporting every malformed part
-// with its path, e.g. "filters[1].all[0].exact: is an empty object", and the
+// with its path, e.g. "filters[1].all[0].exact: names no attribute", and the
 // rule it breaks. [Filter.Match] then walks the compiled tree without
 // allocating; a Filter is immutable and safe for concurrent use.
 //

@@ -111,6 +111,7 @@ func newRootCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newConformanceCommand(stdout, stderr),
 		newConvertCommand(stdin, stdout, stderr),
 		newListenCommand(stdout, stderr),
+		newRunCommand(stdout, stderr),
 		newSendCommand(stdin, stdout),
 		newValidateCommand(stdin, stdout),
 		newVersionCommand(stdout),

@@ -51,7 +51,7 @@ import (
 )
 
 // Extension attributes the dead-letter sink's events carry besides the
-// original event's own (names valid under CORE-ATTR-NAMING-1).
+// original event's own (names valid under CORE-NAMING-1).
 const (
 	// ExtAttempts is the number of attempts made (an Integer).
 	ExtAttempts = "deadletterattempts"

@@ -69,7 +69,8 @@ type proc struct {
 }
 
 // Exec returns a function that runs cmd (the program and its arguments;
-// the program is looked up in PATH when it has no slash) as
+// a program name without a slash is looked up in PATH, a relative path is
+// taken from [WithDir]'s directory when it is set) as
 // [WithProcesses] children, starting them now. It returns an error
 // matching [ErrConfig] for an empty cmd or an invalid option, and the
 // start error if a child cannot be started. Close stops the children.

@@ -62,8 +62,8 @@ func (f *ExecFunction) start(s *slot, backoff time.Duration) (*proc, error) {
 }
 
 // reap waits for the child to exit, records and logs its status, and
-// makes sure no read of its pipes outlives it by more than pipeGrace
-// (a grandchild may hold them open).
+// makes sure no read or write of its pipes outlives it by more than
+// pipeGrace (a grandchild may hold them open).
 func (f *ExecFunction) reap(p *proc, stderr *os.File, stderrDone <-chan struct{}) {
 	defer f.wg.Done()
 	err := p.cmd.Wait()
@@ -99,6 +99,7 @@ func (f *ExecFunction) reap(p *proc, stderr *os.File, stderrDone <-chan struct{}
 		}
 	}
 	past := time.Unix(1, 0)
+	_ = p.stdin.SetWriteDeadline(past)
 	_ = p.stdout.SetReadDeadline(past)
 	_ = stderr.SetReadDeadline(past)
 }

@@ -530,3 +530,26 @@ func TestExecConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestExecWaitForAFreeChildEndsWithTheContext(t *testing.T) {
+	// One child, busy with a slow event: a second call waits for it only
+	// as long as its own context lasts, and the busy child is left alone.
+	logs := newLogRecorder()
+	prog := "import sys, time\nfor line in sys.stdin:\n    print('busy', file=sys.stderr, flush=True)\n    time.sleep(3)\n    print(line, end='', flush=True)\n"
+	f := start(t, append(script(t, "echo.py")[:1], "-c", prog), external.WithLogger(logs.logger()))
+	pid := f.Pids()[0]
+	slow := make(chan error, 1)
+	go func() { _, err := f.Call(callCtx(t), newEvent("slow", "t", "")); slow <- err }()
+	logs.waitFor(t, 1, "external: child stderr", pidIs(pid))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := f.Call(ctx, newEvent("queued", "t", "")); !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, binding.ErrRejected) {
+		t.Fatalf("queued call: %v, want a transient error matching context.DeadlineExceeded", err)
+	}
+	if err := <-slow; err != nil {
+		t.Fatalf("the slow call: %v", err)
+	}
+	if p := f.Pids(); len(p) != 1 || p[0] != pid {
+		t.Fatalf("pids %v, want %d untouched", p, pid)
+	}
+}

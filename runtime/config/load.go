@@ -23,8 +23,9 @@ const (
 	DefaultMaxDepth = 32
 	// DefaultMaxAliases is how many times aliases (*name) may be used.
 	DefaultMaxAliases = 16
-	// DefaultMaxNodes is how many YAML nodes a document may have, each
-	// alias counting the nodes it stands for.
+	// DefaultMaxNodes is how many values (scalars, mappings and lists;
+	// mapping keys are not counted) a document may have, each use of an
+	// alias counting the values it stands for.
 	DefaultMaxNodes = 20000
 )
 

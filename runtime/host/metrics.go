@@ -2,79 +2,131 @@ package host
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// metrics are the host's Prometheus collectors, labelled by trigger and
-// function.
-type metrics struct {
-	reg                                                                               prometheus.Registerer
-	gatherer                                                                          prometheus.Gatherer
-	received, succeeded, failed, retried, deadLettered, rejected, overloaded, refused *prometheus.CounterVec
-	late, replyFailed                                                                 *prometheus.CounterVec
-	inFlight                                                                          *prometheus.GaugeVec
-	latency                                                                           *prometheus.HistogramVec
-}
-
-// series are one trigger's resolved metrics: no label lookup per event.
-type series struct {
-	received, succeeded, failed, retried, deadLettered, rejected, overloaded, refused prometheus.Counter
-	late, replyFailed                                                                 prometheus.Counter
-	inFlight                                                                          prometheus.Gauge
-	latency                                                                           prometheus.Observer
-}
+// Metric names. Every metric has the labels trigger and function.
+const (
+	MetricReceived     = "ce_host_events_received_total"
+	MetricSucceeded    = "ce_host_events_succeeded_total"
+	MetricFailed       = "ce_host_events_failed_total"
+	MetricRetried      = "ce_host_retries_total"
+	MetricDeadLettered = "ce_host_events_dead_lettered_total"
+	MetricRejected     = "ce_host_events_rejected_total"
+	MetricOverloaded   = "ce_host_events_overloaded_total"
+	MetricUnavailable  = "ce_host_events_unavailable_total"
+	MetricDuplicates   = "ce_host_events_duplicate_total"
+	MetricLate         = "ce_host_late_finishers_total"
+	MetricSinkErrors   = "ce_host_sink_errors_total"
+	MetricInFlight     = "ce_host_in_flight"
+	MetricQueued       = "ce_host_queue_depth"
+	MetricDuration     = "ce_host_dispatch_duration_seconds"
+)
 
 var labels = []string{"trigger", "function"}
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{reg: reg}
-	if reg == nil {
-		r := prometheus.NewRegistry()
-		m.reg, m.gatherer = r, r
-	} else if g, ok := reg.(prometheus.Gatherer); ok {
-		m.gatherer = g
-	}
+// metrics are the host's vectors; a [Trigger] resolves its children once.
+type metrics struct {
+	received, succeeded, failed, retried, deadLettered, rejected,
+	overloaded, unavailable, duplicates, late *prometheus.CounterVec
+	sinkErrors         *prometheus.CounterVec // labels + "sink" (reply, deadletter)
+	inFlight, queued   *prometheus.GaugeVec
+	duration           *prometheus.HistogramVec
+	gatherer           prometheus.Gatherer
+}
+
+func newMetrics(r prometheus.Registerer) (*metrics, error) {
 	counter := func(name, help string) *prometheus.CounterVec {
-		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "openevents", Subsystem: "runtime", Name: name, Help: help}, labels)
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	}
-	m.received = counter("events_received_total", "Events handed to the host by a trigger.")
-	m.succeeded = counter("events_succeeded_total", "Attempts in which the function succeeded.")
-	m.failed = counter("events_failed_total", "Attempts in which the function failed (error, panic or timeout).")
-	m.retried = counter("events_retried_total", "Retries after a failed attempt.")
-	m.deadLettered = counter("events_dead_lettered_total", "Events handed to the dead-letter sink after their last attempt.")
-	m.rejected = counter("events_rejected_total", "Events the function refused for good (binding.ErrRejected).")
-	m.overloaded = counter("events_overloaded_total", "Events refused because every slot was busy and the queue full.")
-	m.refused = counter("events_refused_draining_total", "Events refused while draining.")
-	m.late = counter("functions_late_total", "Functions that returned after their timeout.")
-	m.replyFailed = counter("reply_sink_failures_total", "Reply events a reply sink failed to take.")
-	m.inFlight = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "openevents", Subsystem: "runtime", Name: "functions_in_flight", Help: "Functions running now."}, labels)
-	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "openevents", Subsystem: "runtime", Name: "function_duration_seconds",
-		Help: "Time one attempt of the function took.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}, labels)
-	for _, c := range []prometheus.Collector{m.received, m.succeeded, m.failed, m.retried, m.deadLettered, m.rejected,
-		m.overloaded, m.refused, m.late, m.replyFailed, m.inFlight, m.latency} {
-		if err := m.reg.Register(c); err != nil {
+	m := &metrics{
+		received:     counter(MetricReceived, "Events passed to Dispatch."),
+		succeeded:    counter(MetricSucceeded, "Events the function handled without error."),
+		failed:       counter(MetricFailed, "Events whose every attempt failed (dead-lettered or not)."),
+		retried:      counter(MetricRetried, "Attempts after a failed one."),
+		deadLettered: counter(MetricDeadLettered, "Failed events the dead-letter sink took."),
+		rejected:     counter(MetricRejected, "Events the function rejected (binding.ErrRejected); never retried."),
+		overloaded:   counter(MetricOverloaded, "Events refused because every slot was busy and the queue full."),
+		unavailable:  counter(MetricUnavailable, "Events refused because the host was draining."),
+		duplicates:   counter(MetricDuplicates, "Events acknowledged without a call because their (source, id) was handled within the dedupe window."),
+		late:         counter(MetricLate, "Functions that returned after their event had timed out."),
+		sinkErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: MetricSinkErrors, Help: "Failed sends to reply and dead-letter sinks.",
+		}, append(labels[:2:2], "sink")),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricInFlight, Help: "Functions running, late finishers included.",
+		}, labels),
+		queued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: MetricQueued, Help: "Dispatch calls waiting for a slot or their partition key.",
+		}, labels),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    MetricDuration,
+			Help:    "Time from Dispatch to its outcome: queueing, every attempt and backoff.",
+			Buckets: []float64{.0001, .0005, .001, .005, .01, .05, .1, .5, 1, 5, 10, 30, 60},
+		}, labels),
+	}
+	if r == nil {
+		r = prometheus.NewRegistry()
+	}
+	m.gatherer, _ = r.(prometheus.Gatherer)
+	var err error
+	reg := func(c prometheus.Collector) prometheus.Collector {
+		if e := r.Register(c); e != nil {
 			var are prometheus.AlreadyRegisteredError
-			if errors.As(err, &are) {
-				return nil, fmt.Errorf("%w: metrics already registered (one Host per registry): %w", ErrConfig, err)
+			if errors.As(e, &are) {
+				return are.ExistingCollector
 			}
-			return nil, err
+			err = errors.Join(err, e)
 		}
+		return c
+	}
+	for _, v := range []**prometheus.CounterVec{&m.received, &m.succeeded, &m.failed, &m.retried,
+		&m.deadLettered, &m.rejected, &m.overloaded, &m.unavailable, &m.duplicates, &m.late, &m.sinkErrors} {
+		if c, ok := reg(*v).(*prometheus.CounterVec); ok {
+			*v = c
+		}
+	}
+	for _, v := range []**prometheus.GaugeVec{&m.inFlight, &m.queued} {
+		if c, ok := reg(*v).(*prometheus.GaugeVec); ok {
+			*v = c
+		}
+	}
+	if c, ok := reg(m.duration).(*prometheus.HistogramVec); ok {
+		m.duration = c
+	}
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
 }
 
-func (m *metrics) series(trigger, function string) series {
-	l := prometheus.Labels{"trigger": trigger, "function": function}
-	return series{
-		received: m.received.With(l), succeeded: m.succeeded.With(l), failed: m.failed.With(l),
-		retried: m.retried.With(l), deadLettered: m.deadLettered.With(l), rejected: m.rejected.With(l),
-		overloaded: m.overloaded.With(l), refused: m.refused.With(l), late: m.late.With(l),
-		replyFailed: m.replyFailed.With(l), inFlight: m.inFlight.With(l), latency: m.latency.With(l),
-	}
+// triggerMetrics are one trigger's resolved children: counting an event
+// is an atomic add, with no label lookup.
+type triggerMetrics struct {
+	received, succeeded, failed, retried, deadLettered, rejected,
+	overloaded, unavailable, duplicates, late prometheus.Counter
+	replyErrors, deadLetterErrors prometheus.Counter
+	inFlight, queued              prometheus.Gauge
+	duration                      prometheus.Observer
 }
 
-// Gatherer returns the registry the host's metrics are in, when it can
-// be read (always with the default Registerer).
-func (h *Host) Gatherer() prometheus.Gatherer { return h.m.gatherer }
+func (m *metrics) forTrigger(trigger, fn string) triggerMetrics {
+	return triggerMetrics{
+		received:         m.received.WithLabelValues(trigger, fn),
+		succeeded:        m.succeeded.WithLabelValues(trigger, fn),
+		failed:           m.failed.WithLabelValues(trigger, fn),
+		retried:          m.retried.WithLabelValues(trigger, fn),
+		deadLettered:     m.deadLettered.WithLabelValues(trigger, fn),
+		rejected:         m.rejected.WithLabelValues(trigger, fn),
+		overloaded:       m.overloaded.WithLabelValues(trigger, fn),
+		unavailable:      m.unavailable.WithLabelValues(trigger, fn),
+		duplicates:       m.duplicates.WithLabelValues(trigger, fn),
+		late:             m.late.WithLabelValues(trigger, fn),
+		replyErrors:      m.sinkErrors.WithLabelValues(trigger, fn, "reply"),
+		deadLetterErrors: m.sinkErrors.WithLabelValues(trigger, fn, "deadletter"),
+		inFlight:         m.inFlight.WithLabelValues(trigger, fn),
+		queued:           m.queued.WithLabelValues(trigger, fn),
+		duration:         m.duration.WithLabelValues(trigger, fn),
+	}
+}

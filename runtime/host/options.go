@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,107 +11,305 @@ import (
 	"github.com/openevents/openevents/runtime/function"
 )
 
-// Defaults of [Options].
+// Defaults of the options. [WithQueueSize]'s default is the concurrency.
 const (
-	DefaultConcurrency = 64
-	DefaultTimeout     = 30 * time.Second
-	DefaultStuckAfter  = 10 * time.Second
-	DefaultAttempts    = 3
-	DefaultBackoff     = 100 * time.Millisecond
-	DefaultMaxBackoff  = 10 * time.Second
-	DefaultSinkTimeout = 10 * time.Second
+	DefaultConcurrency    = 64
+	DefaultTimeout        = 30 * time.Second
+	DefaultStuckAfter     = 10 * time.Second
+	DefaultAttempts       = 3
+	DefaultBackoffInitial = 100 * time.Millisecond
+	DefaultBackoffMax     = 10 * time.Second
+	DefaultDedupeEntries  = 100_000
+	DefaultFunctionName   = "function"
 )
 
-// ErrConfig is wrapped by every error about [Options].
-var ErrConfig = errors.New("host: bad configuration")
+// Upper bounds of the options, against typing errors that would allocate
+// gigabytes or retry for ever.
+const (
+	MaxConcurrency   = 1 << 16
+	MaxQueueSize     = 1 << 20
+	MaxAttempts      = 100
+	MaxDedupeEntries = 1 << 24
+)
 
-// Options configure a [Host]. Zero values take the defaults.
-type Options struct {
-	// Concurrency is the most functions running at once (default
-	// DefaultConcurrency).
-	Concurrency int
-	// QueueSize is the most callers waiting for a slot; more are refused
-	// with binding.ErrOverloaded (default: Concurrency; -1: none wait).
-	QueueSize int
-	// Timeout bounds one attempt, through the function's context
-	// (default DefaultTimeout; -1: none).
-	Timeout time.Duration
-	// StuckAfter is how long past its Timeout a function may still run
-	// before [Host.Ready] fails (default DefaultStuckAfter).
-	StuckAfter time.Duration
-	// Attempts is how often a failing event is tried (default
-	// DefaultAttempts; 1: no retries).
-	Attempts int
-	// Backoff is the first retry's longest wait; each retry doubles it up
-	// to MaxBackoff, and the wait is drawn uniformly below it (full
-	// jitter).
-	Backoff, MaxBackoff time.Duration
-	// DeadLetter, when set, gets an event whose last attempt failed, with
-	// [ExtAttempts] and [ExtError] added; the event is then acknowledged.
-	DeadLetter function.Sink
-	// SinkTimeout bounds a dead-letter send (default DefaultSinkTimeout).
-	SinkTimeout time.Duration
-	// Replies get every reply event of the function.
-	Replies []function.Sink
-	// FunctionName labels the metrics (default "function").
-	FunctionName string
-	// Registerer registers the metrics (default: a registry of the host's
-	// own, which [Host.Gatherer] returns).
-	Registerer prometheus.Registerer
-	// OnSinkError, when set, is told of every failed send to the
-	// dead-letter sink (sink "dead-letter") or a reply sink (sink
-	// "reply"), with the event's id. The host never logs.
-	OnSinkError func(sink, id string, err error)
+// An Option configures a [Host]. Options are applied in order and checked
+// together by [New], which reports every bad value at once.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	concurrency    int
+	queueSize      int
+	queueSet       bool
+	timeout        time.Duration
+	stuckAfter     time.Duration
+	stuckSet       bool
+	attempts       int
+	backoffInitial time.Duration
+	backoffMax     time.Duration
+	deadLetter     function.Sink
+	deadLetterSet  bool
+	replies        []function.Sink
+	ordered        bool
+	dedupeWindow   time.Duration
+	dedupeEntries  int
+	logger         *slog.Logger
+	sinkHook       func(sink, id string, err error)
+	functionName   string
+	registerer     prometheus.Registerer
 }
 
-func (o *Options) setDefaults() {
-	if o.Concurrency == 0 {
-		o.Concurrency = DefaultConcurrency
+func defaultConfig() config {
+	return config{
+		concurrency:    DefaultConcurrency,
+		timeout:        DefaultTimeout,
+		attempts:       DefaultAttempts,
+		backoffInitial: DefaultBackoffInitial,
+		backoffMax:     DefaultBackoffMax,
+		dedupeEntries:  DefaultDedupeEntries,
+		logger:         slog.New(slog.DiscardHandler),
+		functionName:   DefaultFunctionName,
+	}
+}
+
+// WithConcurrency sets how many functions may run at once, across all
+// triggers; default [DefaultConcurrency], at least 1, at most
+// [MaxConcurrency]. A function that outlives its timeout keeps its slot
+// until it returns, so the host never runs more than n.
+func WithConcurrency(n int) Option { return optionFunc(func(c *config) { c.concurrency = n }) }
+
+// WithQueueSize sets how many Dispatch calls may wait for a slot (or for
+// their partition key, see [WithPartitionOrder]) once all are busy;
+// default the concurrency, 0 for none, at most [MaxQueueSize]. A call
+// that finds the queue full fails at once with [ErrOverloaded].
+func WithQueueSize(n int) Option {
+	return optionFunc(func(c *config) { c.queueSize, c.queueSet = n, true })
+}
+
+// WithTimeout sets the per-event deadline of the context a function gets
+// (every attempt has its own); default [DefaultTimeout], 0 for none. With
+// a timeout the function runs on a worker goroutine and Dispatch returns
+// [ErrTimeout] at the deadline even if the function ignores its context;
+// without one it runs on the caller's goroutine (see the package doc).
+func WithTimeout(d time.Duration) Option { return optionFunc(func(c *config) { c.timeout = d }) }
+
+// WithStuckAfter sets how long a function may go on running past its
+// timeout before [Host.Ready] reports it stuck; default
+// [DefaultStuckAfter]. Without a timeout it counts from the function's
+// start and its default is never. 0 means never.
+func WithStuckAfter(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.stuckAfter, c.stuckSet = d, true })
+}
+
+// WithAttempts sets how many times an event is tried before it counts as
+// failed: 1 means no retry; default [DefaultAttempts], at most
+// [MaxAttempts]. Errors wrapping binding.ErrRejected are never retried.
+func WithAttempts(n int) Option { return optionFunc(func(c *config) { c.attempts = n }) }
+
+// WithBackoff sets the wait before a retry: before attempt n+1 the host
+// waits a random time in [0, min(max, initial·2ⁿ⁻¹)) ("full jitter").
+// Defaults [DefaultBackoffInitial] and [DefaultBackoffMax]; initial must
+// be positive and max at least initial.
+func WithBackoff(initial, max time.Duration) Option {
+	return optionFunc(func(c *config) { c.backoffInitial, c.backoffMax = initial, max })
+}
+
+// WithDeadLetter sets the sink that gets an event whose every attempt
+// failed (see the package doc for the attributes added); default none.
+// The host does not close it.
+func WithDeadLetter(s function.Sink) Option {
+	return optionFunc(func(c *config) { c.deadLetter, c.deadLetterSet = s, true })
+}
+
+// WithReplies adds sinks that get every reply a function returns, in the
+// order given, before Dispatch returns; default none. A sink's failure is
+// logged and counted but does not fail the event. The host does not close
+// them.
+func WithReplies(sinks ...function.Sink) Option {
+	return optionFunc(func(c *config) { c.replies = append(c.replies, sinks...) })
+}
+
+// WithPartitionOrder makes events with the same partitionkey extension
+// attribute run one at a time in the order they reached Dispatch, while
+// different keys run in parallel; default off. A waiting event takes a
+// place in the queue of [WithQueueSize], so the key table holds at most
+// concurrency + queue size keys.
+func WithPartitionOrder(on bool) Option { return optionFunc(func(c *config) { c.ordered = on }) }
+
+// WithDedupe skips an event whose (source, id) was acknowledged (it
+// succeeded or went to the dead-letter sink) within window: the duplicate
+// is counted and acknowledged without calling the function. It remembers
+// at most maxEntries events (0 means [DefaultDedupeEntries], at most
+// [MaxDedupeEntries]), forgetting the oldest first. window 0 turns it off
+// (the default); negative values are refused.
+func WithDedupe(window time.Duration, maxEntries int) Option {
+	return optionFunc(func(c *config) { c.dedupeWindow, c.dedupeEntries = window, maxEntries })
+}
+
+// WithLogger sets where the host logs failures that no caller sees:
+// panics (with their stack), late finishers, failed reply and dead-letter
+// sinks, final failures. Default: nothing is logged. nil is refused.
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.logger = l }) }
+
+// WithSinkErrorHook sets a function told of every failed send to a reply
+// sink (sink "reply") or the dead-letter sink (sink "deadletter"), with
+// the event's id, on the dispatching goroutine; default none. It is
+// called besides the logger.
+func WithSinkErrorHook(f func(sink, id string, err error)) Option {
+	return optionFunc(func(c *config) { c.sinkHook = f })
+}
+
+// WithFunctionName sets the function label of the host's metrics and
+// logs; default [DefaultFunctionName].
+func WithFunctionName(name string) Option {
+	return optionFunc(func(c *config) { c.functionName = name })
+}
+
+// WithMetrics registers the host's metrics on r; default a private
+// registry nobody scrapes. Hosts may share r: the second one reuses the
+// metrics the first registered, told apart by the function label.
+func WithMetrics(r prometheus.Registerer) Option {
+	return optionFunc(func(c *config) { c.registerer = r })
+}
+
+// check fills in dependent defaults and reports every bad value.
+func (c *config) check() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("host: "+format+": %w", append(a, ErrConfig)...))
+	}
+	if c.concurrency < 1 || c.concurrency > MaxConcurrency {
+		bad("concurrency %d is out of range 1..%d", c.concurrency, MaxConcurrency)
+	}
+	if !c.queueSet {
+		c.queueSize = c.concurrency
+	}
+	if c.queueSize < 0 || c.queueSize > MaxQueueSize {
+		bad("queue size %d is out of range 0..%d", c.queueSize, MaxQueueSize)
+	}
+	if c.timeout < 0 {
+		bad("timeout %v is negative (0 means none)", c.timeout)
+	}
+	if !c.stuckSet && c.timeout > 0 {
+		c.stuckAfter = DefaultStuckAfter
+	}
+	if c.stuckAfter < 0 {
+		bad("stuck-after %v is negative (0 means never)", c.stuckAfter)
+	}
+	if c.attempts < 1 || c.attempts > MaxAttempts {
+		bad("attempts %d is out of range 1..%d", c.attempts, MaxAttempts)
+	}
+	if c.backoffInitial <= 0 {
+		bad("initial backoff %v is not positive", c.backoffInitial)
+	}
+	if c.backoffMax < c.backoffInitial {
+		bad("maximum backoff %v is shorter than the initial backoff %v", c.backoffMax, c.backoffInitial)
+	}
+	if c.deadLetterSet && c.deadLetter == nil {
+		bad("dead-letter sink is nil")
+	}
+	for i, s := range c.replies {
+		if s == nil {
+			bad("reply sink %d is nil", i)
+		}
+	}
+	if c.dedupeWindow < 0 {
+		bad("dedupe window %v is negative (0 turns dedupe off)", c.dedupeWindow)
+	}
+	if c.dedupeEntries == 0 {
+		c.dedupeEntries = DefaultDedupeEntries
+	}
+	if c.dedupeEntries < 0 || c.dedupeEntries > MaxDedupeEntries {
+		bad("dedupe entries %d is out of range 1..%d (0 means %d)", c.dedupeEntries, MaxDedupeEntries, DefaultDedupeEntries)
+	}
+	if c.logger == nil {
+		bad("logger is nil")
+	}
+	return errors.Join(errs...)
+}
+
+// Options is the options as one struct, for callers that map flags or a
+// file onto it; it is an [Option] itself. A zero field leaves its option
+// alone (the default); -1 means "none" for QueueSize and Timeout and
+// "never" for StuckAfter.
+type Options struct {
+	Concurrency int           // [WithConcurrency]
+	QueueSize   int           // [WithQueueSize]; -1: no queue
+	Timeout     time.Duration // [WithTimeout]; -1: none
+	StuckAfter  time.Duration // [WithStuckAfter]; -1: never
+	Attempts    int           // [WithAttempts]
+	// Backoff and MaxBackoff are [WithBackoff]'s initial and max; a zero
+	// one keeps its default.
+	Backoff, MaxBackoff time.Duration
+	DeadLetter          function.Sink   // [WithDeadLetter]
+	Replies             []function.Sink // [WithReplies]
+	PartitionOrder      bool            // [WithPartitionOrder]
+	// DedupeWindow and DedupeEntries are [WithDedupe]'s.
+	DedupeWindow  time.Duration
+	DedupeEntries int
+	Logger        *slog.Logger                      // [WithLogger]
+	OnSinkError   func(sink, id string, err error) // [WithSinkErrorHook]
+	FunctionName  string                            // [WithFunctionName]
+	Registerer    prometheus.Registerer             // [WithMetrics]
+}
+
+func (o Options) apply(c *config) {
+	if o.Concurrency != 0 {
+		c.concurrency = o.Concurrency
 	}
 	switch o.QueueSize {
 	case 0:
-		o.QueueSize = o.Concurrency
 	case -1:
-		o.QueueSize = 0
+		c.queueSize, c.queueSet = 0, true
+	default:
+		c.queueSize, c.queueSet = o.QueueSize, true
 	}
 	switch o.Timeout {
 	case 0:
-		o.Timeout = DefaultTimeout
 	case -1:
-		o.Timeout = 0
+		c.timeout = 0
+	default:
+		c.timeout = o.Timeout
 	}
-	if o.StuckAfter == 0 {
-		o.StuckAfter = DefaultStuckAfter
+	switch o.StuckAfter {
+	case 0:
+	case -1:
+		c.stuckAfter, c.stuckSet = 0, true
+	default:
+		c.stuckAfter, c.stuckSet = o.StuckAfter, true
 	}
-	if o.Attempts == 0 {
-		o.Attempts = DefaultAttempts
+	if o.Attempts != 0 {
+		c.attempts = o.Attempts
 	}
-	if o.Backoff == 0 {
-		o.Backoff = DefaultBackoff
+	if o.Backoff != 0 {
+		c.backoffInitial = o.Backoff
 	}
-	if o.MaxBackoff == 0 {
-		o.MaxBackoff = DefaultMaxBackoff
+	if o.MaxBackoff != 0 {
+		c.backoffMax = o.MaxBackoff
 	}
-	if o.SinkTimeout == 0 {
-		o.SinkTimeout = DefaultSinkTimeout
+	if o.DeadLetter != nil {
+		c.deadLetter, c.deadLetterSet = o.DeadLetter, true
 	}
-	if o.FunctionName == "" {
-		o.FunctionName = "function"
+	c.replies = append(c.replies, o.Replies...)
+	if o.PartitionOrder {
+		c.ordered = true
 	}
-}
-
-func (o *Options) validate() error {
-	switch {
-	case o.Concurrency < 1:
-		return fmt.Errorf("%w: concurrency %d (want at least 1)", ErrConfig, o.Concurrency)
-	case o.QueueSize < 0:
-		return fmt.Errorf("%w: queue size %d (want 0 or more; -1 for none)", ErrConfig, o.QueueSize)
-	case o.Timeout < 0 || o.StuckAfter < 0 || o.Backoff < 0 || o.MaxBackoff < 0 || o.SinkTimeout < 0:
-		return fmt.Errorf("%w: durations must be positive", ErrConfig)
-	case o.Attempts < 1:
-		return fmt.Errorf("%w: attempts %d (want at least 1)", ErrConfig, o.Attempts)
-	case o.MaxBackoff < o.Backoff:
-		return fmt.Errorf("%w: the longest backoff %v is shorter than the first %v", ErrConfig, o.MaxBackoff, o.Backoff)
+	if o.DedupeWindow != 0 || o.DedupeEntries != 0 {
+		c.dedupeWindow, c.dedupeEntries = o.DedupeWindow, o.DedupeEntries
 	}
-	return nil
+	if o.Logger != nil {
+		c.logger = o.Logger
+	}
+	if o.OnSinkError != nil {
+		c.sinkHook = o.OnSinkError
+	}
+	if o.FunctionName != "" {
+		c.functionName = o.FunctionName
+	}
+	if o.Registerer != nil {
+		c.registerer = o.Registerer
+	}
 }

@@ -1,0 +1,433 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/runtime/function"
+)
+
+// PartitionKeyExtension is the extension attribute whose value orders
+// events with [WithPartitionOrder] (the CloudEvents partitioning
+// extension, a non-empty String: EXT-PARTITION-1).
+const PartitionKeyExtension = "partitionkey"
+
+// A Host runs a function for the events its triggers dispatch, within
+// the limits of its options. It is safe for concurrent use; build it with
+// [New], get an entry point per trigger with [Host.Trigger], and stop it
+// with [Host.Drain] then [Host.Close].
+type Host struct {
+	fn      function.Function
+	cfg     config
+	log     *slog.Logger
+	metrics *metrics
+	epoch   time.Time
+
+	// starts holds, per slot, 1 + the start of its running function in
+	// ns since epoch, or 0: Ready finds stuck functions by scanning it.
+	starts []atomic.Int64
+	adm    admission
+	dedupe *dedupe
+
+	// pending counts Dispatch calls under way and late functions;
+	// Drain waits for it to reach 0, woken through idle.
+	pending   atomic.Int64
+	idle      chan struct{}
+	draining  atomic.Bool
+	drainCh   chan struct{} // closed when draining starts
+	drainOnce sync.Once
+	closedCh  chan struct{} // always closed; the Done of ended contexts
+
+	jobsMu     sync.Mutex
+	jobs       []*job // idle jobs, each with its goroutine
+	jobsClosed bool
+
+	triggersMu sync.Mutex
+	triggers   map[string]*Trigger
+
+	errOverloaded error // built once: refusing costs no allocation
+	errTimeout    error
+}
+
+// New returns a host for fn. It starts no goroutine: workers start as
+// the first events with a timeout arrive. Errors wrap [ErrConfig] and
+// name every bad option, or come from registering the metrics.
+func New(fn function.Function, opts ...Option) (*Host, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	err := cfg.check()
+	if fn == nil {
+		err = errors.Join(fmt.Errorf("host: the function is nil: %w", ErrConfig), err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(cfg.registerer)
+	if err != nil {
+		return nil, fmt.Errorf("host: registering metrics: %w", err)
+	}
+	h := &Host{
+		fn: fn, cfg: cfg, log: cfg.logger, metrics: m, epoch: time.Now(),
+		starts:   make([]atomic.Int64, cfg.concurrency),
+		idle:     make(chan struct{}, 1),
+		drainCh:  make(chan struct{}),
+		closedCh: make(chan struct{}),
+		triggers: make(map[string]*Trigger),
+		errOverloaded: fmt.Errorf("%w: all %d function slots are busy and %d callers wait already",
+			ErrOverloaded, cfg.concurrency, cfg.queueSize),
+		errTimeout: &timeoutError{msg: fmt.Sprintf("%v: no return within the timeout of %v: %v",
+			ErrTimeout, cfg.timeout, context.DeadlineExceeded)},
+	}
+	close(h.closedCh)
+	h.adm.init(cfg.concurrency, cfg.queueSize)
+	if cfg.dedupeWindow > 0 {
+		h.dedupe = newDedupe(int64(cfg.dedupeWindow), cfg.dedupeEntries)
+	}
+	return h, nil
+}
+
+// Gatherer returns the registry of the host's metrics when it can be
+// read: always with the default (a registry of the host's own), and when
+// the registerer given to [WithMetrics] is also a prometheus.Gatherer
+// (a *prometheus.Registry is). Otherwise it returns nil.
+func (h *Host) Gatherer() prometheus.Gatherer { return h.metrics.gatherer }
+
+// since returns 1 + the ns from the host's epoch to t (never 0).
+func (h *Host) since(t time.Time) int64 { return int64(t.Sub(h.epoch)) + 1 }
+
+// A Trigger is a trigger's entry point into a [Host]: it counts the
+// trigger's events under its own metric labels, resolved once. It is
+// safe for concurrent use and satisfies binding.Handler and the
+// Dispatcher of runtime/trigger.
+type Trigger struct {
+	h    *Host
+	name string
+	m    triggerMetrics
+}
+
+// Trigger returns the entry point for the trigger called name (its
+// metrics label, e.g. "http 127.0.0.1:8080"). Calls with the same name
+// return the same *Trigger.
+func (h *Host) Trigger(name string) *Trigger {
+	h.triggersMu.Lock()
+	defer h.triggersMu.Unlock()
+	if t, ok := h.triggers[name]; ok {
+		return t
+	}
+	t := &Trigger{h: h, name: name, m: h.metrics.forTrigger(name, h.cfg.functionName)}
+	h.triggers[name] = t
+	return t
+}
+
+// Name returns the trigger's name.
+func (t *Trigger) Name() string { return t.name }
+
+// Handle dispatches e and returns only the outcome: the reply, if any,
+// goes to the reply sinks alone. It makes a Trigger a binding.Handler.
+func (t *Trigger) Handle(ctx context.Context, e *event.Event) error {
+	_, err := t.Dispatch(ctx, e)
+	return err
+}
+
+// Dispatch runs the function for e, retrying transient failures, and
+// returns its reply (nil if none) and the outcome the trigger answers:
+//
+//   - nil: acknowledge. The function succeeded, or the event was a
+//     duplicate within the dedupe window, or every attempt failed and the
+//     dead-letter sink took it.
+//   - an error wrapping [ErrOverloaded] (binding.ErrOverloaded): every
+//     slot busy and the queue full; nothing ran.
+//   - an error wrapping [ErrDraining] (binding.ErrUnavailable): the host
+//     is draining; nothing ran, or the queued call was ended.
+//   - an error wrapping binding.ErrRejected: the function refused the
+//     event; it was not retried nor dead-lettered.
+//   - a [*FailedError]: every attempt failed (or retrying stopped early
+//     because ctx ended or the host began draining) and no dead-letter
+//     sink took the event. Do not acknowledge.
+//   - ctx's error if ctx ended while the call waited in the queue.
+//
+// e is not kept after Dispatch returns. The reply is valid until the
+// next Dispatch on the same goroutine returns; with a timeout it is a
+// copy the caller owns. Dispatch blocks while it waits in the queue, for
+// the function (at most the timeout per attempt) and during backoff.
+func (t *Trigger) Dispatch(ctx context.Context, e *event.Event) (*event.Event, error) {
+	h := t.h
+	start := time.Now()
+	t.m.received.Inc()
+	h.pending.Add(1)
+	reply, err := t.dispatch(ctx, e, start)
+	t.m.duration.Observe(time.Since(start).Seconds())
+	h.exit()
+	return reply, err
+}
+
+// exit ends a pending call or late function, waking Drain at the last.
+func (h *Host) exit() {
+	if h.pending.Add(-1) == 0 && h.draining.Load() {
+		select {
+		case h.idle <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Time) (*event.Event, error) {
+	h := t.h
+	if h.draining.Load() {
+		t.m.unavailable.Inc()
+		return nil, ErrDraining
+	}
+	if h.dedupe != nil && h.dedupe.contains(e.Source(), e.ID(), h.since(start)) {
+		t.m.duplicates.Inc()
+		return nil, nil
+	}
+	var key string
+	if h.cfg.ordered {
+		if v, ok := e.Extension(PartitionKeyExtension); ok {
+			if key = v.Text(); key == "" {
+				key = v.String() // not a String as EXT-PARTITION-1 wants; order by its text anyway
+			}
+		}
+	}
+	slot, ke, err := h.admit(ctx, t, key)
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrOverloaded):
+			t.m.overloaded.Inc()
+		case errors.Is(err, ErrDraining):
+			t.m.unavailable.Inc()
+		}
+		return nil, err
+	}
+
+	var reply *event.Event
+	attempt := 0
+	exhausted := false
+	for {
+		attempt++
+		if slot < 0 {
+			if slot, err = h.readmit(ctx, t, ke); err != nil {
+				break // err is the reason retrying stopped; the last failure is lost below
+			}
+			start = time.Now()
+		}
+		var lost bool
+		if h.cfg.timeout > 0 {
+			reply, err, lost = t.runJob(ctx, e, slot, ke, start)
+		} else {
+			reply, err = t.runInline(ctx, e, slot, start)
+		}
+		if lost {
+			slot = -1 // the late function gives it back
+		}
+		if err == nil {
+			h.release(slot, ke)
+			t.m.succeeded.Inc()
+			if h.dedupe != nil {
+				h.dedupe.record(e.Source(), e.ID(), h.since(start))
+			}
+			if reply != nil && len(h.cfg.replies) > 0 {
+				t.sendReplies(ctx, reply)
+			}
+			return reply, nil
+		}
+		if errors.Is(err, binding.ErrRejected) {
+			h.release(slot, ke)
+			t.m.rejected.Inc()
+			return nil, err
+		}
+		if attempt >= h.cfg.attempts {
+			exhausted = true
+			break
+		}
+		if ctx.Err() != nil || h.draining.Load() {
+			break
+		}
+		t.m.retried.Inc()
+		if !h.backoff(ctx, attempt) {
+			break
+		}
+		if slot >= 0 {
+			start = time.Now()
+		}
+	}
+	h.release(slot, ke)
+	t.m.failed.Inc()
+	if exhausted && h.cfg.deadLetter != nil && ctx.Err() == nil {
+		dlErr := t.deadLetter(ctx, e, attempt, err)
+		if dlErr == nil {
+			t.m.deadLettered.Inc()
+			if h.dedupe != nil {
+				h.dedupe.record(e.Source(), e.ID(), h.since(time.Now()))
+			}
+			return nil, nil
+		}
+		t.m.deadLetterErrors.Inc()
+		if h.cfg.sinkHook != nil {
+			h.cfg.sinkHook("deadletter", e.ID(), dlErr)
+		}
+		h.log.Error("dead-letter sink failed; the event is not acknowledged",
+			"trigger", t.name, "function", h.cfg.functionName, "id", e.ID(), "source", e.Source(), "error", dlErr)
+		return nil, &FailedError{Attempts: attempt, Err: err, DeadLetterErr: dlErr}
+	}
+	h.logFailure(t, e, attempt, err)
+	return nil, &FailedError{Attempts: attempt, Err: err}
+}
+
+// runInline runs the function on the caller's goroutine.
+func (t *Trigger) runInline(ctx context.Context, e *event.Event, slot int32, start time.Time) (*event.Event, error) {
+	h := t.h
+	h.starts[slot].Store(h.since(start))
+	t.m.inFlight.Inc()
+	reply, err := call(withTrace(ctx, e), h.fn, e)
+	t.m.inFlight.Dec()
+	h.starts[slot].Store(0)
+	return reply, err
+}
+
+// backoff waits before attempt n+1: a random time below
+// min(max, initial·2ⁿ⁻¹). It returns false if ctx ended or the host
+// began draining first.
+func (h *Host) backoff(ctx context.Context, n int) bool {
+	d := h.cfg.backoffMax
+	if n-1 < 62 {
+		if c := h.cfg.backoffInitial << (n - 1); c > 0 && c < d {
+			d = c
+		}
+	}
+	d = rand.N(d) // full jitter; d > 0 as New checked
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-h.drainCh:
+		return false
+	}
+}
+
+// sendReplies gives reply to every reply sink; failures are logged and
+// counted, not returned: the event was handled.
+func (t *Trigger) sendReplies(ctx context.Context, reply *event.Event) {
+	for i, s := range t.h.cfg.replies {
+		if err := s.Send(ctx, reply); err != nil {
+			t.m.replyErrors.Inc()
+			if t.h.cfg.sinkHook != nil {
+				t.h.cfg.sinkHook("reply", reply.ID(), err)
+			}
+			t.h.log.Warn("reply sink failed", "trigger", t.name, "function", t.h.cfg.functionName,
+				"sink", i, "id", reply.ID(), "error", err)
+		}
+	}
+}
+
+func (h *Host) logFailure(t *Trigger, e *event.Event, attempts int, err error) {
+	attrs := []any{"trigger", t.name, "function", h.cfg.functionName, "id", e.ID(), "source", e.Source(),
+		"attempts", attempts, "error", err}
+	if pe := (*binding.PanicError)(nil); errors.As(err, &pe) {
+		attrs = append(attrs, "stack", string(pe.Stack))
+	}
+	h.log.Warn("event failed; not acknowledged", attrs...)
+}
+
+// Ready reports whether the host should get more events: nil, or an
+// error wrapping [ErrDraining] while draining, [ErrStuck] while a function
+// has run longer than the stuck-after limit, or [ErrOverloaded] while
+// every slot is busy and the queue is full. It scans one word per slot
+// and takes the admission lock once; call it from a readiness probe.
+func (h *Host) Ready() error {
+	if h.draining.Load() {
+		return ErrDraining
+	}
+	if n := h.stuck(); n > 0 {
+		return fmt.Errorf("%w: %d function(s) have run longer than %v", ErrStuck, n, h.cfg.timeout+h.cfg.stuckAfter)
+	}
+	if full, waiting := h.adm.saturated(); full {
+		return fmt.Errorf("%w: all %d function slots are busy and %d callers wait", ErrOverloaded, h.cfg.concurrency, waiting)
+	}
+	return nil
+}
+
+// stuck counts the functions that have run longer than stuckAfter.
+func (h *Host) stuck() int {
+	if h.cfg.stuckAfter <= 0 {
+		return 0
+	}
+	now, limit := h.since(time.Now()), int64(h.cfg.timeout+h.cfg.stuckAfter)
+	n := 0
+	for i := range h.starts {
+		if s := h.starts[i].Load(); s != 0 && now-s > limit {
+			n++
+		}
+	}
+	return n
+}
+
+// running counts the functions running now, late ones included.
+func (h *Host) running() int {
+	n := 0
+	for i := range h.starts {
+		if h.starts[i].Load() != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Drain stops intake and waits for the work under way: from now on
+// Dispatch returns [ErrDraining], calls waiting in the queue are ended
+// with it, retries stop after the current attempt, and Ready fails. It
+// returns nil once no Dispatch call and no function (late ones included)
+// is left, or, when ctx ends first, an error wrapping ctx's error that
+// says how many are left. It may be called again, with a new ctx.
+func (h *Host) Drain(ctx context.Context) error {
+	h.beginDrain()
+	for {
+		if h.pending.Load() == 0 {
+			return nil
+		}
+		select {
+		case <-h.idle:
+		case <-ctx.Done():
+			return fmt.Errorf("host: drain: %d dispatches and late functions still under way (%d functions running): %w",
+				h.pending.Load(), h.running(), ctx.Err())
+		}
+	}
+}
+
+func (h *Host) beginDrain() {
+	h.drainOnce.Do(func() {
+		h.draining.Store(true)
+		close(h.drainCh)
+		h.adm.drain()
+	})
+}
+
+// Close refuses further events, as Drain does without waiting, and ends
+// the idle worker goroutines; a worker still running a late function
+// ends when it returns. It does not close the sinks, which the caller
+// owns. Call it once the host is drained.
+func (h *Host) Close() {
+	h.beginDrain()
+	h.jobsMu.Lock()
+	jobs := h.jobs
+	h.jobs, h.jobsClosed = nil, true
+	h.jobsMu.Unlock()
+	for _, j := range jobs {
+		close(j.start)
+	}
+}

@@ -48,12 +48,12 @@ func (t *Trigger) deadLetter(ctx context.Context, e *event.Event, attempts int, 
 }
 
 // attributeText makes s a valid CloudEvents String (CORE-TYPE-STRING-1..3)
-// of at most max bytes: control characters become spaces, invalid UTF-8
+// of at most limit bytes: control characters become spaces, invalid UTF-8
 // and noncharacters U+FFFD, and a cut is marked with "…".
-func attributeText(s string, max int) string {
+func attributeText(s string, limit int) string {
 	var b strings.Builder
 	for _, r := range s {
-		if b.Len()+utf8.RuneLen(r) > max-len("…") {
+		if b.Len()+utf8.RuneLen(r) > limit-len("…") {
 			b.WriteString("…")
 			break
 		}

@@ -34,9 +34,9 @@ type dedupeRec struct {
 	seq uint64
 }
 
-func newDedupe(window int64, max int) *dedupe {
+func newDedupe(window int64, limit int) *dedupe {
 	return &dedupe{
-		window: window, max: max,
+		window: window, max: limit,
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
 		seen:  make(map[[2]uint64]dedupeMark),
 	}
@@ -93,11 +93,4 @@ func (d *dedupe) record(source, id string, now int64) {
 	d.ring[(d.head+d.n)%len(d.ring)] = r
 	d.n++
 	d.seen[k] = dedupeMark{at: now, seq: d.seq}
-}
-
-// size returns how many events are remembered.
-func (d *dedupe) size() int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return len(d.seen)
 }

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func newGate(buf int) *gate {
 }
 
 func (g *gate) call(ctx context.Context, e *event.Event) (*event.Event, error) {
-	g.started <- e.ID()
+	g.started <- strings.Clone(e.ID()) // e is valid only during the call
 	var done <-chan struct{}
 	if g.honour {
 		done = ctx.Done()

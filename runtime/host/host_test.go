@@ -36,7 +36,10 @@ func TestConcurrencyNeverExceeded(t *testing.T) {
 			var running, peak, calls atomic.Int64
 			h, reg := newHost(t, func(context.Context, *event.Event) (*event.Event, error) {
 				n := running.Add(1)
-				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				for p := peak.Load(); n > p; p = peak.Load() {
+					if peak.CompareAndSwap(p, n) {
+						break
+					}
 				}
 				calls.Add(1)
 				runtime.Gosched()

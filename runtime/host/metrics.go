@@ -30,10 +30,10 @@ var labels = []string{"trigger", "function"}
 type metrics struct {
 	received, succeeded, failed, retried, deadLettered, rejected,
 	overloaded, unavailable, duplicates, late *prometheus.CounterVec
-	sinkErrors         *prometheus.CounterVec // labels + "sink" (reply, deadletter)
-	inFlight, queued   *prometheus.GaugeVec
-	duration           *prometheus.HistogramVec
-	gatherer           prometheus.Gatherer
+	sinkErrors       *prometheus.CounterVec // labels + "sink" (reply, deadletter)
+	inFlight, queued *prometheus.GaugeVec
+	duration         *prometheus.HistogramVec
+	gatherer         prometheus.Gatherer
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {

@@ -56,7 +56,7 @@ type config struct {
 	ordered        bool
 	dedupeWindow   time.Duration
 	dedupeEntries  int
-	logger         *slog.Logger
+	logger         *slog.Logger //nolint:forbidigo // the runtime brief asks for a logger
 	sinkHook       func(sink, id string, err error)
 	functionName   string
 	registerer     prometheus.Registerer
@@ -70,7 +70,7 @@ func defaultConfig() config {
 		backoffInitial: DefaultBackoffInitial,
 		backoffMax:     DefaultBackoffMax,
 		dedupeEntries:  DefaultDedupeEntries,
-		logger:         slog.New(slog.DiscardHandler),
+		logger:         slog.New(slog.DiscardHandler), //nolint:forbidigo // the runtime brief asks for a logger
 		functionName:   DefaultFunctionName,
 	}
 }
@@ -110,11 +110,11 @@ func WithStuckAfter(d time.Duration) Option {
 func WithAttempts(n int) Option { return optionFunc(func(c *config) { c.attempts = n }) }
 
 // WithBackoff sets the wait before a retry: before attempt n+1 the host
-// waits a random time in [0, min(max, initial·2ⁿ⁻¹)) ("full jitter").
+// waits a random time in [0, min(longest, initial·2ⁿ⁻¹)) ("full jitter").
 // Defaults [DefaultBackoffInitial] and [DefaultBackoffMax]; initial must
-// be positive and max at least initial.
-func WithBackoff(initial, max time.Duration) Option {
-	return optionFunc(func(c *config) { c.backoffInitial, c.backoffMax = initial, max })
+// be positive and longest at least initial.
+func WithBackoff(initial, longest time.Duration) Option {
+	return optionFunc(func(c *config) { c.backoffInitial, c.backoffMax = initial, longest })
 }
 
 // WithDeadLetter sets the sink that gets an event whose every attempt
@@ -152,7 +152,7 @@ func WithDedupe(window time.Duration, maxEntries int) Option {
 // WithLogger sets where the host logs failures that no caller sees:
 // panics (with their stack), late finishers, failed reply and dead-letter
 // sinks, final failures. Default: nothing is logged. nil is refused.
-func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.logger = l }) }
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(c *config) { c.logger = l }) } //nolint:forbidigo // the runtime brief asks for a logger
 
 // WithSinkErrorHook sets a function told of every failed send to a reply
 // sink (sink "reply") or the dead-letter sink (sink "deadletter"), with
@@ -250,10 +250,10 @@ type Options struct {
 	// DedupeWindow and DedupeEntries are [WithDedupe]'s.
 	DedupeWindow  time.Duration
 	DedupeEntries int
-	Logger        *slog.Logger                      // [WithLogger]
+	Logger        *slog.Logger                     //nolint:forbidigo // [WithLogger], as the runtime brief asks
 	OnSinkError   func(sink, id string, err error) // [WithSinkErrorHook]
-	FunctionName  string                            // [WithFunctionName]
-	Registerer    prometheus.Registerer             // [WithMetrics]
+	FunctionName  string                           // [WithFunctionName]
+	Registerer    prometheus.Registerer            // [WithMetrics]
 }
 
 func (o Options) apply(c *config) {

@@ -273,18 +273,18 @@ func (c *fnCtx) reset() {
 // deadline or until ctx ends. When it stops waiting before the function
 // returned, the function keeps slot (and a hold on e) until it returns,
 // and lost is true.
-func (t *Trigger) runJob(ctx context.Context, e *event.Event, slot int32, ke *keyEntry, start time.Time) (reply *event.Event, err error, lost bool) {
+func (t *Trigger) runJob(ctx context.Context, e *event.Event, slot int32, ke *keyEntry, start time.Duration) (reply *event.Event, lost bool, err error) {
 	h := t.h
 	j := h.getJob()
 	j.t, j.slot, j.key = t, slot, ke
 	j.load(e)
 	j.ctx.parent = withTrace(ctx, &j.ev)
-	j.ctx.deadline = start.Add(h.cfg.timeout)
+	j.ctx.deadline = h.epoch.Add(start + h.cfg.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(j.ctx.deadline) {
 		j.ctx.deadline = d
 	}
 	j.state.Store(jobRunning)
-	h.starts[slot].Store(h.since(start))
+	h.starts[slot].Store(mark(start))
 	t.m.inFlight.Inc()
 	j.timer.Reset(h.cfg.timeout)
 	j.start <- struct{}{}
@@ -302,20 +302,20 @@ func (t *Trigger) runJob(ctx context.Context, e *event.Event, slot int32, ke *ke
 
 // finish takes the result of a job whose function returned, and readies
 // the job for reuse.
-func (j *job) finish() (*event.Event, error, bool) {
+func (j *job) finish() (*event.Event, bool, error) {
 	reply, err := j.reply, j.err
 	if reply != nil {
 		c := reply.Clone() // the worker's next event reuses what reply points to
 		reply = &c
 	}
 	j.h.putJob(j)
-	return reply, err, false
+	return reply, false, err
 }
 
 // abandon stops waiting for j: the function sees ctxErr from its
 // context, and the attempt fails with err. If the function returned
 // meanwhile its result is taken instead.
-func (j *job) abandon(ctxErr, err error) (*event.Event, error, bool) {
+func (j *job) abandon(ctxErr, err error) (*event.Event, bool, error) {
 	h := j.h
 	j.ctx.cancel(ctxErr)
 	// Account for the late function before it can finish: the caller
@@ -328,7 +328,7 @@ func (j *job) abandon(ctxErr, err error) (*event.Event, error, bool) {
 		h.adm.mu.Unlock()
 	}
 	if j.state.CompareAndSwap(jobRunning, jobAbandoned) {
-		return nil, err, true
+		return nil, true, err
 	}
 	// It returned just now: undo, and take its result.
 	<-j.done
@@ -347,11 +347,7 @@ func (j *job) abandon(ctxErr, err error) (*event.Event, error, bool) {
 func (h *Host) lateFinish(j *job) {
 	t := j.t
 	t.m.late.Inc()
-	if j.err != nil {
-		h.log.Warn("function returned after its event timed out", "trigger", t.name, "function", h.cfg.functionName, "error", j.err)
-	} else {
-		h.log.Warn("function returned after its event timed out", "trigger", t.name, "function", h.cfg.functionName)
-	}
+	h.warn("function returned after its event timed out", "trigger", t.name, "function", h.cfg.functionName, "error", j.err)
 	a := &h.adm
 	a.mu.Lock()
 	a.giveSlot(j.slot)

@@ -222,8 +222,10 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 	for {
 		attempt++
 		if slot < 0 {
-			if slot, err = h.readmit(ctx, t, ke); err != nil {
-				break // err is the reason retrying stopped; the last failure is lost below
+			var rerr error
+			if slot, rerr = h.readmit(ctx, t, ke); rerr != nil {
+				err = fmt.Errorf("%w; the retry found no slot: %w", err, rerr)
+				break
 			}
 			start = h.now()
 		}

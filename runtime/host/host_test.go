@@ -572,3 +572,38 @@ func TestSharedRegistry(t *testing.T) {
 		t.Errorf("series of %s = %d (%v), want 2: one per function", host.MetricReceived, n, err)
 	}
 }
+
+func TestRetryAfterTimeoutWaitsForASlot(t *testing.T) {
+	g := newGate(4)
+	h, reg := newHost(t, g.call, host.WithConcurrency(1), host.WithQueueSize(1), host.WithTimeout(20*time.Millisecond),
+		host.WithAttempts(2), host.WithBackoff(time.Millisecond, time.Millisecond))
+	done := make(chan error, 1)
+	go func() { _, err := h.Trigger("t").Dispatch(context.Background(), newEvent("1")); done <- err }()
+	<-g.started
+	// The first attempt times out; its function keeps the only slot, so
+	// the retry waits in the queue rather than run a second function.
+	waitFor(t, "the retry to queue", func() bool { return metric(t, reg, host.MetricQueued, "t") == 1 })
+	if got := metric(t, reg, host.MetricInFlight, "t"); got != 1 {
+		t.Errorf("%s = %v, want 1", host.MetricInFlight, got)
+	}
+	g.open()
+	if err := <-done; err != nil {
+		t.Fatalf("Dispatch = %v, want the retry's success", err)
+	}
+	if metric(t, reg, host.MetricLate, "t") != 1 || metric(t, reg, host.MetricRetried, "t") != 1 {
+		t.Errorf("late %v, retried %v; want 1 and 1", metric(t, reg, host.MetricLate, "t"), metric(t, reg, host.MetricRetried, "t"))
+	}
+}
+
+func TestRetryAfterTimeoutOverloaded(t *testing.T) {
+	g := newGate(4)
+	h, _ := newHost(t, g.call, host.WithConcurrency(1), host.WithQueueSize(0), host.WithTimeout(20*time.Millisecond),
+		host.WithAttempts(3), host.WithBackoff(time.Millisecond, time.Millisecond))
+	_, err := h.Trigger("t").Dispatch(context.Background(), newEvent("1"))
+	<-g.started
+	var fe *host.FailedError
+	if !errors.As(err, &fe) || !errors.Is(err, host.ErrTimeout) || !errors.Is(err, host.ErrOverloaded) {
+		t.Errorf("Dispatch = %v, want a FailedError with the timeout and the retry's overload", err)
+	}
+	g.open()
+}

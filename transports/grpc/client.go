@@ -41,6 +41,11 @@ func NewClient(target string, opts ...ClientOption) (*Client, error) {
 	return &Client{conn: conn, cfg: cfg, target: target}, nil
 }
 
+// NewSender is NewClient under the name of the constructor every
+// transport's sending side shares (cehttp.NewSender, cemqtt.NewSender):
+// it checks its arguments and connects on first use.
+func NewSender(target string, opts ...ClientOption) (*Client, error) { return NewClient(target, opts...) }
+
 // Close closes the connection; calls in progress fail. It does not wait,
 // so ctx is unused; it is there for the sending shape every transport
 // shares (Send, SendBatch, Close(ctx)).

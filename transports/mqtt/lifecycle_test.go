@@ -106,3 +106,53 @@ func TestPublisherSendNeedsTopic(t *testing.T) {
 		t.Errorf("wildcard topic: %v, want ErrConfig", err)
 	}
 }
+
+// NewSender connects on the first send, not before; a broker that is
+// not there is a connection error of that send.
+func TestNewSenderConnectsLazily(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	s, err := cemqtt.NewSender("tcp://"+addr, cemqtt.WithTopic("t"), cemqtt.WithConnectTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl, ok := ln.(*net.TCPListener); ok {
+		if err := tl.SetDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err := ln.Accept(); err == nil {
+		_ = c.Close()
+		t.Fatal("NewSender connected before the first send")
+	}
+	_ = ln.Close()
+	ctx := testContext(t)
+	e := event.New("lazy-1", "/lazy", "com.example.lazy")
+	if err := s.Send(ctx, &e); err == nil || !cemqtt.IsRetryable(err) {
+		t.Errorf("send to no broker: %v, want a retryable connection error", err)
+	}
+	_ = s.Close(ctx)
+
+	b := embedded(t)
+	tp := topic(t)
+	col := newCollector()
+	sub, err := startSubscriber(ctx, b.URL(), tp, col, cemqtt.WithCleanStart(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sub.Shutdown(context.Background()) }()
+	s, err = cemqtt.NewSender(b.URL(), cemqtt.WithTopic(tp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close(context.Background()) }()
+	if err := s.Send(ctx, &e); err != nil {
+		t.Fatal(err)
+	}
+	if got := col.next(t); got.ID() != "lazy-1" {
+		t.Errorf("delivered %q", got.ID())
+	}
+}

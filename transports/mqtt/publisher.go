@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +26,10 @@ type Publisher struct {
 	mu     sync.RWMutex
 	closed bool
 
+	u         *url.URL
+	connMu    sync.Mutex  // connect
+	connected atomic.Bool // cm or c3 is set
+
 	brokerMax atomic.Uint32 // Maximum Packet Size of the last MQTT 5.0 CONNACK; 0: none announced
 }
 
@@ -32,8 +37,25 @@ type Publisher struct {
 // tls:// for TLS) and returns a Publisher once the connection is up. ctx
 // bounds the connection attempt only; see [WithConnectTimeout]. Errors
 // are a configuration error, a [*ReasonError] for a refused CONNACK, or a
-// connection error ([IsRetryable]).
+// connection error ([IsRetryable]). [NewSender] is the same without
+// connecting until the first send.
 func NewPublisher(ctx context.Context, brokerURL string, opts ...PublisherOption) (*Publisher, error) {
+	p, err := NewSender(brokerURL, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.connect(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// NewSender returns a Publisher for the broker at brokerURL that connects
+// on its first Send or Publish (which then returns the connection's
+// errors), as cehttp.NewSender and cegrpc.NewSender do: the constructor
+// every transport's sending side shares. It returns a configuration
+// error only.
+func NewSender(brokerURL string, opts ...PublisherOption) (*Publisher, error) {
 	p := &Publisher{cfg: defaultConfig()}
 	p.cfg.cleanStart = true // a publisher has no subscriptions to keep
 	for _, o := range opts {
@@ -48,13 +70,31 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...PublisherOption
 	if err != nil {
 		return nil, err
 	}
+	p.u = u
+	return p, nil
+}
+
+// connect makes the connection unless it is made; a failed attempt may
+// be made again.
+func (p *Publisher) connect(ctx context.Context) error {
+	if p.connected.Load() {
+		return nil
+	}
+	p.connMu.Lock()
+	defer p.connMu.Unlock()
+	if p.connected.Load() {
+		return nil
+	}
+	u := p.u
 	d := newDialer(&p.cfg, nil)
 	if p.cfg.version == Version311 {
-		p.c3 = mqtt3.NewClient(optionsV311(u, &p.cfg, d, p.cfg.cleanStart))
-		if err := connectV311(ctx, p.c3, &p.cfg); err != nil {
-			return nil, explainTLS(ctx, err, u, &p.cfg)
+		c3 := mqtt3.NewClient(optionsV311(u, &p.cfg, d, p.cfg.cleanStart))
+		if err := connectV311(ctx, c3, &p.cfg); err != nil {
+			return explainTLS(ctx, err, u, &p.cfg)
 		}
-		return p, nil
+		p.c3 = c3
+		p.connected.Store(true)
+		return nil
 	}
 	onUp := func(_ *autopaho.ConnectionManager, ca *paho.Connack) {
 		var m uint32
@@ -63,11 +103,13 @@ func NewPublisher(ctx context.Context, brokerURL string, opts ...PublisherOption
 		}
 		p.brokerMax.Store(m)
 	}
-	p.cm, err = connectV5(ctx, u, &p.cfg, d, p.cfg.cleanStart, onUp, nil)
+	cm, err := connectV5(ctx, u, &p.cfg, d, p.cfg.cleanStart, onUp, nil)
 	if err != nil {
-		return nil, explainTLS(ctx, err, u, &p.cfg)
+		return explainTLS(ctx, err, u, &p.cfg)
 	}
-	return p, nil
+	p.cm = cm
+	p.connected.Store(true)
+	return nil
 }
 
 // Publish sends e to topic and returns once the broker has taken it:
@@ -88,6 +130,9 @@ func (p *Publisher) Publish(ctx context.Context, topic string, e *event.Event) e
 	defer p.mu.RUnlock()
 	if p.closed {
 		return ErrClosed
+	}
+	if err := p.connect(ctx); err != nil {
+		return err
 	}
 	var o outgoing
 	if _, err := encode(&o, p.cfg.mode, p.cfg.version, e, nil); err != nil {
@@ -156,11 +201,15 @@ func (p *Publisher) Close(ctx context.Context) error {
 		return nil
 	}
 	p.closed = true
-	if p.c3 != nil {
+	p.connMu.Lock()
+	defer p.connMu.Unlock()
+	switch {
+	case p.c3 != nil:
 		p.c3.Disconnect(100)
-		return nil
+	case p.cm != nil:
+		return p.cm.Disconnect(ctx)
 	}
-	return p.cm.Disconnect(ctx)
+	return nil
 }
 
 // publishSize returns the size on the wire of an MQTT 5.0 PUBLISH

@@ -44,7 +44,9 @@ func NewClient(target string, opts ...ClientOption) (*Client, error) {
 // NewSender is NewClient under the name of the constructor every
 // transport's sending side shares (cehttp.NewSender, cemqtt.NewSender):
 // it checks its arguments and connects on first use.
-func NewSender(target string, opts ...ClientOption) (*Client, error) { return NewClient(target, opts...) }
+func NewSender(target string, opts ...ClientOption) (*Client, error) {
+	return NewClient(target, opts...)
+}
 
 // Close closes the connection; calls in progress fail. It does not wait,
 // so ctx is unused; it is there for the sending shape every transport

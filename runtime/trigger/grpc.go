@@ -3,8 +3,6 @@ package trigger
 import (
 	"context"
 	"fmt"
-	"net"
-	"sync"
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
@@ -21,13 +19,8 @@ import (
 // EventService.Publish has no reply field, so replies go to the host's
 // reply sinks only.
 type GRPC struct {
-	addr   string
-	option string
-	srv    *cegrpc.Server
-
-	mu     sync.Mutex
-	ln     net.Listener
-	served chan error
+	server
+	srv *cegrpc.Server
 }
 
 // NewGRPC returns a trigger that will listen on addr and hand events to d;
@@ -42,49 +35,18 @@ func NewGRPC(addr, option string, d Dispatcher, opts ...cegrpc.ServerOption) (*G
 	if err != nil {
 		return nil, fmt.Errorf("grpc trigger: %w", err)
 	}
-	return &GRPC{addr: addr, option: option, srv: srv}, nil
-}
-
-// Name returns "grpc" and the address, the bound one once started.
-func (t *GRPC) Name() string { return "grpc " + t.Addr() }
-
-// Addr returns the bound address once started, else the configured one.
-func (t *GRPC) Addr() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ln != nil {
-		return t.ln.Addr().String()
-	}
-	return t.addr
+	return &GRPC{server: server{kind: "grpc", addr: addr, option: option}, srv: srv}, nil
 }
 
 // Start binds the address and serves in the background.
 func (t *GRPC) Start(context.Context) error {
-	ln, err := listen("grpc", t.addr, t.option)
-	if err != nil {
-		return err
-	}
-	t.mu.Lock()
-	t.ln = ln
-	t.served = make(chan error, 1)
-	t.mu.Unlock()
-	go func() { t.served <- t.srv.Serve(ln) }()
-	return nil
+	return t.start(t.srv.Serve)
 }
 
 // Shutdown drains: new calls are refused, calls in progress finish and
 // their events are acknowledged, or ctx ends and connections are closed.
 func (t *GRPC) Shutdown(ctx context.Context) error {
-	err := t.srv.Shutdown(ctx)
-	t.mu.Lock()
-	served := t.served
-	t.mu.Unlock()
-	if served != nil {
-		if serr := <-served; serr != nil && err == nil {
-			err = serr
-		}
-	}
-	return err
+	return t.stop(ctx, t.srv.Shutdown)
 }
 
 // Send delivers e to this trigger's Subscribe streams whose filter

@@ -3,8 +3,6 @@ package trigger
 import (
 	"context"
 	"fmt"
-	"net"
-	"sync"
 
 	"github.com/openevents/openevents/event"
 	cehttp "github.com/openevents/openevents/transports/http"
@@ -16,13 +14,8 @@ import (
 // response (204 without one), and a batch is dispatched event by event
 // and answered once, with the first failure's status.
 type HTTP struct {
-	addr   string
-	option string
-	srv    *cefasthttp.Server
-
-	mu     sync.Mutex
-	ln     net.Listener
-	served chan error
+	server
+	srv *cefasthttp.Server
 }
 
 // NewHTTP returns a trigger that will listen on addr (host:port) and hand
@@ -34,49 +27,18 @@ func NewHTTP(addr, option string, d Dispatcher, opts ...cehttp.Option) (*HTTP, e
 	if err != nil {
 		return nil, fmt.Errorf("http trigger: %w", err)
 	}
-	return &HTTP{addr: addr, option: option, srv: srv}, nil
-}
-
-// Name returns "http" and the address, the bound one once started.
-func (t *HTTP) Name() string { return "http " + t.Addr() }
-
-// Addr returns the bound address once started, else the configured one.
-func (t *HTTP) Addr() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.ln != nil {
-		return t.ln.Addr().String()
-	}
-	return t.addr
+	return &HTTP{server: server{kind: "http", addr: addr, option: option}, srv: srv}, nil
 }
 
 // Start binds the address and serves in the background.
 func (t *HTTP) Start(context.Context) error {
-	ln, err := listen("http", t.addr, t.option)
-	if err != nil {
-		return err
-	}
-	t.mu.Lock()
-	t.ln = ln
-	t.served = make(chan error, 1)
-	t.mu.Unlock()
-	go func() { t.served <- t.srv.Serve(ln) }()
-	return nil
+	return t.start(t.srv.Serve)
 }
 
 // Shutdown stops accepting, waits for the requests in flight or ctx,
 // then returns Serve's error if it failed.
 func (t *HTTP) Shutdown(ctx context.Context) error {
-	err := t.srv.Shutdown(ctx)
-	t.mu.Lock()
-	served := t.served
-	t.mu.Unlock()
-	if served != nil {
-		if serr := <-served; serr != nil && err == nil {
-			err = serr
-		}
-	}
-	return err
+	return t.stop(ctx, t.srv.Shutdown)
 }
 
 // httpHandler hands events to the dispatcher; as a cehttp.Replier it

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"syscall"
 
 	"github.com/openevents/openevents/event"
@@ -66,4 +67,55 @@ func listen(kind, addr, option string) (net.Listener, error) {
 		return nil, fmt.Errorf("%s trigger: listen on %s: %w", kind, addr, err)
 	}
 	return ln, nil
+}
+
+// server is the life of a trigger that listens: the address, the
+// listener once bound, and Serve's result.
+type server struct {
+	kind, addr, option string
+
+	mu     sync.Mutex
+	ln     net.Listener
+	served chan error
+}
+
+// Addr returns the bound address once started, else the configured one.
+func (s *server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		return s.ln.Addr().String()
+	}
+	return s.addr
+}
+
+// Name returns the kind and the address.
+func (s *server) Name() string { return s.kind + " " + s.Addr() }
+
+// start binds the address and runs serve in the background.
+func (s *server) start(serve func(net.Listener) error) error {
+	ln, err := listen(s.kind, s.addr, s.option)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.served = make(chan error, 1)
+	s.mu.Unlock()
+	go func() { s.served <- serve(ln) }()
+	return nil
+}
+
+// stop calls shutdown, then returns Serve's error if shutdown had none.
+func (s *server) stop(ctx context.Context, shutdown func(context.Context) error) error {
+	err := shutdown(ctx)
+	s.mu.Lock()
+	served := s.served
+	s.mu.Unlock()
+	if served != nil {
+		if serr := <-served; serr != nil && err == nil {
+			err = serr
+		}
+	}
+	return err
 }

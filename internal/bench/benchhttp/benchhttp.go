@@ -27,6 +27,8 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/internal/bench"
+	"github.com/openevents/openevents/runtime/function"
+	"github.com/openevents/openevents/runtime/host"
 	cehttp "github.com/openevents/openevents/transports/http"
 	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
@@ -38,10 +40,11 @@ const (
 	SDKGo             = "sdk-go"              // sdk-go client.StartReceiver
 	BareNetHTTP       = "bare-nethttp"        // net/http handler: read body, check ce-id
 	BareFastHTTP      = "bare-fasthttp"       // fasthttp handler: read body, check ce-id
+	Runtime           = "ce-run"              // the function runtime: host (noop) behind the fast server
 )
 
 // Servers lists every receiver kind, in the order results are printed.
-var Servers = []string{OpenEventsFast, OpenEventsNetHTTP, SDKGo, BareNetHTTP, BareFastHTTP}
+var Servers = []string{OpenEventsFast, OpenEventsNetHTTP, SDKGo, BareNetHTTP, BareFastHTTP, Runtime}
 
 // Body is the 50-byte JSON data of every benchmark event.
 const Body = `{"order":12345,"sku":"A-10","qty":2,"total":19.99}`
@@ -70,6 +73,21 @@ func Serve(ctx context.Context, kind string, ln net.Listener, served *atomic.Int
 	switch kind {
 	case OpenEventsFast:
 		s, err := cefasthttp.NewServer(h)
+		if err != nil {
+			return err
+		}
+		return serveUntil(ctx, func() error { return s.Serve(ln) }, s.Shutdown)
+	case Runtime:
+		// What ce run's HTTP trigger does per event: the host's dispatch
+		// (slot, metrics, outcome) around a function, inline.
+		hst, err := host.New(function.Func(func(ctx context.Context, e *event.Event) (*event.Event, error) {
+			return nil, h(ctx, e)
+		}), host.WithTimeout(0))
+		if err != nil {
+			return err
+		}
+		defer hst.Close()
+		s, err := cefasthttp.NewServer(hst.Trigger("http"))
 		if err != nil {
 			return err
 		}

@@ -100,6 +100,9 @@ func Compare(ctx context.Context, o Options) (*Report, error) {
 		ratio("openevents-fasthttp / bare-fasthttp", OpenEventsFast, BareFastHTTP, 0.85)
 		ratio("openevents-fasthttp / sdk-go", OpenEventsFast, SDKGo, 1.8)
 		ratio("openevents-nethttp / bare-nethttp", OpenEventsNetHTTP, BareNetHTTP, 0.9)
+		ratio("ce-run / openevents-fasthttp", Runtime, OpenEventsFast, 0.9)
+		ratio("ce-run / bare-fasthttp", Runtime, BareFastHTTP, 0.85)
+		ratio("ce-run / sdk-go", Runtime, SDKGo, 1.8)
 	}
 	return rep, nil
 }

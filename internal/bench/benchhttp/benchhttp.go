@@ -27,6 +27,7 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/internal/bench"
+	"github.com/openevents/openevents/runtime/config"
 	"github.com/openevents/openevents/runtime/function"
 	"github.com/openevents/openevents/runtime/host"
 	cehttp "github.com/openevents/openevents/transports/http"
@@ -78,11 +79,12 @@ func Serve(ctx context.Context, kind string, ln net.Listener, served *atomic.Int
 		}
 		return serveUntil(ctx, func() error { return s.Serve(ln) }, s.Shutdown)
 	case Runtime:
-		// What ce run's HTTP trigger does per event: the host's dispatch
-		// (slot, metrics, outcome) around a function, inline.
+		// What ce run's HTTP trigger does per event with its defaults: the
+		// host's dispatch (slot, metrics, outcome) around a function, on a
+		// pooled worker because of the default per-event timeout.
 		hst, err := host.New(function.Func(func(ctx context.Context, e *event.Event) (*event.Event, error) {
 			return nil, h(ctx, e)
-		}), host.WithTimeout(0))
+		}), host.WithTimeout(config.DefaultTimeout))
 		if err != nil {
 			return err
 		}

@@ -263,6 +263,19 @@ func (p *printer) Listening(what, addr string) {
 	_, _ = fmt.Fprintf(p.errOut, "listening for %s on %s\n", what, addr)
 }
 
+// errorHook returns a transport's WithErrorHook hook: an error wrapping
+// connErr (the transport's ErrConnection) is a connection error, any
+// other a refused message.
+func (p *printer) errorHook(connErr error) func(peer string, err error) {
+	return func(peer string, err error) {
+		if errors.Is(err, connErr) {
+			p.ConnError(err.Error())
+			return
+		}
+		p.Refused(peer, err)
+	}
+}
+
 // ConnError reports a connection error that reached no handler (a failed
 // TLS handshake, say).
 func (p *printer) ConnError(msg string) {

@@ -32,13 +32,7 @@ func listenGRPC(ctx context.Context, o *listenOptions, p *printer) error {
 	// off.
 	srv, err := cegrpc.NewServer(binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 		return p.Event(e)
-	}), cegrpc.WithErrorHook(func(peer string, err error) {
-		if errors.Is(err, cegrpc.ErrConnection) {
-			p.ConnError(err.Error())
-			return
-		}
-		p.Refused(peer, err)
-	}), cegrpc.WithTLS(tc))
+	}), cegrpc.WithErrorHook(p.errorHook(cegrpc.ErrConnection)), cegrpc.WithTLS(tc))
 	if err != nil {
 		_ = ln.Close()
 		return failure(err)

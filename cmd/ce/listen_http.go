@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"time"
 
@@ -37,13 +36,7 @@ func listenHTTP(ctx context.Context, o *listenOptions, p *printer) error {
 	// --validate), and requests beyond --max-in-flight are answered 429
 	// with Retry-After at once (WEBHOOK-RESPONSE-10, WEBHOOK-RESPONSE-11)
 	// rather than waiting, body in memory, for standard output to drain.
-	opts := []cehttp.Option{cehttp.WithErrorHook(func(peer string, err error) {
-		if errors.Is(err, cehttp.ErrConnection) {
-			p.ConnError(err.Error())
-			return
-		}
-		p.Refused(peer, err)
-	}), cehttp.WithMaxInFlight(o.inFlight)}
+	opts := []cehttp.Option{cehttp.WithErrorHook(p.errorHook(cehttp.ErrConnection)), cehttp.WithMaxInFlight(o.inFlight)}
 	what := "HTTP"
 	if tc != nil {
 		opts = append(opts, cehttp.WithTLS(tc))

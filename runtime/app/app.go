@@ -56,6 +56,7 @@ type App struct {
 	sources []trigger.Source
 	started []trigger.Source
 	crons   []*cron.Trigger
+	cronAt  []string                      // each cron trigger's schedule, for Endpoints
 	closers []func(context.Context) error // sinks and external functions
 
 	adminAddr   string
@@ -331,28 +332,19 @@ func (a *App) triggers() error {
 			if m.Version == config.MQTT311 {
 				ver = cemqtt.Version311
 			}
-			shared := []cemqtt.Option{cemqtt.WithVersion(ver)}
-			if m.ClientID != "" {
-				shared = append(shared, cemqtt.WithClientID(m.ClientID))
-			}
-			if m.TLS != nil {
-				tc, err := clientTLS(m.TLS)
-				if err != nil {
-					return fmt.Errorf("%s.mqtt.tls: %w", where, err)
-				}
-				shared = append(shared, cemqtt.WithTLS(tc))
-			}
-			subOpts := []cemqtt.SubscriberOption{cemqtt.WithQoS(byte(m.QoS)), cemqtt.WithErrorHook(report)}
-			for _, o := range shared {
-				subOpts = append(subOpts, o)
-			}
-			// The reply publisher connects with a client id of its own.
+			// The subscriber and the reply publisher share version and TLS;
+			// the publisher connects with a client id of its own.
+			subOpts := []cemqtt.SubscriberOption{cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(m.QoS)), cemqtt.WithErrorHook(report)}
 			pubOpts := []cemqtt.PublisherOption{cemqtt.WithVersion(ver)}
+			if m.ClientID != "" {
+				subOpts = append(subOpts, cemqtt.WithClientID(m.ClientID))
+			}
 			if m.TLS != nil {
 				tc, err := clientTLS(m.TLS)
 				if err != nil {
 					return fmt.Errorf("%s.mqtt.tls: %w", where, err)
 				}
+				subOpts = append(subOpts, cemqtt.WithTLS(tc))
 				pubOpts = append(pubOpts, cemqtt.WithTLS(tc))
 			}
 			topic := m.Topic
@@ -375,6 +367,7 @@ func (a *App) triggers() error {
 				return fmt.Errorf("%s: %w", where, err)
 			}
 			a.crons = append(a.crons, ct)
+			a.cronAt = append(a.cronAt, c.Schedule)
 		}
 	}
 	return nil
@@ -416,8 +409,8 @@ func (a *App) Endpoints() []string {
 	for _, s := range a.started {
 		out = append(out, s.Name())
 	}
-	for i := range a.crons {
-		out = append(out, "cron "+a.cfgCron(i))
+	for _, at := range a.cronAt {
+		out = append(out, "cron "+at)
 	}
 	if a.adminOnHTTP != nil {
 		out = append(out, "admin http://"+a.adminOnHTTP.Addr()+" (/healthz, /readyz, /metrics)")
@@ -425,19 +418,6 @@ func (a *App) Endpoints() []string {
 		out = append(out, "admin http://"+a.adminAddr+" (/healthz, /readyz, /metrics)")
 	}
 	return out
-}
-
-func (a *App) cfgCron(i int) string {
-	n := 0
-	for j := range a.cfg.Triggers {
-		if a.cfg.Triggers[j].Kind() == "cron" {
-			if n == i {
-				return a.cfg.Triggers[j].Cron.Schedule
-			}
-			n++
-		}
-	}
-	return ""
 }
 
 // HTTPAddr returns the bound address of the first HTTP trigger, or "".

@@ -118,6 +118,7 @@ func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newConformanceRunCommand(stdout, stderr))
+	cmd.AddCommand(newConformanceListCommand(stdout))
 	return cmd
 }
 

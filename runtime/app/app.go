@@ -92,6 +92,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (a *App, err error)
 		host.WithConcurrency(cfg.Concurrency),
 		host.WithQueueSize(cfg.Queue),
 		host.WithTimeout(cfg.Timeout),
+		// Every function ce run hosts (built-in, exec, http, grpc) ends
+		// its work when its context does, so the timeout needs no worker
+		// goroutine to be enforced (the benchmark's ce-run receiver
+		// mirrors this).
+		host.WithCooperativeTimeout(true),
 		host.WithAttempts(cfg.Retry.Attempts),
 		host.WithBackoff(cfg.Retry.Backoff, cfg.Retry.MaxBackoff),
 		host.WithPartitionOrder(cfg.OrderBy == config.OrderByPartitionKey),

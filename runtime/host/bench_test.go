@@ -46,6 +46,7 @@ func BenchmarkDispatch(b *testing.B) {
 	}{
 		{"inline", []host.Option{host.WithTimeout(0), host.WithConcurrency(1)}},
 		{"timeout", []host.Option{host.WithTimeout(time.Second), host.WithConcurrency(1)}},
+		{"cooperative", []host.Option{host.WithTimeout(time.Second), host.WithCooperativeTimeout(true), host.WithConcurrency(1)}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			tr := benchHost(b, bc.opts...)
@@ -63,6 +64,7 @@ func BenchmarkDispatch(b *testing.B) {
 	}{
 		{"inline-parallel", []host.Option{host.WithTimeout(0), host.WithConcurrency(64), host.WithQueueSize(1 << 16)}},
 		{"timeout-parallel", []host.Option{host.WithTimeout(time.Second), host.WithConcurrency(64), host.WithQueueSize(1 << 16)}},
+		{"cooperative-parallel", []host.Option{host.WithTimeout(time.Second), host.WithCooperativeTimeout(true), host.WithConcurrency(64), host.WithQueueSize(1 << 16)}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			tr := benchHost(b, bc.opts...)
@@ -81,7 +83,7 @@ func BenchmarkDispatch(b *testing.B) {
 }
 
 // TestDispatchAllocations holds the hot path to its allocation budget:
-// none inline or on a worker, one for a traceparent the context must carry.
+// none inline, cooperative or on a worker, one for a traceparent the context must carry.
 func TestDispatchAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocation counts; run without -race")
@@ -103,6 +105,8 @@ func TestDispatchAllocations(t *testing.T) {
 		{"inline dedupe", []host.Option{host.WithTimeout(0), host.WithDedupe(time.Nanosecond, 16)}, plain, 0},
 		{"timeout", []host.Option{host.WithTimeout(time.Minute)}, plain, 0},
 		{"timeout traceparent", []host.Option{host.WithTimeout(time.Minute)}, traced, 1},
+		{"cooperative", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, plain, 0},
+		{"cooperative traceparent", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, traced, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

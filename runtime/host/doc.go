@@ -30,6 +30,13 @@
 // (the trigger may reuse the original once Dispatch returns); a reply
 // from a worker is cloned for the caller.
 //
+// [WithCooperativeTimeout] keeps a timed function inline: its context,
+// one reused per slot, ends at the deadline, and an attempt that returns
+// after it fails with [ErrTimeout], but the caller waits for the
+// function to return. It costs about 0.1 µs an event instead of the
+// worker's 0.9 µs and allocates nothing; it suits functions that honour
+// their context, which is why ce run uses it.
+//
 // # Outcomes and acknowledgement
 //
 //   - nil: acknowledge. The function succeeded; or the event was a

@@ -36,8 +36,11 @@ type Host struct {
 	// starts holds, per slot, 1 + the start of its running function in
 	// ns since epoch, or 0: Ready finds stuck functions by scanning it.
 	starts []atomic.Int64
-	adm    admission
-	dedupe *dedupe
+	// slotCtxs holds each slot's reused context for cooperative
+	// timeouts, made on the slot's first use; the slot's holder owns it.
+	slotCtxs []*slotCtx
+	adm      admission
+	dedupe   *dedupe
 
 	// pending counts Dispatch calls under way and late functions;
 	// Drain waits for it to reach 0, woken through idle.
@@ -91,6 +94,9 @@ func New(fn function.Function, opts ...Option) (*Host, error) {
 			ErrTimeout, cfg.timeout, context.DeadlineExceeded)},
 	}
 	close(h.closedCh)
+	if cfg.timeout > 0 && cfg.cooperative {
+		h.slotCtxs = make([]*slotCtx, cfg.concurrency)
+	}
 	h.adm.init(cfg.concurrency, cfg.queueSize)
 	if cfg.dedupeWindow > 0 {
 		h.dedupe = newDedupe(int64(cfg.dedupeWindow), cfg.dedupeEntries)
@@ -230,9 +236,12 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 			start = h.now()
 		}
 		var lost bool
-		if h.cfg.timeout > 0 {
+		switch {
+		case h.slotCtxs != nil:
+			reply, err = t.runCooperative(ctx, e, slot, start)
+		case h.cfg.timeout > 0:
 			reply, lost, err = t.runJob(ctx, e, slot, ke, start)
-		} else {
+		default:
 			reply, err = t.runInline(ctx, e, slot, start)
 		}
 		if lost {

@@ -19,14 +19,15 @@ import (
 	"github.com/openevents/openevents/runtime/trace"
 )
 
-// modes are the two ways a function runs: inline (no timeout) and on a
-// worker (with one).
+// modes are the three ways a function runs: inline (no timeout), on a
+// worker (with one) and inline with a cooperative one.
 var modes = []struct {
 	name string
 	opt  host.Option
 }{
 	{"inline", host.WithTimeout(0)},
 	{"worker", host.WithTimeout(time.Minute)},
+	{"cooperative", host.Options{Timeout: time.Minute, CooperativeTimeout: true}},
 }
 
 func TestConcurrencyNeverExceeded(t *testing.T) {

@@ -79,12 +79,13 @@ func Serve(ctx context.Context, kind string, ln net.Listener, served *atomic.Int
 		}
 		return serveUntil(ctx, func() error { return s.Serve(ln) }, s.Shutdown)
 	case Runtime:
-		// What ce run's HTTP trigger does per event with its defaults: the
-		// host's dispatch (slot, metrics, outcome) around a function, on a
-		// pooled worker because of the default per-event timeout.
+		// What ce run's HTTP trigger does per event with its defaults
+		// (runtime/app): the host's dispatch (slot, metrics, outcome)
+		// around a function, under the default per-event timeout, which
+		// ce run enforces cooperatively, through the context.
 		hst, err := host.New(function.Func(func(ctx context.Context, e *event.Event) (*event.Event, error) {
 			return nil, h(ctx, e)
-		}), host.WithTimeout(config.DefaultTimeout))
+		}), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
 		if err != nil {
 			return err
 		}

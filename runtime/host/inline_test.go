@@ -1,0 +1,144 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/runtime/host"
+)
+
+func cooperative(d time.Duration) host.Option {
+	return host.Options{Timeout: d, CooperativeTimeout: true}
+}
+
+// A function that honours its context stops at the deadline: the event
+// fails with ErrTimeout and the function is not counted late.
+func TestCooperativeTimeoutEndsContext(t *testing.T) {
+	var sawDeadline bool
+	h, reg := newHost(t, func(ctx context.Context, _ *event.Event) (*event.Event, error) {
+		_, sawDeadline = ctx.Deadline()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}, cooperative(20*time.Millisecond), host.WithAttempts(1))
+	_, err := h.Trigger("t").Dispatch(context.Background(), newEvent("1"))
+	if !errors.Is(err, host.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Dispatch = %v, want ErrTimeout wrapping DeadlineExceeded", err)
+	}
+	if !sawDeadline {
+		t.Error("the function's context had no deadline")
+	}
+	if got := metric(t, reg, host.MetricLate, "t"); got != 0 {
+		t.Errorf("%s = %v for a function that stopped at its deadline, want 0", host.MetricLate, got)
+	}
+}
+
+// A function that ignores its context holds the caller until it
+// returns; its success after the deadline is not taken, and it counts
+// as late.
+func TestCooperativeTimeoutOverrunFails(t *testing.T) {
+	h, reg := newHost(t, func(ctx context.Context, _ *event.Event) (*event.Event, error) {
+		time.Sleep(60 * time.Millisecond)
+		return newEvent("reply"), nil
+	}, cooperative(10*time.Millisecond), host.WithAttempts(1))
+	reply, err := h.Trigger("t").Dispatch(context.Background(), newEvent("1"))
+	if !errors.Is(err, host.ErrTimeout) || reply != nil {
+		t.Fatalf("Dispatch = %v, %v; want no reply and ErrTimeout", reply, err)
+	}
+	if got := metric(t, reg, host.MetricLate, "t"); got != 1 {
+		t.Errorf("%s = %v, want 1", host.MetricLate, got)
+	}
+	if got := metric(t, reg, host.MetricInFlight, "t"); got != 0 {
+		t.Errorf("%s = %v after Dispatch returned, want 0: the caller waits for the function", host.MetricInFlight, got)
+	}
+}
+
+// The slot's context is reused: a call after a timed-out one starts
+// with a live context, and a parent's cancellation reaches Done.
+func TestCooperativeContextReuse(t *testing.T) {
+	var mu sync.Mutex
+	var seen []error
+	h, _ := newHost(t, func(ctx context.Context, e *event.Event) (*event.Event, error) {
+		mu.Lock()
+		seen = append(seen, ctx.Err())
+		mu.Unlock()
+		if e.ID() == "wait" {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return nil, nil
+	}, cooperative(15*time.Millisecond), host.WithAttempts(1), host.WithConcurrency(1))
+	tr := h.Trigger("t")
+	if _, err := tr.Dispatch(context.Background(), newEvent("wait")); !errors.Is(err, host.ErrTimeout) {
+		t.Fatalf("first Dispatch = %v, want ErrTimeout", err)
+	}
+	for i := range 50 {
+		if _, err := tr.Dispatch(context.Background(), newEvent(fmt.Sprint(i))); err != nil {
+			t.Fatalf("Dispatch %d after a timeout = %v", i, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(5*time.Millisecond, cancel)
+	_, err := tr.Dispatch(ctx, newEvent("wait"))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Dispatch under a cancelled parent = %v, want context.Canceled", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, e := range seen {
+		if e != nil {
+			t.Errorf("call %d began with ctx.Err() = %v", i, e)
+		}
+	}
+}
+
+// Many callers through few slots: every context starts live and ends
+// by its own deadline, never another call's.
+func TestCooperativeUnderLoad(t *testing.T) {
+	const callers, each = 8, 200
+	h, _ := newHost(t, func(ctx context.Context, e *event.Event) (*event.Event, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("context already ended at start: %w", err)
+		}
+		if e.ID() == "slow" {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+				return nil, errors.New("the deadline never came")
+			}
+			return nil, ctx.Err()
+		}
+		return nil, nil
+	}, cooperative(2*time.Millisecond), host.WithAttempts(1), host.WithConcurrency(3), host.WithQueueSize(callers))
+	tr := h.Trigger("t")
+	var wg sync.WaitGroup
+	errs := make(chan error, callers*each)
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := "fast"
+				if i%10 == c%10 {
+					id = "slow"
+				}
+				_, err := tr.Dispatch(context.Background(), newEvent(id))
+				switch {
+				case id == "slow" && !errors.Is(err, host.ErrTimeout):
+					errs <- fmt.Errorf("slow call: %w, want ErrTimeout", err)
+				case id == "fast" && err != nil && !errors.Is(err, host.ErrTimeout):
+					errs <- fmt.Errorf("fast call: %w", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}

@@ -74,6 +74,9 @@ type Case struct {
 	// publishes.
 	Request Request      `json:"request"`
 	MQTT    *MQTTMessage `json:"mqtt"`
+	// GRPC is what a gRPC case sends and the gRPC part of its verdict
+	// rule (driver_grpc.go).
+	GRPC *GRPCMessage `json:"grpc"`
 	// Send is the event a sender case asks the provider to send, in the
 	// JSON event format; its id is unique among the sender cases, so the
 	// message that carries it can be told apart.
@@ -93,6 +96,11 @@ type Request struct {
 	// Headers are name/value pairs sent as written: order, repetitions
 	// and the case of names are kept.
 	Headers [][2]string `json:"headers"`
+	// Query and Token are the web-hook cases' request controls (see
+	// webhook.go): a query added to the target URL, and where the run's
+	// bearer token goes.
+	Query string `json:"query"`
+	Token string `json:"token"`
 	Payload
 }
 
@@ -153,6 +161,17 @@ type Rule struct {
 	// from correct behaviour, so such a check asks for the other mode and
 	// is not tested when the reply comes in this one.
 	ReplyMode Mode `json:"replyMode"`
+	// MQTT checks how an MQTT message the provider published carries its
+	// event (see MQTTExpect).
+	MQTT *MQTTExpect `json:"mqtt"`
+	// IfStatus, IfHeaders and IfBody limit the responses the case judges,
+	// and HeaderMatches and HeaderRefuse check header values by regular
+	// expression; see webhook.go.
+	IfStatus      string            `json:"ifStatus"`
+	IfHeaders     []string          `json:"ifHeaders"`
+	IfBody        string            `json:"ifBody"`
+	HeaderMatches map[string]string `json:"headerMatches"`
+	HeaderRefuse  map[string]string `json:"headerRefuse"`
 }
 
 // ExpectedEvent is the event a reply must equal.
@@ -349,25 +368,16 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	}
 	switch c.Binding {
 	case BindingHTTP:
-		if c.MQTT != nil || c.Role == RoleRelay {
+		if c.MQTT != nil || c.Expect.MQTT != nil || c.Role == RoleRelay {
 			errs = append(errs, errors.New("an HTTP case has no mqtt message and no relay role (yet)"))
 		}
 	case BindingMQTT:
-		if c.Role != RoleRelay {
-			errs = append(errs, fmt.Errorf("an MQTT case plays the relay role, not %q (a broker hides a receiver's answer)", c.Role))
+		if err := c.validateMQTT(); err != nil {
+			errs = append(errs, err)
 		}
-		if c.MQTT == nil {
-			errs = append(errs, errors.New("an MQTT case needs an mqtt message"))
-		} else {
-			if v := c.MQTT.Version; v != 5 && v != 3 {
-				errs = append(errs, fmt.Errorf("mqtt version %d: want 5 or 3 (3.1.1)", v))
-			}
-			if c.MQTT.Version == 3 && (c.MQTT.ContentType != "" || c.MQTT.UserProperties != nil || c.Mode != ModeStructured) {
-				errs = append(errs, errors.New("MQTT 3.1.1 has no properties: structured mode only, no contentType or userProperties"))
-			}
-			if _, err := c.MQTT.body(); err != nil {
-				errs = append(errs, fmt.Errorf("mqtt payload: %w", err))
-			}
+	case BindingGRPC:
+		if err := c.validateGRPC(cat); err != nil {
+			errs = append(errs, err)
 		}
 	default:
 		errs = append(errs, fmt.Errorf("binding %q: want %q or %q", c.Binding, BindingHTTP, BindingMQTT))
@@ -381,10 +391,12 @@ func (c *Case) validate(cat *spec.Catalog) error {
 			errs = append(errs, errors.New("a receiver case expects no reply event"))
 		}
 	case RoleEcho:
-		if c.Expect.Event == nil {
+		if c.Expect.Event == nil && !c.expectsNoEvent() {
 			errs = append(errs, errors.New("an echo case needs expect.event"))
-		} else if err := c.Expect.Event.validate(); err != nil {
-			errs = append(errs, err)
+		} else if c.Expect.Event != nil {
+			if err := c.Expect.Event.validate(); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	case RoleRelay:
 		if c.Expect.Event == nil {
@@ -416,7 +428,7 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	if m := c.Expect.ReplyMode; m != "" && m != ModeBinary && m != ModeStructured {
 		errs = append(errs, fmt.Errorf("expect.replyMode %q: want binary or structured", m))
 	}
-	if _, err := parseStatus(c.Expect.Status); err != nil && c.Role != RoleSender && c.Role != RoleRelay {
+	if _, err := parseStatus(c.Expect.Status); err != nil && c.Role != RoleSender && c.Role != RoleRelay && c.Binding != BindingMQTT && c.Binding != BindingGRPC {
 		errs = append(errs, err)
 	}
 	set := 0
@@ -431,6 +443,7 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	if _, err := c.Request.body(); err != nil {
 		errs = append(errs, fmt.Errorf("request body: %w", err))
 	}
+	errs = append(errs, c.validateWebhook()...)
 	return errors.Join(errs...)
 }
 

@@ -159,11 +159,18 @@ func (d *httpDriver) do(ctx context.Context, r *Request) (*response, error) {
 	if method == "" {
 		method = http.MethodPost
 	}
-	req, err := http.NewRequestWithContext(ctx, method, d.target, bytes.NewReader(body))
+	target, noAuth, err := d.placeToken(r) // webhook.go
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}
 	for name, vs := range d.header {
+		if noAuth && http.CanonicalHeaderKey(name) == "Authorization" {
+			continue
+		}
 		req.Header[name] = append(req.Header[name], vs...)
 	}
 	for _, h := range r.Headers {
@@ -189,6 +196,9 @@ func judge(c *Case, resp *response, added []string) error {
 	rule, err := parseStatus(c.Expect.Status)
 	if err != nil {
 		return err
+	}
+	if why := unjudged(c, resp); why != "" {
+		return fmt.Errorf("%w: %s", errNotApplicable, why)
 	}
 	if !rule.match(resp.status) {
 		if c.Mode == ModeBatch && resp.status == http.StatusUnsupportedMediaType && rule.match(http.StatusOK) {
@@ -225,7 +235,7 @@ func judgeHeaders(c *Case, resp *response, what string) []error {
 			errs = append(errs, fmt.Errorf("%s header %s is %q, want it to contain %q", what, name, got, want))
 		}
 	}
-	return errs
+	return append(errs, judgeHeaderRules(c, resp, what)...)
 }
 
 // bodyHint quotes the start of a refusal's body, which often names the

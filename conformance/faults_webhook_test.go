@@ -1,0 +1,85 @@
+package conformance
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+)
+
+// webhookFaults are seeded violations of the web-hook document: each
+// breaks one rule of delivery answers, authorization or the
+// abuse-protection handshake, and the cases of testdata/webhook-*.json
+// must catch it.
+var webhookFaults = []fault{
+	// A target that moved sends every delivery on with a redirect.
+	{name: "redirect-deliveries", want: "WEBHOOK-RESPONSE-2", request: func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost {
+			return false
+		}
+		http.Redirect(w, r, "/moved", http.StatusTemporaryRedirect)
+		return true
+	}},
+	// "200 OK" for everything accepted, body or not.
+	{name: "empty-200", want: "WEBHOOK-RESPONSE-6", reply: func(rec *httptest.ResponseRecorder) {
+		if rec.Code == http.StatusNoContent {
+			rec.Code = http.StatusOK
+		}
+	}},
+	// A target that reads its token from the Authorization header only
+	// and refuses a request that carries it in the query.
+	{name: "query-token-refused", want: "WEBHOOK-AUTH-2", request: func(w http.ResponseWriter, r *http.Request) bool {
+		if !r.URL.Query().Has("access_token") {
+			return false
+		}
+		http.Error(w, "unexpected query parameter access_token", http.StatusBadRequest)
+		return true
+	}},
+	// A target behind a server configured for Basic authentication, which
+	// offers the challenge on every answer.
+	{name: "basic-challenge", want: "WEBHOOK-AUTH-4", reply: func(rec *httptest.ResponseRecorder) {
+		rec.Header().Set("WWW-Authenticate", `Basic realm="events"`)
+	}},
+	// A handshake answer that grants a rate and forgets the origin.
+	{name: "grant-rate-without-origin", want: "WEBHOOK-ALLOWED-ORIGIN-1", reply: func(rec *httptest.ResponseRecorder) {
+		rec.Header().Del("WebHook-Allowed-Origin")
+	}},
+	// A handshake answer that grants some other origin than the one asked
+	// for (its own host name, say).
+	{name: "grant-other-origin", want: "WEBHOOK-ALLOWED-ORIGIN-2", reply: func(rec *httptest.ResponseRecorder) {
+		if rec.Header().Get("WebHook-Allowed-Origin") != "" {
+			rec.Header().Set("WebHook-Allowed-Origin", "receiver.example.net")
+		}
+	}},
+	// A handshake answer that grants the origin and leaves the rate out,
+	// even when one was asked for: caught as the rate rule and as the
+	// rule that a grant carries both headers.
+	{name: "grant-origin-without-rate", want: "WEBHOOK-ALLOWED-RATE-1", reply: func(rec *httptest.ResponseRecorder) {
+		rec.Header().Del("WebHook-Allowed-Rate")
+	}},
+	{name: "grant-origin-without-rate-both", want: "WEBHOOK-VALIDATION-4", reply: func(rec *httptest.ResponseRecorder) {
+		rec.Header().Del("WebHook-Allowed-Rate")
+	}},
+	// A granted rate written with its unit.
+	{name: "rate-with-unit", want: "WEBHOOK-ALLOWED-RATE-3", reply: func(rec *httptest.ResponseRecorder) {
+		if v := rec.Header().Get("WebHook-Allowed-Rate"); v != "" {
+			rec.Header().Set("WebHook-Allowed-Rate", v+"/min")
+		}
+	}},
+	// A handshake that grants whatever rate was asked for, without
+	// reading it as a number.
+	{name: "grant-requested-rate-verbatim", want: "WEBHOOK-RATE-2", request: func(w http.ResponseWriter, r *http.Request) bool {
+		origin := r.Header.Get("WebHook-Request-Origin")
+		if r.Method != http.MethodOptions || origin == "" {
+			return false
+		}
+		w.Header().Set("Allow", "OPTIONS, POST")
+		w.Header().Set("WebHook-Allowed-Origin", origin)
+		rate := strings.TrimSpace(r.Header.Get("WebHook-Request-Rate"))
+		if rate == "" {
+			rate = "*"
+		}
+		w.Header().Set("WebHook-Allowed-Rate", rate)
+		w.WriteHeader(http.StatusOK)
+		return true
+	}},
+}

@@ -119,6 +119,7 @@ func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
 	}
 	cmd.AddCommand(newConformanceRunCommand(stdout, stderr))
 	cmd.AddCommand(newConformanceListCommand(stdout))
+	cmd.AddCommand(newConformanceReplayCommand(stdout))
 	return cmd
 }
 

@@ -213,8 +213,12 @@ bounds what is in flight.
 
 The baseline, measured in the same run, is a bare gRPC bidirectional
 stream carrying the same bytes with no CloudEvents work on either side:
-the transport's own limit on this machine. Every measurement is bounded
-by --events and --duration.`
+the transport's own limit on this machine. A third side, ce-run, is the
+function runtime as ce run's gRPC trigger runs it by default (the host's
+dispatch around a no-op function, under the default per-event timeout)
+behind the same Stream; it is judged against the openevents side, and
+must keep at least 0.9 of it. Every measurement is bounded by --events
+and --duration.`
 
 func newBenchGRPCCommand(stdout, stderr io.Writer) *cobra.Command {
 	var (
@@ -231,7 +235,7 @@ func newBenchGRPCCommand(stdout, stderr io.Writer) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if serve != "" {
-				return serveBenchChild(cmd, stdout, serve, benchgrpc.Known, "openevents or baseline", benchgrpc.Server)
+				return serveBenchChild(cmd, stdout, serve, benchgrpc.Known, "openevents, ce-run or baseline", benchgrpc.Server)
 			}
 			if o.Events < 1 || o.Events > 100_000_000 || o.Batch < 1 || o.Batch > 10_000 || o.Window < o.Batch ||
 				o.Streams < 1 || o.Streams > 64 || o.Duration <= 0 || o.Duration > 10*time.Minute || o.Runs < 1 || o.Runs > 10 {
@@ -253,7 +257,7 @@ func newBenchGRPCCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.Duration, "duration", 10*time.Second, "stop a measurement after this long")
 	f.IntVar(&o.Runs, "runs", 2, "measurements of each side; the best is reported")
 	f.BoolVar(&inProcess, "in-process", false, "serve in this process instead of a child process (for tests)")
-	f.StringVar(&serve, "serve", "", "internal: serve this side (openevents or baseline) on 127.0.0.1:0 until standard input closes")
+	f.StringVar(&serve, "serve", "", "internal: serve this side (openevents, ce-run or baseline) on 127.0.0.1:0 until standard input closes")
 	_ = f.MarkHidden("serve")
 	return cmd
 }

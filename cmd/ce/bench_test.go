@@ -86,7 +86,7 @@ func TestBenchGRPC(t *testing.T) {
 		t.Skip("starts servers and sends load")
 	}
 	code, out, errOut := runCE(t, "bench", "grpc", "--in-process", "--events", "2000", "--batch", "100", "--window", "400", "--runs", "1", "--duration", "5s")
-	if code != exitOK || !strings.Contains(out, "openevents Stream") || !strings.Contains(out, "bare gRPC stream") {
+	if code != exitOK || !strings.Contains(out, "openevents Stream") || !strings.Contains(out, "bare gRPC stream") || !strings.Contains(out, "ce-run (host, noop)") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	if code, _, _ := runCE(t, "bench", "grpc", "--batch", "0"); code != exitUsage {

@@ -33,14 +33,19 @@ type Host struct {
 	metrics *metrics
 	epoch   time.Time
 
-	// starts holds, per slot, 1 + the start of its running function in
-	// ns since epoch, or 0: Ready finds stuck functions by scanning it.
-	starts []atomic.Int64
+	// slots holds, per slot, what runs there: Ready finds stuck
+	// functions and the collector counts those in flight by scanning it.
+	slots     []slotState
+	collector *collector
 	// slotCtxs holds each slot's reused context for cooperative
 	// timeouts, made on the slot's first use; the slot's holder owns it.
-	slotCtxs []*slotCtx
-	adm      admission
-	dedupe   *dedupe
+	slotCtxs  []*slotCtx
+	watchOnce sync.Once     // starts watch, which ends the slotCtxs at their deadline
+	watching  atomic.Bool   // watch was started
+	watchStop chan struct{} // closed by Close to end watch
+	watchDone chan struct{} // closed by watch as it ends
+	adm       admission
+	dedupe    *dedupe
 
 	// pending counts Dispatch calls under way and late functions;
 	// Drain waits for it to reach 0, woken through idle.
@@ -83,7 +88,7 @@ func New(fn function.Function, opts ...Option) (*Host, error) {
 	}
 	h := &Host{
 		fn: fn, cfg: cfg, log: cfg.logger, metrics: m, epoch: time.Now(),
-		starts:   make([]atomic.Int64, cfg.concurrency),
+		slots:    make([]slotState, cfg.concurrency),
 		idle:     make(chan struct{}, 1),
 		drainCh:  make(chan struct{}),
 		closedCh: make(chan struct{}),
@@ -96,10 +101,17 @@ func New(fn function.Function, opts ...Option) (*Host, error) {
 	close(h.closedCh)
 	if cfg.timeout > 0 && cfg.cooperative {
 		h.slotCtxs = make([]*slotCtx, cfg.concurrency)
+		for i := range h.slotCtxs {
+			h.slotCtxs[i] = &slotCtx{closed: h.closedCh}
+		}
+		h.watchStop, h.watchDone = make(chan struct{}), make(chan struct{})
 	}
 	h.adm.init(cfg.concurrency, cfg.queueSize)
 	if cfg.dedupeWindow > 0 {
 		h.dedupe = newDedupe(int64(cfg.dedupeWindow), cfg.dedupeEntries)
+	}
+	if h.collector, err = registerCollector(m.registerer, h); err != nil {
+		return nil, fmt.Errorf("host: registering metrics: %w", err)
 	}
 	return h, nil
 }
@@ -122,9 +134,10 @@ func mark(d time.Duration) int64 { return int64(d) + 1 }
 // safe for concurrent use and satisfies binding.Handler and the
 // Dispatcher of runtime/trigger.
 type Trigger struct {
-	h    *Host
-	name string
-	m    triggerMetrics
+	h     *Host
+	name  string
+	m     triggerMetrics
+	stats *triggerStats
 }
 
 // Trigger returns the entry point for the trigger called name (its
@@ -136,7 +149,7 @@ func (h *Host) Trigger(name string) *Trigger {
 	if t, ok := h.triggers[name]; ok {
 		return t
 	}
-	t := &Trigger{h: h, name: name, m: h.metrics.forTrigger(name, h.cfg.functionName)}
+	t := &Trigger{h: h, name: name, m: h.metrics.forTrigger(name, h.cfg.functionName), stats: new(triggerStats)}
 	h.triggers[name] = t
 	return t
 }
@@ -175,10 +188,9 @@ func (t *Trigger) Handle(ctx context.Context, e *event.Event) error {
 func (t *Trigger) Dispatch(ctx context.Context, e *event.Event) (*event.Event, error) {
 	h := t.h
 	start := h.now()
-	t.m.received.Inc()
 	h.pending.Add(1)
-	reply, err := t.dispatch(ctx, e, start)
-	t.m.duration.Observe((h.now() - start).Seconds())
+	reply, sh, err := t.dispatch(ctx, e, start)
+	sh.observe(h.now() - start)
 	h.exit()
 	return reply, err
 }
@@ -193,15 +205,20 @@ func (h *Host) exit() {
 	}
 }
 
-func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Duration) (*event.Event, error) {
+// dispatch is Dispatch without the accounting of its duration, which
+// goes to the shard it returns (the one that counted the event).
+func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Duration) (*event.Event, *shard, error) {
 	h := t.h
+	refused := t.stats.at(-1)
 	if h.draining.Load() {
+		refused.received.Add(1)
 		t.m.unavailable.Inc()
-		return nil, ErrDraining
+		return nil, refused, ErrDraining
 	}
 	if h.dedupe != nil && h.dedupe.contains(e.Source(), e.ID(), int64(start)) {
+		refused.received.Add(1)
 		t.m.duplicates.Inc()
-		return nil, nil
+		return nil, refused, nil
 	}
 	var key string
 	if h.cfg.ordered {
@@ -219,8 +236,11 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 		case errors.Is(err, ErrDraining):
 			t.m.unavailable.Inc()
 		}
-		return nil, err
+		refused.received.Add(1)
+		return nil, refused, err
 	}
+	sh := t.stats.at(slot)
+	sh.received.Add(1)
 
 	var reply *event.Event
 	attempt := 0
@@ -249,19 +269,19 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 		}
 		if err == nil {
 			h.release(slot, ke)
-			t.m.succeeded.Inc()
+			sh.succeeded.Add(1)
 			if h.dedupe != nil {
 				h.dedupe.record(e.Source(), e.ID(), int64(start))
 			}
 			if reply != nil && len(h.cfg.replies) > 0 {
 				t.sendReplies(ctx, reply)
 			}
-			return reply, nil
+			return reply, sh, nil
 		}
 		if errors.Is(err, binding.ErrRejected) {
 			h.release(slot, ke)
 			t.m.rejected.Inc()
-			return nil, err
+			return nil, sh, err
 		}
 		if attempt >= h.cfg.attempts {
 			exhausted = true
@@ -287,7 +307,7 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 			if h.dedupe != nil {
 				h.dedupe.record(e.Source(), e.ID(), int64(h.now()))
 			}
-			return nil, nil
+			return nil, sh, nil
 		}
 		t.m.deadLetterErrors.Inc()
 		if h.cfg.sinkHook != nil {
@@ -295,20 +315,18 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 		}
 		h.logError("dead-letter sink failed; the event is not acknowledged",
 			"trigger", t.name, "function", h.cfg.functionName, "id", e.ID(), "source", e.Source(), "error", dlErr)
-		return nil, &FailedError{Attempts: attempt, Err: err, DeadLetterErr: dlErr}
+		return nil, sh, &FailedError{Attempts: attempt, Err: err, DeadLetterErr: dlErr}
 	}
 	h.logFailure(t, e, attempt, err)
-	return nil, &FailedError{Attempts: attempt, Err: err}
+	return nil, sh, &FailedError{Attempts: attempt, Err: err}
 }
 
 // runInline runs the function on the caller's goroutine.
 func (t *Trigger) runInline(ctx context.Context, e *event.Event, slot int32, start time.Duration) (*event.Event, error) {
 	h := t.h
-	h.starts[slot].Store(mark(start))
-	t.m.inFlight.Inc()
+	h.begin(slot, t, start)
 	reply, err := call(withTrace(ctx, e), h.fn, e)
-	t.m.inFlight.Dec()
-	h.starts[slot].Store(0)
+	h.end(slot)
 	return reply, err
 }
 
@@ -384,8 +402,8 @@ func (h *Host) stuck() int {
 	}
 	now, limit := mark(h.now()), int64(h.cfg.timeout+h.cfg.stuckAfter)
 	n := 0
-	for i := range h.starts {
-		if s := h.starts[i].Load(); s != 0 && now-s > limit {
+	for i := range h.slots {
+		if s := h.slots[i].start.Load(); s != 0 && now-s > limit {
 			n++
 		}
 	}
@@ -395,8 +413,8 @@ func (h *Host) stuck() int {
 // running counts the functions running now, late ones included.
 func (h *Host) running() int {
 	n := 0
-	for i := range h.starts {
-		if h.starts[i].Load() != 0 {
+	for i := range h.slots {
+		if h.slots[i].start.Load() != 0 {
 			n++
 		}
 	}
@@ -434,8 +452,9 @@ func (h *Host) beginDrain() {
 
 // Close refuses further events, as Drain does without waiting, and ends
 // the idle worker goroutines; a worker still running a late function
-// ends when it returns. It does not close the sinks, which the caller
-// owns. Call it once the host is drained.
+// ends when it returns. Its metrics leave the registerer. It does not
+// close the sinks, which the caller owns. Call it once the host is
+// drained.
 func (h *Host) Close() {
 	h.beginDrain()
 	h.jobsMu.Lock()
@@ -444,6 +463,16 @@ func (h *Host) Close() {
 	h.jobsMu.Unlock()
 	for _, j := range jobs {
 		close(j.start)
+	}
+	h.collector.mu.Lock()
+	delete(h.collector.hosts, h)
+	h.collector.mu.Unlock()
+	if h.watchStop != nil {
+		h.watchOnce.Do(func() {}) // no watcher may start from now on
+		if h.watching.CompareAndSwap(true, false) {
+			close(h.watchStop)
+			<-h.watchDone
+		}
 	}
 }
 

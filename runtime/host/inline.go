@@ -4,35 +4,39 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/openevents/openevents/event"
 )
 
+// States of a slotCtx.
+const (
+	ctxIdle  int32 = iota // no call
+	ctxArmed              // a call runs and its context is live
+	ctxEnded              // the call's context ended (deadline or parent)
+)
+
 // slotCtx is the context a function gets when it runs on the caller's
 // goroutine with a timeout ([WithCooperativeTimeout]). Each slot owns
-// one, with one timer, reused from call to call: a call allocates
-// nothing unless the function asks for Done while its parent can end on
-// its own (a request whose client may go away), which needs a watcher.
-// As with the event, a function must not use it after it returned.
+// one, reused from call to call; the host's watcher ends it at its
+// deadline. A call costs a few stores and one compare-and-swap, and
+// allocates nothing unless the function asks for Done while its parent
+// can end on its own (a request whose client may go away), which needs a
+// watcher of the parent. As with the event, a function must not use it
+// after it returned.
 type slotCtx struct {
-	parent   context.Context
+	parent   context.Context // set by begin, read by the caller's goroutine
 	deadline time.Time
-	closed   chan struct{} // the host's closed channel
-	timer    *time.Timer   // runs expire at the deadline
+	due      atomic.Int64 // the deadline in ns since the host's epoch
+	state    atomic.Int32
+	watching atomic.Bool // Done started a watcher of the parent
+	closed   chan struct{}
 
-	mu    sync.Mutex
-	armed bool          // a call is running
-	done  chan struct{} // made on first use; kept across calls until closed
-	err   error
-	stop  func() bool // stops the parent watcher, when there is one
-}
-
-func newSlotCtx(closed chan struct{}) *slotCtx {
-	c := &slotCtx{closed: closed}
-	c.timer = time.AfterFunc(time.Hour, c.expire)
-	c.timer.Stop()
-	return c
+	mu   sync.Mutex
+	done chan struct{} // made on first use; kept across calls until closed
+	err  error
+	stop func() bool // stops the parent watcher
 }
 
 func (c *slotCtx) Deadline() (time.Time, bool) { return c.deadline, true }
@@ -47,42 +51,36 @@ func (c *slotCtx) Done() <-chan struct{} {
 			c.done = make(chan struct{})
 		}
 	}
-	if c.armed && c.err == nil && c.stop == nil && c.parent.Done() != nil {
+	if c.stop == nil && c.state.Load() == ctxArmed && c.parent.Done() != nil {
 		parent := c.parent
+		c.watching.Store(true)
 		c.stop = context.AfterFunc(parent, func() { c.cancelFor(parent, parent.Err()) })
 	}
 	return c.done
 }
 
 func (c *slotCtx) Err() error {
-	c.mu.Lock()
-	err, parent := c.err, c.parent
-	c.mu.Unlock()
-	if err == nil && parent != nil {
-		err = parent.Err()
+	if c.state.Load() != ctxEnded {
+		return c.parent.Err()
 	}
-	return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
-func (c *slotCtx) Value(key any) any {
-	c.mu.Lock()
-	parent := c.parent
-	c.mu.Unlock()
-	if parent == nil {
-		return nil
-	}
-	return parent.Value(key)
-}
+func (c *slotCtx) Value(key any) any { return c.parent.Value(key) }
 
 func (c *slotCtx) String() string { return "host.functionContext" }
 
-// expire is the timer's function. A timer that fired for an earlier
-// call may run it late, during the next one; the deadline check makes
-// that harmless, as the next call's own timer still runs.
-func (c *slotCtx) expire() {
+// expire ends the call if it is still running at now (ns since epoch)
+// and past its deadline.
+func (c *slotCtx) expire(now int64) {
+	if c.state.Load() != ctxArmed || now < c.due.Load() {
+		return
+	}
 	c.mu.Lock()
-	if c.armed && !time.Now().Before(c.deadline) {
-		c.cancelLocked(context.DeadlineExceeded)
+	if c.state.Load() == ctxArmed && now >= c.due.Load() {
+		c.endLocked(context.DeadlineExceeded)
 	}
 	c.mu.Unlock()
 }
@@ -90,14 +88,17 @@ func (c *slotCtx) expire() {
 // cancelFor ends the call whose parent is parent, if it still runs.
 func (c *slotCtx) cancelFor(parent context.Context, err error) {
 	c.mu.Lock()
-	if c.armed && c.parent == parent {
-		c.cancelLocked(err)
+	if c.state.Load() == ctxArmed && c.parent == parent {
+		c.endLocked(err)
 	}
 	c.mu.Unlock()
 }
 
-func (c *slotCtx) cancelLocked(err error) {
-	if c.err == nil {
+// endLocked ends the running call's context with err; c.mu is held. The
+// state moves only under c.mu here, and only by compare-and-swap in
+// finish, so exactly one of them wins.
+func (c *slotCtx) endLocked(err error) {
+	if c.state.CompareAndSwap(ctxArmed, ctxEnded) {
 		c.err = err
 		if c.done != nil {
 			close(c.done)
@@ -105,31 +106,32 @@ func (c *slotCtx) cancelLocked(err error) {
 	}
 }
 
-// begin arms c for a call under parent that must end by deadline.
-func (c *slotCtx) begin(parent context.Context, deadline time.Time, timeout time.Duration) {
-	c.mu.Lock()
-	c.parent, c.deadline, c.armed = parent, deadline, true
-	c.mu.Unlock()
-	c.timer.Reset(timeout)
+// begin arms c for a call under parent that must end by deadline (due in
+// ns since the host's epoch).
+func (c *slotCtx) begin(parent context.Context, deadline time.Time, due int64) {
+	c.parent, c.deadline = parent, deadline
+	c.due.Store(due)
+	c.state.Store(ctxArmed)
 }
 
-// end disarms c once the function returned and reports the error its
-// context ended with, if it did: context.DeadlineExceeded as well when
-// the timer fired but expire has not run yet. The parent stays for a
-// late Value or Err from a goroutine the function left behind.
-func (c *slotCtx) end() error {
-	expired := !c.timer.Stop()
+// finish disarms c once the function returned, and returns the error its
+// context ended with, if it did. The parent stays for a late Value or
+// Err from a goroutine the function left behind.
+func (c *slotCtx) finish() error {
+	if c.state.CompareAndSwap(ctxArmed, ctxIdle) && !c.watching.Load() {
+		return nil // the usual case: no lock
+	}
 	c.mu.Lock()
-	c.armed = false
+	c.state.CompareAndSwap(ctxArmed, ctxIdle)
 	err := c.err
 	if err != nil {
 		c.done = nil // closed, or the shared closed channel
 		c.err = nil
-	} else if expired {
-		err = context.DeadlineExceeded
 	}
 	stop := c.stop
 	c.stop = nil
+	c.watching.Store(false)
+	c.state.Store(ctxIdle)
 	c.mu.Unlock()
 	if stop != nil {
 		stop()
@@ -137,30 +139,54 @@ func (c *slotCtx) end() error {
 	return err
 }
 
+// watchTick is how often the watcher ends contexts past their deadline:
+// a sixteenth of the timeout, between 1 ms and 100 ms. A context ends at
+// most that long after its deadline.
+func watchTick(timeout time.Duration) time.Duration {
+	return min(max(timeout/16, time.Millisecond), 100*time.Millisecond)
+}
+
+// watch ends the slot contexts past their deadline every tick, until
+// the host closes. It runs from the first cooperative call on.
+func (h *Host) watch(tick time.Duration, stop <-chan struct{}) {
+	defer close(h.watchDone)
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			now := int64(h.now())
+			for _, c := range h.slotCtxs {
+				c.expire(now)
+			}
+		}
+	}
+}
+
 // runCooperative runs the function on the caller's goroutine with the
-// slot's context, which ends at the attempt's deadline. The caller waits
-// for the function; an attempt that returned after its deadline failed
-// and counts as late, whatever the function returned.
+// slot's context, which the watcher ends at the attempt's deadline (at
+// most one tick after it). The caller waits for the function; an attempt
+// whose context ended failed, whatever the function returned, and counts
+// as late unless the function stopped because its context ended.
 func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32, start time.Duration) (*event.Event, error) {
 	h := t.h
+	h.watchOnce.Do(func() {
+		h.watching.Store(true)
+		go h.watch(watchTick(h.cfg.timeout), h.watchStop)
+	})
 	c := h.slotCtxs[slot]
-	if c == nil {
-		c = newSlotCtx(h.closedCh)
-		h.slotCtxs[slot] = c // the slot is ours until release
-	}
-	timeout := h.cfg.timeout
-	deadline := h.epoch.Add(start + timeout)
+	due := start + h.cfg.timeout
+	deadline := h.epoch.Add(due)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-		timeout = time.Until(d)
+		deadline, due = d, d.Sub(h.epoch)
 	}
-	h.starts[slot].Store(mark(start))
-	t.m.inFlight.Inc()
-	c.begin(withTrace(ctx, e), deadline, timeout)
+	h.begin(slot, t, start)
+	c.begin(withTrace(ctx, e), deadline, int64(due))
 	reply, err := call(c, h.fn, e)
-	cerr := c.end()
-	t.m.inFlight.Dec()
-	h.starts[slot].Store(0)
+	cerr := c.finish()
+	h.end(slot)
 	switch {
 	case cerr == nil:
 		return reply, err

@@ -27,13 +27,14 @@ const (
 var labels = []string{"trigger", "function"}
 
 // metrics are the host's vectors; a [Trigger] resolves its children once.
+// The metrics every event touches are sharded instead (stats.go).
 type metrics struct {
-	received, succeeded, failed, retried, deadLettered, rejected,
+	failed, retried, deadLettered, rejected,
 	overloaded, unavailable, duplicates, late *prometheus.CounterVec
-	sinkErrors       *prometheus.CounterVec // labels + "sink" (reply, deadletter)
-	inFlight, queued *prometheus.GaugeVec
-	duration         *prometheus.HistogramVec
-	gatherer         prometheus.Gatherer
+	sinkErrors *prometheus.CounterVec // labels + "sink" (reply, deadletter)
+	queued     *prometheus.GaugeVec
+	registerer prometheus.Registerer
+	gatherer   prometheus.Gatherer
 }
 
 func newMetrics(r prometheus.Registerer) (*metrics, error) {
@@ -41,8 +42,6 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
 	}
 	m := &metrics{
-		received:     counter(MetricReceived, "Events passed to Dispatch."),
-		succeeded:    counter(MetricSucceeded, "Events the function handled without error."),
 		failed:       counter(MetricFailed, "Events whose every attempt failed (dead-lettered or not)."),
 		retried:      counter(MetricRetried, "Attempts after a failed one."),
 		deadLettered: counter(MetricDeadLettered, "Failed events the dead-letter sink took."),
@@ -54,21 +53,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		sinkErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: MetricSinkErrors, Help: "Failed sends to reply and dead-letter sinks.",
 		}, append(labels[:2:2], "sink")),
-		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: MetricInFlight, Help: "Functions running, late finishers included.",
-		}, labels),
 		queued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: MetricQueued, Help: "Dispatch calls waiting for a slot or their partition key.",
-		}, labels),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    MetricDuration,
-			Help:    "Time from Dispatch to its outcome: queueing, every attempt and backoff.",
-			Buckets: []float64{.0001, .0005, .001, .005, .01, .05, .1, .5, 1, 5, 10, 30, 60},
 		}, labels),
 	}
 	if r == nil {
 		r = prometheus.NewRegistry()
 	}
+	m.registerer = r
 	m.gatherer, _ = r.(prometheus.Gatherer)
 	var err error
 	reg := func(c prometheus.Collector) prometheus.Collector {
@@ -81,19 +73,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 		}
 		return c
 	}
-	for _, v := range []**prometheus.CounterVec{&m.received, &m.succeeded, &m.failed, &m.retried,
+	for _, v := range []**prometheus.CounterVec{&m.failed, &m.retried,
 		&m.deadLettered, &m.rejected, &m.overloaded, &m.unavailable, &m.duplicates, &m.late, &m.sinkErrors} {
 		if c, ok := reg(*v).(*prometheus.CounterVec); ok {
 			*v = c
 		}
 	}
-	for _, v := range []**prometheus.GaugeVec{&m.inFlight, &m.queued} {
-		if c, ok := reg(*v).(*prometheus.GaugeVec); ok {
-			*v = c
-		}
-	}
-	if c, ok := reg(m.duration).(*prometheus.HistogramVec); ok {
-		m.duration = c
+	if c, ok := reg(m.queued).(*prometheus.GaugeVec); ok {
+		m.queued = c
 	}
 	if err != nil {
 		return nil, err
@@ -104,17 +91,14 @@ func newMetrics(r prometheus.Registerer) (*metrics, error) {
 // triggerMetrics are one trigger's resolved children: counting an event
 // is an atomic add, with no label lookup.
 type triggerMetrics struct {
-	received, succeeded, failed, retried, deadLettered, rejected,
+	failed, retried, deadLettered, rejected,
 	overloaded, unavailable, duplicates, late prometheus.Counter
 	replyErrors, deadLetterErrors prometheus.Counter
-	inFlight, queued              prometheus.Gauge
-	duration                      prometheus.Observer
+	queued                        prometheus.Gauge
 }
 
 func (m *metrics) forTrigger(trigger, fn string) triggerMetrics {
 	return triggerMetrics{
-		received:         m.received.WithLabelValues(trigger, fn),
-		succeeded:        m.succeeded.WithLabelValues(trigger, fn),
 		failed:           m.failed.WithLabelValues(trigger, fn),
 		retried:          m.retried.WithLabelValues(trigger, fn),
 		deadLettered:     m.deadLettered.WithLabelValues(trigger, fn),
@@ -125,8 +109,6 @@ func (m *metrics) forTrigger(trigger, fn string) triggerMetrics {
 		late:             m.late.WithLabelValues(trigger, fn),
 		replyErrors:      m.sinkErrors.WithLabelValues(trigger, fn, "reply"),
 		deadLetterErrors: m.sinkErrors.WithLabelValues(trigger, fn, "deadletter"),
-		inFlight:         m.inFlight.WithLabelValues(trigger, fn),
 		queued:           m.queued.WithLabelValues(trigger, fn),
-		duration:         m.duration.WithLabelValues(trigger, fn),
 	}
 }

@@ -114,10 +114,9 @@ func (h *Host) putJob(j *job) {
 // signalled, and ends when start is closed.
 func (j *job) loop() {
 	for range j.start {
-		h, t := j.h, j.t
+		h := j.h
 		j.reply, j.err = call(&j.ctx, h.fn, &j.ev)
-		h.starts[j.slot].Store(0)
-		t.m.inFlight.Dec()
+		h.end(j.slot)
 		if j.state.CompareAndSwap(jobRunning, jobFinished) {
 			j.done <- struct{}{}
 			continue
@@ -284,8 +283,7 @@ func (t *Trigger) runJob(ctx context.Context, e *event.Event, slot int32, ke *ke
 		j.ctx.deadline = d
 	}
 	j.state.Store(jobRunning)
-	h.starts[slot].Store(mark(start))
-	t.m.inFlight.Inc()
+	h.begin(slot, t, start)
 	j.timer.Reset(h.cfg.timeout)
 	j.start <- struct{}{}
 	select {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -28,14 +29,21 @@ import (
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/event/format/protoformat"
 	"github.com/openevents/openevents/internal/bench"
+	"github.com/openevents/openevents/runtime/config"
+	"github.com/openevents/openevents/runtime/function"
+	"github.com/openevents/openevents/runtime/host"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
 
-// The two sides of the benchmark, in the order they run.
+// The sides of the benchmark, in the order they run.
 const (
 	Baseline   = "baseline"   // a bare gRPC stream answering each message, no decoding
 	OpenEvents = "openevents" // cegrpc's Stream, decoding and validating each event
+	Runtime    = "ce-run"     // the function runtime: host (noop) behind cegrpc's Stream
 )
+
+// sides lists every side in the order Compare measures them.
+var sides = []string{Baseline, OpenEvents, Runtime}
 
 // maxMessage bounds messages both ways, above any batch the flags allow.
 const maxMessage = 64 << 20
@@ -72,8 +80,23 @@ func newBaselineDesc(served *atomic.Int64) *grpc.ServiceDesc {
 	}
 }
 
-// Known reports whether kind is Baseline or OpenEvents.
-func Known(kind string) bool { return kind == Baseline || kind == OpenEvents }
+// Known reports whether kind is one of the sides.
+func Known(kind string) bool { return slices.Contains(sides, kind) }
+
+// runtimeHandler is what ce run's gRPC trigger hands events to with its
+// defaults (runtime/app): the host's dispatch around a function, under
+// the default per-event timeout enforced cooperatively. The function
+// counts the events, as the OpenEvents side's handler does.
+func runtimeHandler(served *atomic.Int64) (binding.Handler, func(), error) {
+	hst, err := host.New(function.Func(func(context.Context, *event.Event) (*event.Event, error) {
+		served.Add(1)
+		return nil, nil
+	}), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
+	if err != nil {
+		return nil, nil, err
+	}
+	return hst.Trigger("grpc"), hst.Close, nil
+}
 
 // Server returns the bench.Serve of one side. The OpenEvents side counts
 // the events its handler accepted, the baseline the messages it answered.
@@ -81,11 +104,21 @@ func Server(kind string) bench.Serve {
 	return func(ctx context.Context, ln net.Listener, served *atomic.Int64) error {
 		var gs *grpc.Server
 		switch kind {
-		case OpenEvents:
-			srv, err := cegrpc.NewServer(binding.HandlerFunc(func(context.Context, *event.Event) error {
+		case OpenEvents, Runtime:
+			var h binding.Handler = binding.HandlerFunc(func(context.Context, *event.Event) error {
 				served.Add(1)
 				return nil
-			}))
+			})
+			if kind == Runtime {
+				rh, stop, err := runtimeHandler(served)
+				if err != nil {
+					_ = ln.Close()
+					return err
+				}
+				defer stop()
+				h = rh
+			}
+			srv, err := cegrpc.NewServer(h)
 			if err != nil {
 				_ = ln.Close()
 				return err
@@ -99,7 +132,7 @@ func Server(kind string) bench.Serve {
 			gs.RegisterService(newBaselineDesc(served), nil)
 		default:
 			_ = ln.Close()
-			return fmt.Errorf("benchgrpc: unknown side %q (want openevents or baseline)", kind)
+			return fmt.Errorf("benchgrpc: unknown side %q (want one of %v)", kind, sides)
 		}
 		stopped := make(chan struct{})
 		defer close(stopped)
@@ -140,6 +173,7 @@ type Report struct {
 	Options
 	EventBytes     int       // bytes of one encoded event in a batch
 	Baseline, Ours bench.Run // the best run of each side
+	Runtime        bench.Run // the function runtime's best run
 	Machine        bench.Machine
 }
 
@@ -160,7 +194,7 @@ func Compare(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Options: o, EventBytes: len(raw) / o.Batch, Machine: bench.ThisMachine()}
 	rep.Progress = nil
 	for run := 1; run <= o.Runs; run++ {
-		for _, kind := range []string{Baseline, OpenEvents} {
+		for _, kind := range sides {
 			r, err := measure(ctx, o, kind, batch, raw)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", kind, err)
@@ -168,9 +202,12 @@ func Compare(ctx context.Context, o Options) (*Report, error) {
 			if o.Progress != nil {
 				o.Progress(fmt.Sprintf("run %d/%d %-10s %12.0f events/s (%d events in %s)", run, o.Runs, kind, r.Rate(), r.Events, r.Elapsed.Round(time.Millisecond)))
 			}
-			if kind == OpenEvents {
+			switch kind {
+			case OpenEvents:
 				rep.Ours = rep.Ours.Best(r)
-			} else {
+			case Runtime:
+				rep.Runtime = rep.Runtime.Best(r)
+			default:
 				rep.Baseline = rep.Baseline.Best(r)
 			}
 		}
@@ -186,7 +223,7 @@ func measure(ctx context.Context, o Options, kind string, batch []event.Event, r
 		return bench.Run{}, err
 	}
 	var r bench.Run
-	if kind == OpenEvents {
+	if kind != Baseline {
 		r, err = streamOurs(ctx, srv.Addr, batch, o)
 	} else {
 		r, err = streamBaseline(ctx, srv.Addr, raw, o)
@@ -206,12 +243,22 @@ func measure(ctx context.Context, o Options, kind string, batch []event.Event, r
 	return r, nil
 }
 
+// RuntimeTarget is the least the runtime's share of the transport's own
+// throughput may be: a layer on a binding costs at most 10%.
+const RuntimeTarget = 0.9
+
 // Text returns the report as ce bench grpc prints it.
 func (rep *Report) Text() []byte {
+	met := "met"
+	if rep.Runtime.Rate() < RuntimeTarget*rep.Ours.Rate() {
+		met = "NOT met"
+	}
 	return fmt.Appendf(nil, "gRPC Stream over loopback TCP, two processes, %d streams, batches of %d typical events (%d bytes each), window %d, best of %d, %d cores, %s\n"+
-		"%-22s %12.0f events/s\n%-22s %12.0f events/s\nratio %.2f\n",
+		"%-22s %12.0f events/s\n%-22s %12.0f events/s\n%-22s %12.0f events/s\n"+
+		"ratio openevents / bare     %.2f\nratio ce-run / openevents   %.2f  (target >= %.2f: %s)\n",
 		rep.Streams, rep.Batch, rep.EventBytes, rep.Window, rep.Runs, rep.Machine.Cores, rep.Machine.GoVersion,
-		"bare gRPC stream", rep.Baseline.Rate(), "openevents Stream", rep.Ours.Rate(), rep.Ours.Rate()/rep.Baseline.Rate())
+		"bare gRPC stream", rep.Baseline.Rate(), "openevents Stream", rep.Ours.Rate(), "ce-run (host, noop)", rep.Runtime.Rate(),
+		rep.Ours.Rate()/rep.Baseline.Rate(), rep.Runtime.Rate()/rep.Ours.Rate(), RuntimeTarget, met)
 }
 
 // load runs stream on o.Streams goroutines sharing one budget: more

@@ -31,9 +31,9 @@
 // from a worker is cloned for the caller.
 //
 // [WithCooperativeTimeout] keeps a timed function inline: its context,
-// one reused per slot, ends at the deadline, and an attempt that returns
-// after it fails with [ErrTimeout], but the caller waits for the
-// function to return. It costs about 0.1 µs an event instead of the
+// one reused per slot, ends at the deadline (within one tick of a
+// watcher), and an attempt whose context ended fails with [ErrTimeout],
+// but the caller waits for the function to return. It costs about 0.1 µs an event instead of the
 // worker's 0.9 µs and allocates nothing; it suits functions that honour
 // their context, which is why ce run uses it.
 //

@@ -100,9 +100,11 @@ func WithTimeout(d time.Duration) Option { return optionFunc(func(c *config) { c
 
 // WithCooperativeTimeout makes a function with a timeout run on the
 // caller's goroutine, as without one: its context still ends at the
-// deadline, and an attempt that returns after it fails with [ErrTimeout]
-// whatever the function returned, but Dispatch waits for the function to
-// return instead of answering at the deadline. It saves the hand-off to
+// deadline (at most a sixteenth of the timeout after it, between 1 and
+// 100 ms: a watcher ends expired contexts at that tick, so that a call
+// arms no timer), and an attempt whose context ended fails with
+// [ErrTimeout] whatever the function returned, but Dispatch waits for the
+// function to return instead of answering at the deadline. It saves the hand-off to
 // a worker goroutine and the copy of the event (about 0.9 µs an event,
 // some 10% of an HTTP trigger's throughput) and suits functions that
 // honour their context, as every built-in and external function does.

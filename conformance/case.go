@@ -172,6 +172,11 @@ type Rule struct {
 	IfBody        string            `json:"ifBody"`
 	HeaderMatches map[string]string `json:"headerMatches"`
 	HeaderRefuse  map[string]string `json:"headerRefuse"`
+	// Method and Payload check a sender's message as a web-hook delivery
+	// (sender cases): the request method, and a body that is not empty
+	// and, for a JSON media type, is JSON (see webhook.go).
+	Method  string `json:"method"`
+	Payload bool   `json:"payload"`
 }
 
 // ExpectedEvent is the event a reply must equal.

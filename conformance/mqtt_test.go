@@ -100,6 +100,7 @@ func TestMQTTRelay(t *testing.T) {
 				case c.Binding == BindingMQTT && c.Verdict == Pass:
 					passed++
 				case c.Binding == BindingMQTT && c.Verdict == NotTested && strings.Contains(c.Message, "profile"):
+				case c.Binding == BindingMQTT && c.Verdict == NotTested && c.Role != RoleRelay:
 				case c.Binding != BindingMQTT && c.Verdict == NotTested:
 				default:
 					t.Errorf("%s → %s, %s: %s: %s %s", target.Topic, target.ReplyTopic, text, c.Name, c.Verdict, c.Message)
@@ -140,6 +141,118 @@ func TestMQTTRelayFaults(t *testing.T) {
 				}
 			}
 			if !caught {
+				t.Errorf("fault %s was not reported as a failure of %s", f.name, f.want)
+			}
+		})
+	}
+}
+
+// runMQTT runs the MQTT cases against target (and sender) under profile.
+func runMQTT(t *testing.T, target *MQTTTarget, sender *SenderTarget, profile Profile) *Result {
+	t.Helper()
+	res, err := Run(context.Background(), Config{MQTT: target, Sender: sender, Profile: profile, LabelFilter: BindingMQTT, RequestTimeout: 3 * time.Second, Timeout: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestMQTTEchoAndSender runs the echo cases against what `ce run` runs
+// (the MQTT trigger with the echo function), answering in binary and in
+// structured mode, on the Response Topic and on a fixed reply topic, and
+// the sender cases against this module's publisher, under both profiles:
+// no case fails, every case of the role passes in some configuration,
+// and a case that cannot be judged says why.
+func TestMQTTEchoAndSender(t *testing.T) {
+	b, err := broker.New("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	passed := map[string]bool{}
+	roles := map[string]Role{}
+	for i, p := range []struct {
+		name  string
+		fault mqttFault
+		fixed bool
+	}{
+		{"echo binary, response topic", mqttFault{}, false},
+		{"echo structured, response topic", mqttFault{structured: true}, false},
+		{"echo binary, fixed reply topic", mqttFault{}, true},
+		{"sender", mqttFault{name: "sender"}, false},
+	} {
+		target, sender := mqttProvider(t, b.URL(), fmt.Sprintf("good/%d", i), p.fault, p.fixed)
+		for _, text := range spec.Profiles() {
+			res := runMQTT(t, target, sender, claimAll(text))
+			for _, c := range res.Cases {
+				if c.Binding != BindingMQTT {
+					continue
+				}
+				roles[c.Name] = c.Role
+				switch c.Verdict {
+				case Pass:
+					passed[c.Name] = true
+				case Fail:
+					t.Errorf("%s, %s: %s: FAIL: %s", p.name, text, c.Name, c.Message)
+				case NotTested:
+					if c.Message == "" {
+						t.Errorf("%s, %s: %s: NOT-TESTED without a reason", p.name, text, c.Name)
+					}
+				}
+			}
+			if !res.Passed {
+				t.Errorf("%s, %s: verdict FAIL", p.name, text)
+			}
+			if target.Role == RoleEcho && !strings.Contains(strings.Join(res.Notes, "\n"), "receiver-role rules") {
+				t.Errorf("%s: the run's notes do not say that receiver-role rules are not tested over MQTT: %q", p.name, res.Notes)
+			}
+		}
+	}
+	t.Logf("%d MQTT cases passed somewhere: %v", len(passed), passed)
+	for name, role := range roles {
+		if (role == RoleEcho || role == RoleSender) && !passed[name] {
+			t.Errorf("%s case %q passed in no configuration", role, name)
+		}
+	}
+}
+
+// TestMQTTFaults: each seeded fault of an MQTT echo or sender is
+// reported as a failure of its requirement.
+func TestMQTTFaults(t *testing.T) {
+	b, err := broker.New("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	names := map[string]bool{}
+	for i, f := range mqttFaults {
+		if names[f.name] {
+			t.Errorf("fault %s is defined twice", f.name)
+		}
+		names[f.name] = true
+		t.Run(f.name, func(t *testing.T) {
+			target, sender := mqttProvider(t, b.URL(), fmt.Sprintf("mqttfault/%d", i), f, f.fixed)
+			text := spec.Profile102
+			if r, _ := spec.Default().Lookup(f.want); !r.In(text) {
+				text = spec.ProfileMain
+			}
+			res := runMQTT(t, target, sender, claimAll(text))
+			caught := false
+			for _, rr := range res.Requirements {
+				switch {
+				case rr.ID == f.want && rr.Verdict == Fail:
+					caught = true
+					t.Logf("%s: %s", rr.ID, rr.Message)
+				case rr.Verdict == Fail:
+					t.Logf("also failed: %s: %s", rr.ID, rr.Message)
+				}
+			}
+			if !caught {
+				for _, c := range res.Cases {
+					if c.Binding == BindingMQTT {
+						t.Logf("%s %s: %s", c.Name, c.Verdict, c.Message)
+					}
+				}
 				t.Errorf("fault %s was not reported as a failure of %s", f.name, f.want)
 			}
 		})

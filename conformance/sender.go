@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,10 @@ type SenderTarget struct {
 	// Send, instead of Command, is called in-process with the same
 	// contract: the URL, the mode and the JSON array of events.
 	Send func(ctx context.Context, target string, mode Mode, events []byte) error
+	// SendMQTT, instead of both, is an in-process sender over MQTT (with
+	// an MQTTTarget in the sender role): it publishes the events to the
+	// broker and topic of to, with its protocol version and content mode.
+	SendMQTT func(ctx context.Context, to MQTTSend, events []byte) error
 	// Listen is the address of the suite's receiver (default
 	// "127.0.0.1:0").
 	Listen string
@@ -55,8 +60,8 @@ type SenderTarget struct {
 }
 
 func (s *SenderTarget) validate() error {
-	if (len(s.Command) == 0) == (s.Send == nil) {
-		return errors.New("conformance: a sender target needs exactly one of Command and Send")
+	if n := len(slices.DeleteFunc([]bool{len(s.Command) > 0, s.Send != nil, s.SendMQTT != nil}, func(b bool) bool { return !b })); n != 1 {
+		return errors.New("conformance: a sender target needs exactly one of Command, Send and SendMQTT")
 	}
 	if s.Listen == "" {
 		s.Listen = "127.0.0.1:0"
@@ -66,6 +71,7 @@ func (s *SenderTarget) validate() error {
 
 // sent is one message the sender delivered.
 type sent struct {
+	method string
 	header http.Header
 	body   []byte
 }
@@ -99,7 +105,7 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 			http.Error(w, "conformance: more messages than events asked for", http.StatusTooManyRequests)
 			return
 		}
-		got = append(got, sent{header: r.Header.Clone(), body: body})
+		got = append(got, sent{method: r.Method, header: r.Header.Clone(), body: body})
 		w.WriteHeader(http.StatusNoContent)
 	})
 	ln, err := net.Listen("tcp", t.Listen)
@@ -121,7 +127,7 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 	if t.Send != nil {
 		err = t.Send(sctx, target, mode, file)
 	} else {
-		err = runSenderCommand(sctx, t, target, mode, file)
+		err = runSenderCommand(sctx, t, mode, file, EnvSenderTarget+"="+target)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("the sender failed (%s mode): %w", mode, err)
@@ -143,8 +149,9 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 	return out, nil
 }
 
-// runSenderCommand runs the sender program once, per the contract.
-func runSenderCommand(ctx context.Context, t *SenderTarget, target string, mode Mode, events []byte) error {
+// runSenderCommand runs the sender program once, per the contract, with
+// env (the target's variables) added to the environment.
+func runSenderCommand(ctx context.Context, t *SenderTarget, mode Mode, events []byte, env ...string) error {
 	dir, err := os.MkdirTemp("", "ce-conformance-sender-")
 	if err != nil {
 		return err
@@ -155,7 +162,7 @@ func runSenderCommand(ctx context.Context, t *SenderTarget, target string, mode 
 		return err
 	}
 	cmd := exec.CommandContext(ctx, t.Command[0], t.Command[1:]...)
-	cmd.Env = append(os.Environ(), EnvSenderTarget+"="+target, EnvSenderEvents+"="+file, EnvSenderMode+"="+string(mode))
+	cmd.Env = append(append(os.Environ(), env...), EnvSenderEvents+"="+file, EnvSenderMode+"="+string(mode))
 	var tail bytes.Buffer
 	out := io.Writer(&tail)
 	if t.Output != nil {
@@ -210,7 +217,7 @@ func judgeSent(c *Case, m *sent) error {
 	if mode := sentMode(m); mode != c.Mode {
 		return fmt.Errorf("%w: the sender was asked for %s mode and sent %s mode", errNotApplicable, c.Mode, mode)
 	}
-	errs := judgeHeaders(c, resp, "message")
+	errs := append(judgeHeaders(c, resp, "message"), judgeDelivery(c, m)...)
 	return errors.Join(append(errs, judgeEvent(c, resp, "message", nil))...)
 }
 

@@ -44,6 +44,9 @@ type Config struct {
 	// MQTT is a relay reached through an MQTT broker, for the MQTT relay
 	// cases.
 	MQTT *MQTTTarget
+	// GRPC is a provider of openevents.v1.EventService or the de-facto
+	// io.cloudevents.v1.CloudEventService, for the gRPC cases.
+	GRPC *GRPCTarget
 	// Profile is what the provider is held to (default: the 1.0.2 text,
 	// no extension claimed, no 0.3 input).
 	Profile Profile
@@ -94,13 +97,21 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // validate checks cfg and fills its defaults; every problem found here is
 // the caller's mistake (a usage error for the CLI).
 func (cfg *Config) validate() error {
-	if cfg.HTTP == nil && cfg.Sender == nil && cfg.MQTT == nil {
-		return errors.New("conformance: no target: set Config.HTTP, Config.Sender or Config.MQTT")
+	if cfg.HTTP == nil && cfg.Sender == nil && cfg.MQTT == nil && cfg.GRPC == nil {
+		return errors.New("conformance: no target: set Config.HTTP, Config.Sender, Config.MQTT or Config.GRPC")
+	}
+	if cfg.GRPC != nil {
+		if err := cfg.GRPC.validate(); err != nil {
+			return err
+		}
 	}
 	if cfg.MQTT != nil {
 		if err := cfg.MQTT.validate(); err != nil {
 			return err
 		}
+	}
+	if err := cfg.validateSenderBinding(); err != nil {
+		return err
 	}
 	if cfg.HTTP != nil {
 		if err := cfg.HTTP.validate(); err != nil {
@@ -165,7 +176,10 @@ func (cfg *Config) target() string {
 		parts = append(parts, cfg.HTTP.URL)
 	}
 	if cfg.MQTT != nil {
-		parts = append(parts, fmt.Sprintf("MQTT relay %s, topic %s to %s", cfg.MQTT.Broker, cfg.MQTT.Topic, cfg.MQTT.ReplyTopic))
+		parts = append(parts, cfg.MQTT.String())
+	}
+	if cfg.GRPC != nil {
+		parts = append(parts, cfg.GRPC.describe())
 	}
 	if s := cfg.Sender; s != nil && len(s.Command) > 0 {
 		parts = append(parts, "sender: "+strings.Join(s.Command, " "))
@@ -237,6 +251,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		defer md.close()
 		drivers[BindingMQTT] = md
 	}
+	if cfg.GRPC != nil {
+		gd, err := newGRPCDriver(cfg.GRPC, cfg.RequestTimeout)
+		if err != nil {
+			return nil, &configError{err}
+		}
+		defer gd.close()
+		drivers[BindingGRPC] = gd
+	}
 	for _, d := range drivers {
 		if err := d.reachable(ctx, cfg.RequestTimeout); err != nil {
 			return nil, err
@@ -288,8 +310,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, drivers map[string]driver) ([]outcome, []string, error) {
 	outcomes := make([]outcome, len(cases))
 	var notes []string
-	var todo []int
-	echoes := false
+	var todo, mqttSenders []int
+	echoes := map[string]bool{}
 	senders := map[Mode][]int{}
 	for i := range cases {
 		c := &cases[i]
@@ -300,13 +322,24 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 			outcomes[i].skip = c.outside(cat, cfg.Profile)
 		case c.Role == RoleSender && cfg.Sender == nil:
 			outcomes[i].skip = "not run: no sender to test (the sender role needs a sender command)"
+		case c.Role == RoleSender && c.Binding != cfg.senderBinding():
+			outcomes[i].skip = fmt.Sprintf("not run: the sender is tested over %s", strings.ToUpper(cfg.senderBinding()))
+		case c.Role == RoleSender && c.Binding == BindingMQTT:
+			mqttSenders = append(mqttSenders, i)
 		case c.Role == RoleSender:
 			senders[c.Mode] = append(senders[c.Mode], i)
 		case drivers[c.Binding] == nil:
 			outcomes[i].skip = fmt.Sprintf("not run: no %s target given", strings.ToUpper(c.Binding))
+		case plays(drivers[c.Binding], c.Role) != "":
+			outcomes[i].skip = plays(drivers[c.Binding], c.Role)
 		default:
 			todo = append(todo, i)
-			echoes = echoes || c.Role == RoleEcho
+			echoes[c.Binding] = echoes[c.Binding] || c.Role == RoleEcho
+		}
+	}
+	if len(mqttSenders) > 0 {
+		if err := runMQTTSenderCases(ctx, cfg, drivers[BindingMQTT], cases, mqttSenders, outcomes); err != nil {
+			return nil, nil, err
 		}
 	}
 	for _, mode := range []Mode{ModeBinary, ModeStructured} {
@@ -316,12 +349,15 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 			}
 		}
 	}
-	if echoes {
+	for _, b := range []string{BindingHTTP, BindingMQTT} {
+		if !echoes[b] {
+			continue
+		}
 		// An echo case needs a provider that answers events with
 		// events; one that never does would fail every echo case for
 		// one reason nobody can act on case by case.
 		pctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
-		why, added := drivers[BindingHTTP].replies(pctx)
+		why, added := drivers[b].replies(pctx)
 		cancel()
 		if len(added) > 0 {
 			notes = append(notes, fmt.Sprintf("the provider adds attributes of its own to every event it echoes: %s (seen on a plain event that had none of them); the echo cases disregard them, except those about their absence", strings.Join(added, ", ")))
@@ -329,7 +365,7 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 		if why != "" {
 			notes = append(notes, "echo cases not run: "+why)
 			for _, i := range todo {
-				if cases[i].Role == RoleEcho {
+				if cases[i].Role == RoleEcho && cases[i].Binding == b {
 					outcomes[i].skip = "not run: the provider does not reply to events (see the run's notes)"
 				}
 			}
@@ -361,6 +397,7 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 	close(jobs)
 	wg.Wait()
 	presume(cases, selected, outcomes)
+	notes = append(notes, driverNotes(drivers, echoes)...)
 	if ctx.Err() != nil {
 		notes = append(notes, "the run's deadline passed before every case ran; those cases are NOT-TESTED (--timeout)")
 	}
@@ -417,7 +454,7 @@ func ginkgoRun(cfg Config, cat *spec.Catalog, cases []Case, outcomes []outcome) 
 	globals.Reset()
 	var report types.Report
 	var got bool
-	for _, b := range []string{BindingHTTP, BindingMQTT} {
+	for _, b := range []string{BindingHTTP, BindingMQTT, BindingGRPC} {
 		ginkgo.Describe("CloudEvents conformance over "+strings.ToUpper(b), func() {
 			for i := range cases {
 				if cases[i].Binding == b {

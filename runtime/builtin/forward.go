@@ -8,6 +8,7 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/runtime/function"
+	"github.com/openevents/openevents/runtime/trace"
 )
 
 // Forwarder is the function Forward returns. It is safe for concurrent
@@ -37,7 +38,18 @@ func Forward(sinks ...function.Sink) (*Forwarder, error) {
 // (joined): a transient failure whatever the sink said, so the host tries
 // the event again, and every sink, those that took it included, gets it
 // again (at-least-once). e is not retained; the sinks do not keep it.
+//
+// A traceparent the context carries (from the trigger's protocol: the
+// HTTP header or gRPC metadata) goes on as the event's traceparent
+// extension when the event has none, so the trace continues downstream.
 func (f *Forwarder) Call(ctx context.Context, e *event.Event) (*event.Event, error) {
+	if tp := trace.FromContext(ctx); tp != "" {
+		if _, ok := e.Extension(trace.Extension); !ok {
+			c := e.Clone()
+			c.SetExtension(trace.Extension, event.String(tp))
+			e = &c
+		}
+	}
 	var errs []error
 	for i, s := range f.sinks {
 		if err := s.Send(ctx, e); err != nil {

@@ -22,6 +22,10 @@ import (
 // attribute that holds a traceparent (EXT-DISTTRACE-2).
 const Extension = "traceparent"
 
+// Header is the name of the W3C Trace Context header (HTTP) and metadata
+// key (gRPC) that carries a traceparent, lower-case as both want it.
+const Header = "traceparent"
+
 // ErrInvalid is returned by [Parse] for a string that is not a W3C
 // traceparent.
 var ErrInvalid = errors.New("trace: not a valid W3C traceparent")

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"google.golang.org/grpc/metadata"
+
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/runtime/trace"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
 
@@ -28,7 +31,7 @@ type GRPC struct {
 // server options.
 func NewGRPC(addr, option string, d Dispatcher, opts ...cegrpc.ServerOption) (*GRPC, error) {
 	h := binding.HandlerFunc(func(ctx context.Context, e *event.Event) error {
-		_, err := d.Dispatch(ctx, e)
+		_, err := d.Dispatch(metadataTrace(ctx), e)
 		return err
 	})
 	srv, err := cegrpc.NewServer(h, opts...)
@@ -36,6 +39,16 @@ func NewGRPC(addr, option string, d Dispatcher, opts ...cegrpc.ServerOption) (*G
 		return nil, fmt.Errorf("grpc trigger: %w", err)
 	}
 	return &GRPC{server: server{kind: "grpc", addr: addr, option: option}, srv: srv}, nil
+}
+
+// metadataTrace adds the call's traceparent metadata to ctx, where the
+// host and functions find it before the event's own traceparent
+// extension (see package trace). Only a valid value changes ctx.
+func metadataTrace(ctx context.Context) context.Context {
+	if v := metadata.ValueFromIncomingContext(ctx, trace.Header); len(v) == 1 && trace.Valid(v[0]) {
+		return trace.NewContext(ctx, v[0])
+	}
+	return ctx
 }
 
 // Start binds the address and serves in the background.

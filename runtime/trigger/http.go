@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/runtime/trace"
 	cehttp "github.com/openevents/openevents/transports/http"
 	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
 )
@@ -46,17 +49,31 @@ func (t *HTTP) Shutdown(ctx context.Context) error {
 type httpHandler struct{ d Dispatcher }
 
 func (h httpHandler) Handle(ctx context.Context, e *event.Event) error {
-	_, err := h.d.Dispatch(ctx, e)
+	_, err := h.d.Dispatch(headerTrace(ctx), e)
 	return err
 }
 
 func (h httpHandler) HandleReply(ctx context.Context, e, reply *event.Event) (bool, error) {
-	r, err := h.d.Dispatch(ctx, e)
+	r, err := h.d.Dispatch(headerTrace(ctx), e)
 	if err != nil || r == nil {
 		return false, err
 	}
 	copyEvent(reply, r)
 	return true, nil
+}
+
+// headerTrace adds the request's W3C traceparent header to ctx, where the
+// host and functions find it before the event's own traceparent
+// extension (see package trace). The fast server's context is the
+// request; a missing or invalid header changes nothing, and only a valid
+// one allocates (its copy).
+func headerTrace(ctx context.Context) context.Context {
+	if rc, ok := ctx.(*fasthttp.RequestCtx); ok {
+		if b := rc.Request.Header.Peek(trace.Header); len(b) > 0 {
+			return trace.NewContext(ctx, string(b)) // unchanged if invalid
+		}
+	}
+	return ctx
 }
 
 // copyEvent makes dst a copy of src that shares strings and data with it

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -232,4 +233,21 @@ func TestCoverageEmbedded(t *testing.T) {
 	if total != cat.Len() {
 		t.Errorf("the rows count %d requirements, the catalog has %d", total, cat.Len())
 	}
+}
+
+// ExampleCoverageOf counts a two-requirement catalog with one case.
+func ExampleCoverageOf() {
+	reqs := []spec.Requirement{
+		{ID: "CORE-X-1", Level: spec.LevelMust, Doc: spec.DocCore, Version: spec.Version102, Check: spec.CheckWire},
+		{ID: "CORE-X-2", Level: spec.LevelMustNot, Doc: spec.DocCore, Version: spec.Version102, Check: spec.CheckWire},
+	}
+	cases := []Case{{Name: "an event without id is refused", Requirements: []string{"CORE-X-1"}}}
+	cov, err := CoverageOf(reqs, cases, "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h := cov.Headline
+	fmt.Printf("%d of %d wire-testable MUST requirements have a case (%.0f%%); missing: %s\n", h.Covered, h.Wire, h.Percent(), h.Missing[0].ID)
+	// Output: 1 of 2 wire-testable MUST requirements have a case (50%); missing: CORE-X-2
 }

@@ -17,29 +17,6 @@ import (
 	"github.com/openevents/openevents/event/binding"
 )
 
-// Replay reads the YAML event files of the cloudevents/conformance project
-// and sends their events over HTTP, so that files written for that
-// project's tools keep working here.
-//
-// A file holds one event per YAML document (documents separated by
-// "---"), each a mapping of at most four keys:
-//
-//	Mode: binary or structured (absent: binary)
-//	ContextAttributes: the attributes (specversion, id, source, type,
-//	  datacontenttype, dataschema, subject, time, and the 0.3 schemaurl
-//	  and datacontentencoding, which that project spells
-//	  "dataecontentncoding"), with the extensions in a mapping
-//	  named Extensions inside it
-//	TransportExtensions: extra HTTP headers
-//	Data: the data, as text
-//
-// Every value is read as the text written in the file: an unquoted
-// "specversion: 1.0" is the string "1.0", not a number, and "count: 5"
-// the extension value "5". A null value ("subject:" with nothing after
-// it) leaves the attribute out. Anything else (an unknown key, a
-// sequence where text belongs, an alias) is refused with its line, never
-// skipped.
-
 // DefaultReplayMaxBytes is ReadReplay's default bound on a file's size.
 const DefaultReplayMaxBytes = 4 << 20
 
@@ -122,10 +99,32 @@ func ReadReplayFile(path string, maxBytes int64) ([]ReplayEvent, error) {
 	return ReadReplay(f, path, maxBytes)
 }
 
-// ReadReplay reads the events of one replay file from r; name is the
-// file's name for the events and errors. It reads at most maxBytes
-// (DefaultReplayMaxBytes when 0 or less) and refuses a longer file
-// whole. The events come back in file order; an error names the file and
+// ReadReplay reads the events of one YAML event file of the
+// cloudevents/conformance project from r, so that files written for that
+// project's tools keep working here; Replay sends them.
+//
+// A file holds one event per YAML document (documents separated by
+// "---"), each a mapping of at most four keys:
+//
+//	Mode: binary or structured (absent: binary)
+//	ContextAttributes: the attributes (specversion, id, source, type,
+//	  datacontenttype, dataschema, subject, time, and the 0.3 schemaurl
+//	  and datacontentencoding, which that project spells
+//	  "dataecontentncoding"), with the extensions in a mapping
+//	  named Extensions inside it
+//	TransportExtensions: extra HTTP headers
+//	Data: the data, as text
+//
+// Every value is read as the text written in the file: an unquoted
+// "specversion: 1.0" is the string "1.0", not a number, and "count: 5"
+// the extension value "5". A null value ("subject:" with nothing after
+// it) leaves the attribute out. Anything else (an unknown key, a
+// sequence where text belongs, an alias) is refused with its line, never
+// skipped.
+//
+// name is the file's name for the events and errors. ReadReplay reads
+// at most maxBytes (DefaultReplayMaxBytes when 0 or less) and refuses a
+// longer file whole. The events come back in file order; an error names the file and
 // the line of each problem, all of them joined, and no event is returned
 // with it.
 func ReadReplay(r io.Reader, name string, maxBytes int64) ([]ReplayEvent, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -311,4 +312,34 @@ func TestReplayStructuredNotJSON(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Data is not JSON") || !strings.Contains(err.Error(), "f.yaml#1 (line 1)") {
 		t.Errorf("error %v", err)
 	}
+}
+
+// ExampleReadReplay reads a file in the cloudevents/conformance layout:
+// the unquoted specversion stays the text "1.0".
+func ExampleReadReplay() {
+	file := `ContextAttributes:
+  specversion: 1.0
+  id: example-1
+  source: /example
+  type: org.example.replay
+  Extensions:
+    count: 5
+Data: hello
+`
+	es, err := ReadReplay(strings.NewReader(file), "example.yaml", 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range es[0].Attributes {
+		fmt.Printf("%s=%q extension=%v\n", a.Name, a.Value, a.Extension)
+	}
+	fmt.Println(es[0].Mode, es[0].Data)
+	// Output:
+	// specversion="1.0" extension=false
+	// id="example-1" extension=false
+	// source="/example" extension=false
+	// type="org.example.replay" extension=false
+	// count="5" extension=true
+	// binary hello
 }

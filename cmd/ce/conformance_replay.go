@@ -92,7 +92,10 @@ func runReplay(ctx context.Context, o *replayOptions, files []string, stdout io.
 	if err != nil {
 		return usageError(err)
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := &http.Transport{Proxy: http.ProxyFromEnvironment}
+	if def, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = def.Clone() // keep the default's timeouts and proxy settings
+	}
 	tr.TLSClientConfig = tc
 	client := &http.Client{
 		Transport: tr,

@@ -135,6 +135,10 @@ const (
 	// (subscriptions/spec.md on main, version 0.1-wip), a document apart
 	// from the CloudEvents 1.0 texts with a version of its own.
 	DocSubscriptions = "subscriptions"
+	// DocGRPC is OpenEvents' own gRPC binding (spec/grpc-binding.md),
+	// version 1: CloudEvents defines no gRPC binding, so its rules bind
+	// only a provider that claims this one.
+	DocGRPC = "grpc"
 )
 
 // The specification versions an entry can be taken from (the Version field).
@@ -145,6 +149,9 @@ const (
 	// VersionSubscriptions is the version of the Subscriptions API
 	// document (DocSubscriptions), the only version its entries carry.
 	VersionSubscriptions = "0.1-wip" // subscriptions/spec.md on main
+	// VersionGRPC is the version of OpenEvents' gRPC binding (DocGRPC),
+	// the only version its entries carry.
+	VersionGRPC = "1" // spec/grpc-binding.md
 )
 
 // docInfo describes one document: the ID prefix of its entries and the
@@ -157,6 +164,7 @@ var docInfo = []struct{ doc, prefix, file string }{
 	{DocHTTP, "HTTP-", "http.json"},
 	{DocWebhook, "WEBHOOK-", "webhook.json"},
 	{DocMQTT, "MQTT-", "mqtt.json"},
+	{DocGRPC, "GRPC-", "grpc.json"},
 	{DocExtTrace, "EXT-DISTTRACE-", "extensions.json"},
 	{DocExtPartition, "EXT-PARTITION-", "extensions.json"},
 	{DocExtSequence, "EXT-SEQUENCE-", "extensions.json"},
@@ -437,7 +445,9 @@ func validate(r Requirement, file string) []string {
 		bad("doc v03 needs version %q, not %q", Version03, r.Version)
 	case r.Doc == DocSubscriptions && r.Version != VersionSubscriptions:
 		bad("doc subscriptions needs version %q, not %q", VersionSubscriptions, r.Version)
-	case r.Doc != DocV03 && r.Doc != DocSubscriptions && r.Version != Version102 && r.Version != Version103WIP:
+	case r.Doc == DocGRPC && r.Version != VersionGRPC:
+		bad("doc grpc needs version %q, not %q", VersionGRPC, r.Version)
+	case r.Doc != DocV03 && r.Doc != DocSubscriptions && r.Doc != DocGRPC && r.Version != Version102 && r.Version != Version103WIP:
 		bad("version %q is neither %q nor %q", r.Version, Version102, Version103WIP)
 	}
 	if u, err := url.Parse(r.Section); err != nil || u.Scheme != "https" || u.Host == "" || u.Fragment == "" {

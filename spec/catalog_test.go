@@ -307,7 +307,7 @@ func TestLoadRejectsBadData(t *testing.T) {
 }
 
 // citePattern finds requirement IDs cited in Go source.
-var citePattern = regexp.MustCompile(`\b(CORE|JSON|PROTO|HTTP|WEBHOOK|MQTT|EXT|V03|SUBS)(-[A-Z0-9]+)+-[0-9]+\b`)
+var citePattern = regexp.MustCompile(`\b(CORE|JSON|PROTO|HTTP|WEBHOOK|MQTT|EXT|V03|SUBS|GRPC)(-[A-Z0-9]+)+-[0-9]+\b`)
 
 // TestCitedIDsExist scans every Go file of the module outside spec/ and
 // proto/gen/ (and outside testdata directories) and fails for any cited

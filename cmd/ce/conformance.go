@@ -23,8 +23,9 @@ reports a verdict for each requirement of the catalog (spec/) it checks:
 PASS, FAIL or NOT-TESTED, with the requirement's level (MUST, SHOULD, MAY).
 
 With --http URL it tests the provider at URL, with --sender-command CMD a
-sender, and with --mqtt URL --topic T [--reply-topic R] an MQTT relay (any
-of them together); with none, it starts the embedded
+sender, with --mqtt URL --topic T [--reply-topic R] an MQTT relay, and
+with --grpc HOST:PORT a gRPC provider (any of them together); with none,
+it starts the embedded
 reference provider (OpenEvents' HTTP receiver with an echo reply on
 127.0.0.1, a free port, and OpenEvents' HTTP sender) and tests that,
 claiming every extension.
@@ -54,6 +55,19 @@ checked against the producer rules (header encoding, Content-Type, data).
 "relay" cases publish events on --topic (MQTT 5.0 binary and structured,
 3.1.1 structured) and read what comes out on --reply-topic: a broker relays
 a topic to its own subscribers, a bridge or function forwards to another.
+
+gRPC (--grpc HOST:PORT): the provider offers openevents.v1.EventService or
+the de-facto io.cloudevents.v1.CloudEventService; --grpc-service auto (the
+default: EventService when offered, else CloudEventService), openevents or
+cloudevents chooses, found by calling each service's Publish with an empty
+request (UNIMPLEMENTED: not offered). Receiver cases publish events byte for
+byte and read the status; relay cases read what the provider passes on from
+one Subscribe call, so they need a provider that delivers every accepted
+event to its Subscribe streams (NOT-TESTED otherwise, with the reason). The
+status-code and Stream rules are OpenEvents' own gRPC binding
+(spec/grpc-binding.md) and bind only an EventService provider; through
+CloudEventService they are NOT-TESTED. Any --tls flag turns TLS on for
+--grpc (the address has no scheme).
 
 Selecting cases (Ginkgo's filters): each case is labelled with its level
 class (MUST, SHOULD, MAY), binding (http), mode (binary, structured, batch,
@@ -108,6 +122,8 @@ type conformanceOptions struct {
 	mqttBroker     string
 	mqttTopic      string
 	mqttReplyTopic string
+	grpcAddr       string
+	grpcService    string
 }
 
 func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -126,8 +142,8 @@ func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
 func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o conformanceOptions
 	cmd := &cobra.Command{
-		Use:   "run [--http URL] [--sender-command CMD] [--mqtt URL --topic T] [flags]",
-		Short: "Run the conformance suite against a provider: HTTP receiver, sender, MQTT relay (default: the embedded reference provider)",
+		Use:   "run [--http URL] [--sender-command CMD] [--mqtt URL --topic T] [--grpc HOST:PORT] [flags]",
+		Short: "Run the conformance suite against a provider: HTTP receiver, sender, MQTT relay, gRPC (default: the embedded reference provider)",
 		Long:  conformanceRunLong,
 		Example: `  ce conformance run
   ce conformance run --http http://127.0.0.1:8080/ --html report.html
@@ -135,6 +151,8 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
   ce conformance run --http http://127.0.0.1:8080/ --spec main --extensions disttrace,partitioning
   ce conformance run --sender-command 'node sender.js'
   ce conformance run --mqtt tcp://127.0.0.1:1883 --topic conformance/relay
+  ce conformance run --grpc 127.0.0.1:9090 --grpc-service cloudevents
+  ce conformance run --grpc events.example.com:443 --tls --label-filter grpc
   ce conformance run --label-filter MUST --focus 'HTTP-HEADER-VALUE-1[5-7]'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -151,6 +169,8 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.mqttBroker, "mqtt", "", "test an MQTT relay through the broker at this tcp://host:port URL (with --topic)")
 	f.StringVar(&o.mqttTopic, "topic", "", "--mqtt: the topic the suite publishes on")
 	f.StringVar(&o.mqttReplyTopic, "reply-topic", "", "--mqtt: the topic the relay delivers on (default: --topic, the broker itself as the relay)")
+	f.StringVar(&o.grpcAddr, "grpc", "", "test the gRPC provider at this host:port (openevents.v1.EventService or io.cloudevents.v1.CloudEventService)")
+	f.StringVar(&o.grpcService, "grpc-service", string(conformance.GRPCServiceAuto), "--grpc: the service to test: auto (EventService when offered, else CloudEventService), openevents or cloudevents")
 	f.StringVar(&o.senderListen, "sender-listen", "127.0.0.1:0", "address of the suite's receiver in the sender role")
 	o.tls.addClientFlags(cmd)
 	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
@@ -187,7 +207,7 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 	case o.concurrency <= 0:
 		return cfg, errors.New("--concurrency must be at least 1")
 	}
-	embedded := o.httpURL == "" && o.senderCommand == "" && o.mqttBroker == ""
+	embedded := o.httpURL == "" && o.senderCommand == "" && o.mqttBroker == "" && o.grpcAddr == ""
 	if o.httpURL != "" || embedded {
 		cfg.HTTP = &conformance.HTTPTarget{URL: o.httpURL}
 	}
@@ -196,6 +216,16 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 		cfg.MQTT = &conformance.MQTTTarget{Broker: o.mqttBroker, Topic: o.mqttTopic, ReplyTopic: o.mqttReplyTopic}
 	case o.mqttTopic != "" || o.mqttReplyTopic != "":
 		return cfg, errors.New("--topic and --reply-topic need --mqtt")
+	}
+	switch {
+	case o.grpcAddr != "":
+		tc, err := o.tls.grpcClient()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.GRPC = &conformance.GRPCTarget{Addr: o.grpcAddr, TLS: tc, Service: conformance.GRPCService(o.grpcService)}
+	case o.grpcService != string(conformance.GRPCServiceAuto):
+		return cfg, errors.New("--grpc-service needs --grpc")
 	}
 	if o.senderCommand != "" {
 		cfg.Sender = &conformance.SenderTarget{Command: []string{"/bin/sh", "-c", o.senderCommand}, Listen: o.senderListen}
@@ -231,8 +261,8 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 			return cfg, err
 		}
 		cfg.HTTP.TLS = tc
-	} else if f := o.tls.clientFlag(); f != "" {
-		return cfg, fmt.Errorf("%s needs --http with an https:// URL: the embedded provider is plain HTTP on loopback", f)
+	} else if f := o.tls.clientFlag(); f != "" && o.grpcAddr == "" {
+		return cfg, fmt.Errorf("%s needs --http with an https:// URL or --grpc: the embedded provider is plain HTTP on loopback", f)
 	}
 	return cfg, nil
 }
@@ -252,7 +282,7 @@ func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io
 		return usageError(err)
 	}
 	defer reports.discard()
-	if o.httpURL == "" && o.senderCommand == "" && o.mqttBroker == "" {
+	if o.httpURL == "" && o.senderCommand == "" && o.mqttBroker == "" && o.grpcAddr == "" {
 		ref, err := conformance.StartReference()
 		if err != nil {
 			return failure(fmt.Errorf("starting the reference provider: %w", err))

@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
+	cegrpc "github.com/openevents/openevents/transports/grpc"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )
 
@@ -82,7 +85,10 @@ func TestConformanceUsage(t *testing.T) {
 		{"bad label filter", []string{"conformance", "run", "--label-filter", "MUST &&"}, "label filter"},
 		{"bad focus", []string{"conformance", "run", "--focus", "("}, "focus or skip"},
 		{"bad timeout", []string{"conformance", "run", "--timeout", "-1s"}, "--timeout"},
-		{"unknown flag", []string{"conformance", "run", "--grpc", "x"}, "unknown flag"},
+		{"unknown flag", []string{"conformance", "run", "--amqp", "x"}, "unknown flag"},
+		{"bad gRPC address", []string{"conformance", "run", "--grpc", "x"}, "not host:port"},
+		{"gRPC service without --grpc", []string{"conformance", "run", "--grpc-service", "openevents"}, "needs --grpc"},
+		{"unknown gRPC service", []string{"conformance", "run", "--grpc", "127.0.0.1:1", "--grpc-service", "both"}, "want auto, openevents or cloudevents"},
 		{"unknown spec text", []string{"conformance", "run", "--spec", "1.0"}, "unknown spec profile"},
 		{"unknown extension", []string{"conformance", "run", "--extensions", "disttrace,bogus"}, `unknown extension "bogus"`},
 		{"unknown input version", []string{"conformance", "run", "--accept", "v0.4"}, "--accept"},
@@ -222,6 +228,36 @@ func TestConformanceMQTTRelay(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "MQTT relay "+b.URL()) {
 		t.Errorf("the output does not name the relay:\n%s", stdout)
+	}
+}
+
+// TestConformanceGRPC: ce conformance run --grpc tests OpenEvents' gRPC
+// server as a broker (its handler publishes every event to its Subscribe
+// streams) through EventService; every gRPC case passes.
+func TestConformanceGRPC(t *testing.T) {
+	var srv *cegrpc.Server
+	srv, err := cegrpc.NewServer(binding.HandlerFunc(func(ctx context.Context, e *event.Event) error {
+		return srv.Publish(ctx, e)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(ln) }()
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	code, stdout, stderr := runCE(t, "conformance", "run", "--grpc", ln.Addr().String(), "--label-filter", "grpc")
+	if code != exitOK || !strings.Contains(stdout, "\nPASS") || !strings.Contains(stdout, "GRPC-ACK-2") || strings.Contains(stdout, "\nFAIL") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "gRPC "+ln.Addr().String()) {
+		t.Errorf("the output does not name the gRPC target:\n%s", stdout)
 	}
 }
 

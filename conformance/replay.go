@@ -43,6 +43,9 @@ type ReplayEvent struct {
 	// none.
 	Data    string
 	HasData bool
+	// Omitted names the attributes and headers left out because their
+	// value was empty or null, in file order.
+	Omitted []string
 }
 
 // ReplayAttribute is one attribute of a ReplayEvent: its name on the
@@ -117,10 +120,13 @@ func ReadReplayFile(path string, maxBytes int64) ([]ReplayEvent, error) {
 //
 // Every value is read as the text written in the file: an unquoted
 // "specversion: 1.0" is the string "1.0", not a number, and "count: 5"
-// the extension value "5". A null value ("subject:" with nothing after
-// it) leaves the attribute out. Anything else (an unknown key, a
-// sequence where text belongs, an alias) is refused with its line, never
-// skipped.
+// the extension value "5". As that project's tools do, white space
+// around an attribute or header value is trimmed (its files write some
+// values as "|" blocks, which end in a newline), and an attribute or
+// header that is empty then, or null ("subject:" with nothing after it),
+// is left out and named in ReplayEvent.Omitted. Data is kept as written.
+// Anything else (an unknown key, a sequence where text belongs, an
+// alias) is refused with its line, never skipped.
 //
 // name is the file's name for the events and errors. ReadReplay reads
 // at most maxBytes (DefaultReplayMaxBytes when 0 or less) and refuses a
@@ -194,6 +200,7 @@ func readReplayEvent(doc *yaml.Node, name string, index int) (ReplayEvent, error
 		switch k.Value {
 		case "Mode":
 			s, ok := replayScalar(v, bad, "Mode")
+			s = strings.TrimSpace(s)
 			switch {
 			case !ok:
 			case s == "" || s == string(ModeBinary):
@@ -211,6 +218,10 @@ func readReplayEvent(doc *yaml.Node, name string, index int) (ReplayEvent, error
 				if s, ok := replayScalar(hv, bad, "TransportExtensions."+hk.Value); ok {
 					if !replayHeaderName(hk.Value) {
 						bad(hk, "TransportExtensions: %q is not an HTTP header name", hk.Value)
+					}
+					if s = strings.TrimSpace(s); s == "" {
+						e.Omitted = append(e.Omitted, hk.Value)
+						return
 					}
 					e.Header = append(e.Header, [2]string{hk.Value, s})
 				}
@@ -234,6 +245,11 @@ func readReplayAttributes(e *ReplayEvent, m *yaml.Node, bad func(*yaml.Node, str
 	var exts []ReplayAttribute
 	seen := map[string]bool{}
 	add := func(k *yaml.Node, a ReplayAttribute) {
+		a.Value = strings.TrimSpace(a.Value)
+		if a.Value == "" {
+			e.Omitted = append(e.Omitted, a.Name)
+			return
+		}
 		if seen[a.Name] {
 			bad(k, "attribute %s is given twice", a.Name)
 			return
@@ -248,7 +264,7 @@ func readReplayAttributes(e *ReplayEvent, m *yaml.Node, bad func(*yaml.Node, str
 	replayPairs(m, bad, func(k, v *yaml.Node) {
 		if k.Value == "Extensions" {
 			replayPairs(v, bad, func(xk, xv *yaml.Node) {
-				if s, ok := replayScalar(xv, bad, "Extensions."+xk.Value); ok && !replayNull(xv) {
+				if s, ok := replayScalar(xv, bad, "Extensions."+xk.Value); ok {
 					add(xk, ReplayAttribute{Name: xk.Value, Value: s, Extension: true})
 				}
 			})
@@ -259,7 +275,7 @@ func readReplayAttributes(e *ReplayEvent, m *yaml.Node, bad func(*yaml.Node, str
 			bad(k, "unknown attribute %q in ContextAttributes: extensions go in ContextAttributes.Extensions", k.Value)
 			return
 		}
-		if s, ok := replayScalar(v, bad, k.Value); ok && !replayNull(v) {
+		if s, ok := replayScalar(v, bad, k.Value); ok {
 			add(k, ReplayAttribute{Name: wire, Value: s})
 		}
 	})
@@ -294,10 +310,12 @@ func replayPairs(m *yaml.Node, bad func(*yaml.Node, string, ...any), f func(k, v
 // replayScalar returns the text of a scalar node as written (so 1.0 stays
 // "1.0"), refusing anything else.
 func replayScalar(n *yaml.Node, bad func(*yaml.Node, string, ...any), what string) (string, bool) {
-	switch n.Kind {
-	case yaml.ScalarNode:
+	switch {
+	case replayNull(n):
+		return "", true // null, ~ or nothing: no value
+	case n.Kind == yaml.ScalarNode:
 		return n.Value, true
-	case yaml.AliasNode:
+	case n.Kind == yaml.AliasNode:
 		bad(n, "%s: aliases are not supported: write the value out", what)
 	default:
 		bad(n, "%s: want text, not a mapping or sequence", what)

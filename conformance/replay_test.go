@@ -50,6 +50,7 @@ func TestReadReplay(t *testing.T) {
 		{ModeBinary, 28, []attr{
 			{Name: "specversion", Value: "1.0"}, {Name: "type", Value: "org.openevents.replay.header"}, {Name: "id", Value: "replay-3"},
 			{Name: "source", Value: "/replay/v1"}, {Name: "subject", Value: "café ü"}, {Name: "count", Value: "5", Extension: true},
+			{Name: "block", Value: `{"a": 1}`, Extension: true},
 		}, [][2]string{{"X-Replay-Token", "abc"}}, "", false},
 	}
 	for i, w := range want {
@@ -57,6 +58,14 @@ func TestReadReplay(t *testing.T) {
 		if e.Index != i+1 || e.Mode != w.mode || e.Line != w.line || !slices.Equal(e.Attributes, w.attrs) || !slices.Equal(e.Header, w.header) || e.Data != w.data || e.HasData != w.has {
 			t.Errorf("event %d:\n got %+v\nwant %+v", i+1, e, w)
 		}
+	}
+	// Values are trimmed; what is empty then, or null, is left out and
+	// named.
+	if want := []string{"time", "dataschema", "empty", "X-Empty"}; !slices.Equal(es[2].Omitted, want) {
+		t.Errorf("event 3 left out %q, want %q", es[2].Omitted, want)
+	}
+	if es[0].Omitted != nil {
+		t.Errorf("event 1 left out %q", es[0].Omitted)
 	}
 
 	es, err = ReadReplayFile(filepath.Join("testdata", "replay", "v03.yaml"), 0)
@@ -192,7 +201,12 @@ func TestReplayWire(t *testing.T) {
 	if string(rs[0].body) != "Hello, wörld!\n" || rs[0].header.Get("Ce-Datacontenttype") != "" {
 		t.Errorf("request 1: body %q, ce-datacontenttype %q", rs[0].body, rs[0].header.Get("Ce-Datacontenttype"))
 	}
-	checkHeaders(2, map[string]string{"Ce-Subject": "caf%C3%A9%20%C3%BC", "Ce-Count": "5", "X-Replay-Token": "abc"})
+	checkHeaders(2, map[string]string{"Ce-Subject": "caf%C3%A9%20%C3%BC", "Ce-Count": "5", "Ce-Block": "{%22a%22:%201}", "X-Replay-Token": "abc"})
+	for _, name := range []string{"Ce-Time", "Ce-Dataschema", "Ce-Empty", "X-Empty"} {
+		if _, ok := rs[2].header[name]; ok {
+			t.Errorf("request 3 carries %s, which the file leaves empty", name)
+		}
+	}
 	if len(rs[2].body) != 0 || rs[2].header.Get("Content-Type") != "" {
 		t.Errorf("request 3 has data: %q, Content-Type %q", rs[2].body, rs[2].header.Get("Content-Type"))
 	}

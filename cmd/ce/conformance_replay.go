@@ -30,6 +30,9 @@ A file holds one event per YAML document ("---" between them):
   TransportExtensions: extra HTTP headers
   Data: the data, as text
 Every value is the text written: "specversion: 1.0" is the string "1.0".
+As that project's tools do, white space around an attribute or header value
+is trimmed, and one that is empty then (or null) is left out; the report
+line of the event names it.
 An unknown key, a list where text belongs or a YAML alias is an error with
 its line, never skipped. Every file is read before anything is sent: a
 file with an error sends nothing.
@@ -171,6 +174,9 @@ func describeReplay(e *conformance.ReplayEvent) string {
 		fmt.Fprintf(&b, ", %d bytes of data", len(e.Data))
 	} else {
 		b.WriteString(", no data")
+	}
+	if len(e.Omitted) > 0 {
+		fmt.Fprintf(&b, "; left out, empty in the file: %s", strings.Join(e.Omitted, ", "))
 	}
 	b.WriteByte('\n')
 	return b.String()

@@ -111,7 +111,7 @@ func TestMQTTBench(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil || len(rep.Results) != 4 || rep.Results[0].OursPerSecond <= 0 {
 		t.Errorf("JSON report %s: %v", b, err)
 	}
-	for _, want := range []string{"bare paho", "openevents", "embedded   1    binary", "embedded   0    structured"} {
+	for _, want := range []string{"bare paho", "openevents", "ce-run", "embedded   1    binary", "embedded   0    structured"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -1,7 +1,9 @@
 // Package benchmqtt measures how fast our MQTT subscriber (decode,
-// handler, acknowledgement after the handler) receives a bounded stream
-// of typical events, beside a bare paho subscriber that only counts
-// messages, on the same broker at the same time. "ce bench mqtt" and
+// handler, acknowledgement after the handler) and the function runtime's
+// MQTT trigger (the same subscriber with the host around a no-op
+// function, as ce run runs it) receive a bounded stream of typical
+// events, beside a bare paho subscriber that only counts messages, on the
+// same broker at the same time. "ce bench mqtt" and
 // "make bench-mqtt" use it.
 //
 // The subscribers run in this process: both are clients of a broker, the
@@ -25,6 +27,10 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/internal/bench"
+	"github.com/openevents/openevents/runtime/config"
+	"github.com/openevents/openevents/runtime/function"
+	"github.com/openevents/openevents/runtime/host"
+	"github.com/openevents/openevents/runtime/trigger"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
 	"github.com/openevents/openevents/transports/mqtt/broker"
 )
@@ -42,9 +48,13 @@ type Options struct {
 
 // Heading returns the heading of the table, ending in a newline.
 func Heading(o Options) string {
-	return fmt.Sprintf("MQTT subscriber throughput, %d events per run, %d publishers, %d rounds; best events/s, median ratio\n%-10s %-4s %-11s %12s %12s %7s\n",
-		o.Count, o.Publishers, o.Rounds, "broker", "qos", "mode", "bare paho", "openevents", "ratio")
+	return fmt.Sprintf("MQTT subscriber throughput, %d events per run, %d publishers, %d rounds; best events/s, median ratios to bare paho (ce-run's target: >= %.2f at QoS 1)\n%-10s %-4s %-11s %12s %12s %7s %12s %7s\n",
+		o.Count, o.Publishers, o.Rounds, RuntimeTarget, "broker", "qos", "mode", "bare paho", "openevents", "ratio", "ce-run", "ratio")
 }
+
+// RuntimeTarget is the least share of the bare subscriber's rate the
+// runtime's trigger must keep at QoS 1.
+const RuntimeTarget = 0.9
 
 // benchCase is one QoS and mode.
 type benchCase struct {
@@ -72,23 +82,26 @@ func Compare(ctx context.Context, o Options) (*Report, error) {
 	}
 	for _, br := range brokers {
 		for _, c := range cases {
-			var bare, ours bench.Run
-			var ratios bench.Ratios
+			var bare, ours, rt bench.Run
+			var ratios, rtRatios bench.Ratios
 			for range o.Rounds {
-				rb, ro, err := measure(ctx, br.url, c, o)
+				runs, err := measure(ctx, br.url, c, o)
 				if err != nil {
 					return nil, fmt.Errorf("%s, QoS %d %s: %w", br.name, c.qos, c.mode, err)
 				}
-				bare, ours = bare.Best(rb), ours.Best(ro)
-				ratios = append(ratios, ro.Rate()/rb.Rate())
+				bare, ours, rt = bare.Best(runs[0]), ours.Best(runs[1]), rt.Best(runs[2])
+				ratios = append(ratios, runs[1].Rate()/runs[0].Rate())
+				rtRatios = append(rtRatios, runs[2].Rate()/runs[0].Rate())
 			}
 			row := Row{
 				Broker: br.name, QoS: c.qos, Mode: c.mode.String(),
 				BarePerSecond: bare.Rate(), OursPerSecond: ours.Rate(), Ratio: ratios.Median(),
-				BareReceived: int(bare.Events), OursReceived: int(ours.Events),
+				RuntimePerSecond: rt.Rate(), RuntimeRatio: rtRatios.Median(),
+				BareReceived: int(bare.Events), OursReceived: int(ours.Events), RuntimeReceived: int(rt.Events),
 			}
 			if o.Progress != nil {
-				o.Progress(fmt.Sprintf("%-10s %-4d %-11s %12.0f %12.0f %6.2fx%s", row.Broker, row.QoS, row.Mode, row.BarePerSecond, row.OursPerSecond, row.Ratio, lossNote(bare, ours, o.Count)))
+				o.Progress(fmt.Sprintf("%-10s %-4d %-11s %12.0f %12.0f %6.2fx %12.0f %6.2fx%s", row.Broker, row.QoS, row.Mode,
+					row.BarePerSecond, row.OursPerSecond, row.Ratio, row.RuntimePerSecond, row.RuntimeRatio, lossNote(bare, ours, rt, o.Count)))
 			}
 			report.Results = append(report.Results, row)
 		}
@@ -115,15 +128,20 @@ type Row struct {
 	BarePerSecond float64 `json:"bare_paho_events_per_second"`
 	OursPerSecond float64 `json:"openevents_events_per_second"`
 	Ratio         float64 `json:"ratio"`
-	BareReceived  int     `json:"bare_received"`
-	OursReceived  int     `json:"openevents_received"`
+	// RuntimePerSecond and RuntimeRatio are the runtime's MQTT trigger
+	// (host and no-op function) and its median ratio to bare paho.
+	RuntimePerSecond float64 `json:"ce_run_events_per_second"`
+	RuntimeRatio     float64 `json:"ce_run_ratio"`
+	BareReceived     int     `json:"bare_received"`
+	OursReceived     int     `json:"openevents_received"`
+	RuntimeReceived  int     `json:"ce_run_received"`
 }
 
-func lossNote(bare, ours bench.Run, want int) string {
-	if bare.Events == int64(want) && ours.Events == int64(want) {
+func lossNote(bare, ours, rt bench.Run, want int) string {
+	if bare.Events == int64(want) && ours.Events == int64(want) && rt.Events == int64(want) {
 		return ""
 	}
-	return fmt.Sprintf("  (received %d bare, %d ours of %d: QoS 0 may drop)", bare.Events, ours.Events, want)
+	return fmt.Sprintf("  (received %d bare, %d ours, %d ce-run of %d: QoS 0 may drop)", bare.Events, ours.Events, rt.Events, want)
 }
 
 // counter counts one subscriber's messages.
@@ -160,14 +178,17 @@ func (c *counter) result() bench.Run {
 // absent subscribers, so at QoS 0 the events are published live and the
 // measurement runs from the first PUBLISH to the last message (or five
 // idle seconds: what QoS 0 lost stays lost).
-func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (bare, ours bench.Run, err error) {
+func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (runs [3]bench.Run, err error) {
 	id := time.Now().UnixNano()
 	topic := fmt.Sprintf("openevents/bench/%d", id)
-	bareID, oursID := fmt.Sprintf("bench-bare-%d", id), fmt.Sprintf("bench-ours-%d", id)
-	counters := [2]*counter{newCounter(o.Count), newCounter(o.Count)} // bare, ours
+	bareID, oursID, rtID := fmt.Sprintf("bench-bare-%d", id), fmt.Sprintf("bench-ours-%d", id), fmt.Sprintf("bench-cerun-%d", id)
+	counters := [3]*counter{newCounter(o.Count), newCounter(o.Count), newCounter(o.Count)} // bare, ours, ce-run
 	subscribe := func(which int, clean bool, expiry time.Duration, count func()) (func(), error) {
-		if which == 0 {
+		switch which {
+		case 0:
 			return bareSubscriber(ctx, brokerURL, topic, bareID, c.qos, clean, expiry, count)
+		case 2:
+			return runtimeSubscriber(ctx, brokerURL, topic, rtID, c.qos, clean, expiry, count)
 		}
 		h := binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
 			if e.ID() == "" {
@@ -188,10 +209,10 @@ func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (bar
 	}
 	// startBoth starts both subscribers at once and stamps their start.
 	startBoth := func(clean bool, expiry time.Duration, counting bool) (func(), error) {
-		var stops [2]func()
-		var errs [2]error
+		var stops [3]func()
+		var errs [3]error
 		var wg sync.WaitGroup
-		for i := range 2 {
+		for i := range 3 {
 			wg.Go(func() {
 				count := func() {}
 				if counting {
@@ -221,7 +242,7 @@ func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (bar
 		// Create both sessions with their subscription, then leave.
 		stop, err := startBoth(true, 5*time.Minute, false)
 		if err != nil {
-			return bare, ours, err
+			return runs, err
 		}
 		stop()
 		defer func() {
@@ -232,20 +253,22 @@ func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (bar
 	} else {
 		stop, err := startBoth(true, 0, true)
 		if err != nil {
-			return bare, ours, err
+			return runs, err
 		}
 		defer stop()
 		now := time.Now()
-		counters[0].start, counters[1].start = now, now
+		for _, ct := range counters {
+			ct.start = now
+		}
 	}
 
 	if err := publish(ctx, brokerURL, topic, c, o); err != nil {
-		return bare, ours, err
+		return runs, err
 	}
 	if backlog {
 		stop, err := startBoth(false, 5*time.Minute, true)
 		if err != nil {
-			return bare, ours, err
+			return runs, err
 		}
 		defer stop()
 	}
@@ -256,18 +279,50 @@ func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (bar
 			case <-ct.all:
 				done = true
 			case <-ctx.Done():
-				return bare, ours, ctx.Err()
+				return runs, ctx.Err()
 			case <-time.After(5 * time.Second):
 				if ct.got.Load() == n { // idle for 5s (generous: the machine may be busy)
 					if backlog {
-						return bare, ours, fmt.Errorf("QoS %d: received %d of %d", c.qos, n, o.Count)
+						return runs, fmt.Errorf("QoS %d: received %d of %d", c.qos, n, o.Count)
 					}
 					done = true
 				}
 			}
 		}
 	}
-	return counters[0].result(), counters[1].result(), nil
+	for i, ct := range counters {
+		runs[i] = ct.result()
+	}
+	return runs, nil
+}
+
+// runtimeSubscriber is what ce run's MQTT trigger does with its defaults
+// (runtime/app): the host around a function, under the default per-event
+// timeout enforced cooperatively, behind the trigger's subscriber. The
+// function counts.
+func runtimeSubscriber(ctx context.Context, brokerURL, topic, clientID string, qos byte, clean bool, expiry time.Duration, count func()) (func(), error) {
+	hst, err := host.New(function.Func(func(context.Context, *event.Event) (*event.Event, error) {
+		count()
+		return nil, nil
+	}), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
+	if err != nil {
+		return nil, err
+	}
+	tr, err := trigger.NewMQTT(brokerURL, topic, hst.Trigger("mqtt"),
+		[]cemqtt.SubscriberOption{cemqtt.WithQoS(qos), cemqtt.WithClientID(clientID), cemqtt.WithCleanStart(clean), cemqtt.WithSessionExpiry(expiry)},
+		[]cemqtt.PublisherOption{cemqtt.WithClientID(clientID + "-reply")})
+	if err != nil {
+		hst.Close()
+		return nil, err
+	}
+	if err := tr.Start(ctx); err != nil {
+		hst.Close()
+		return nil, err
+	}
+	return func() {
+		_ = tr.Shutdown(context.WithoutCancel(ctx))
+		hst.Close()
+	}, nil
 }
 
 // publish publishes o.Count events to topic from o.Publishers

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,5 +82,79 @@ var webhookFaults = []fault{
 		w.Header().Set("WebHook-Allowed-Rate", rate)
 		w.WriteHeader(http.StatusOK)
 		return true
+	}},
+}
+
+// producerFaults are seeded violations of the producer rules that the
+// sender cases of testdata/webhook-sender.json and http-sender-2.json
+// judge: the reference sender with its requests rewritten on the way out.
+var producerFaults = []fault{
+	{name: "sender-put", want: "WEBHOOK-DELIVERY-2", send: rewritingSender(func(r *http.Request) {
+		r.Method = http.MethodPut
+	})},
+	{name: "sender-no-content-type", want: "WEBHOOK-DELIVERY-3", send: rewritingSender(func(r *http.Request) {
+		r.Header["Content-Type"] = nil
+	})},
+	{name: "sender-header-only", want: "WEBHOOK-DELIVERY-4", send: rewritingSender(func(r *http.Request) {
+		if k, _ := headerKey(r, "ce-id"); k != "" {
+			setBody(r, nil) // the notification in headers alone
+		}
+	})},
+	{name: "sender-drops-source", want: "CORE-ATTR-1", send: rewritingSender(func(r *http.Request) {
+		if k, _ := headerKey(r, "ce-source"); k != "" {
+			delete(r.Header, k)
+		}
+		rewriteStructured(r, func(m map[string]json.RawMessage) { delete(m, "source") })
+	})},
+	{name: "sender-specversion-patch", want: "CORE-ATTR-SPECVERSION-3", send: rewritingSender(func(r *http.Request) {
+		if k, _ := headerKey(r, "ce-specversion"); k != "" {
+			r.Header[k] = []string{"1.0.2"}
+		}
+		rewriteStructured(r, func(m map[string]json.RawMessage) { m["specversion"] = json.RawMessage(`"1.0.2"`) })
+	})},
+	{name: "sender-time-unix", want: "CORE-TYPE-7", send: rewritingSender(func(r *http.Request) {
+		if k, _ := headerKey(r, "ce-time"); k != "" {
+			r.Header[k] = []string{"1714979289"}
+		}
+	})},
+	{name: "sender-binary-data-untyped", want: "JSON-DATA-10", send: rewritingSender(func(r *http.Request) {
+		rewriteStructured(r, func(m map[string]json.RawMessage) {
+			if _, ok := m["data_base64"]; ok {
+				delete(m, "datacontenttype")
+			}
+		})
+	})},
+	{name: "sender-traceparent-header-only", want: "HTTP-BINARY-6", send: rewritingSender(func(r *http.Request) {
+		if k, v := headerKey(r, "ce-traceparent"); k != "" {
+			delete(r.Header, k)
+			r.Header.Set("Traceparent", v)
+		}
+	})},
+}
+
+// headerKey finds a header by name without regard to case, as the
+// reference sender writes ce- names in lower case straight into the map;
+// it returns the key as stored and its first value, or "" when absent.
+func headerKey(r *http.Request, name string) (string, string) {
+	for k, vs := range r.Header {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return k, vs[0]
+		}
+	}
+	return "", ""
+}
+
+// umbrellaFaults are faults of rules that other rules spell out:
+// CORE-FORMAT-1 (a format's encoding rules are followed) fails with any
+// of the JSON format's, here JSON data read as a string.
+var umbrellaFaults = []fault{
+	{name: "json-data-as-string-format", want: "CORE-FORMAT-1", request: func(_ http.ResponseWriter, r *http.Request) bool {
+		rewriteStructured(r, func(m map[string]json.RawMessage) {
+			if d, ok := m["data"]; ok && len(d) > 0 && d[0] == '{' {
+				s, _ := json.Marshal(string(d))
+				m["data"] = s
+			}
+		})
+		return false
 	}},
 }

@@ -1,11 +1,14 @@
 package conformance
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/openevents/openevents/event/binding"
 )
 
 // The web-hook cases (testdata/webhook-*.json) need a little more than an
@@ -42,6 +45,15 @@ import (
 //     matches the regular expression.
 //   - HeaderRefuse: no value of the header matches the regular
 //     expression (an absent header passes).
+//
+// A ce- header's value is percent-decoded before it is matched, so that a
+// producer is not failed for encoding a character it may encode; a value
+// that does not decode is matched as it is (the encoding rules have cases
+// of their own).
+//
+// Sender cases can also check a message as a web-hook delivery: Method
+// (WEBHOOK-DELIVERY-2) and Payload, a body that is not empty and, for a
+// JSON media type, is JSON (WEBHOOK-DELIVERY-4).
 
 // placeholderToken is the access token a Token "query" case sends when
 // the run was given none.
@@ -61,6 +73,9 @@ func (c *Case) validateWebhook() []error {
 	}
 	if strings.ContainsAny(r.Query, "?#") || strings.Contains(r.Query, "access_token=") {
 		errs = append(errs, fmt.Errorf("request.query %q: no '?' or '#', and the token goes in with token: query", r.Query))
+	}
+	if (x.Method != "" || x.Payload) && c.Role != RoleSender {
+		errs = append(errs, errors.New("expect.method and payload judge a sender's message: sender cases only"))
 	}
 	if x.IfStatus != "" {
 		if _, err := parseStatus(x.IfStatus); err != nil {
@@ -149,7 +164,7 @@ func judgeHeaderRules(c *Case, resp *response, what string) []error {
 	var errs []error
 	for name, re := range sortedMap(c.Expect.HeaderMatches) {
 		rx := regexp.MustCompile("^(?:" + re + ")$") // compiled once when loaded
-		switch got := resp.header.Values(name); {
+		switch got := headerText(resp, name); {
 		case len(got) != 1:
 			errs = append(errs, fmt.Errorf("%s header %s is %q, want it once, matching %s", what, name, got, re))
 		case !rx.MatchString(got[0]):
@@ -158,9 +173,47 @@ func judgeHeaderRules(c *Case, resp *response, what string) []error {
 	}
 	for name, re := range sortedMap(c.Expect.HeaderRefuse) {
 		rx := regexp.MustCompile(re)
-		for _, v := range resp.header.Values(name) {
+		for _, v := range headerText(resp, name) {
 			if rx.MatchString(v) {
 				errs = append(errs, fmt.Errorf("%s header %s is %q, which it must not be (%s)", what, name, v, re))
+			}
+		}
+	}
+	return errs
+}
+
+// headerText returns the values of a header, percent-decoded for a ce-
+// header whose value decodes.
+func headerText(resp *response, name string) []string {
+	vs := resp.header.Values(name)
+	if !strings.HasPrefix(strings.ToLower(name), "ce-") {
+		return vs
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v
+		if d, err := binding.DecodeHeaderValue(v); err == nil {
+			out[i] = d
+		}
+	}
+	return out
+}
+
+// judgeDelivery checks a sender's message as a web-hook delivery, as far
+// as the case asks (Method, Payload).
+func judgeDelivery(c *Case, m *sent) []error {
+	var errs []error
+	if want := c.Expect.Method; want != "" && m.method != want {
+		errs = append(errs, fmt.Errorf("the message came with method %s, want %s", m.method, want))
+	}
+	if c.Expect.Payload {
+		ct := m.header.Get("Content-Type")
+		switch {
+		case len(m.body) == 0:
+			errs = append(errs, fmt.Errorf("the message has no body (Content-Type %q): a delivery carries its notification as a payload", ct))
+		case isJSONType(ct):
+			if !json.Valid(m.body) {
+				errs = append(errs, fmt.Errorf("the message's body %s is not the JSON its Content-Type %q declares", quoteData(m.body), ct))
 			}
 		}
 	}

@@ -201,8 +201,16 @@ func (s *Sender) Send(ctx context.Context, e *event.Event) (*Response, error) {
 		for _, sp := range spans {
 			hdr[string(buf[sp.Name[0]:sp.Name[1]])] = []string{string(buf[sp.Value[0]:sp.Value[1]])}
 		}
-		if e.Has(event.AttrDataContentType) {
+		switch {
+		case e.Has(event.AttrDataContentType):
 			ct = e.DataContentType() // HTTP-BINARY-1
+		case e.HasData() && !e.IsBinaryData():
+			// Data set as text without a datacontenttype is one JSON
+			// value (see event.Event.SetData), which binary mode says
+			// in Content-Type: a delivery always carries one
+			// (WEBHOOK-DELIVERY-3), and a binding may make the type
+			// explicit (CORE-ATTR-DATACONTENTTYPE-4).
+			ct = "application/json"
 		}
 		body = e.Data() // HTTP-BINARY-3
 	}

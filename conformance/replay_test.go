@@ -357,3 +357,25 @@ Data: hello
 	// count="5" extension=true
 	// binary hello
 }
+
+// TestReplayRefusalBodyBound: of a long refusal only the first KiB is
+// kept for the message.
+func TestReplayRefusalBodyBound(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, strings.Repeat("y", 100<<10))
+	}))
+	defer srv.Close()
+	es, err := ReadReplayFile(filepath.Join("testdata", "replay", "refused.yaml"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Replay(t.Context(), nil, srv.URL, &es[0])
+	var re *ReplayError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %v, want a *ReplayError", err)
+	}
+	if re.Status != http.StatusServiceUnavailable || len(re.Body) != replayBodyLimit {
+		t.Errorf("status %d, body of %d bytes; want 503 and %d", re.Status, len(re.Body), replayBodyLimit)
+	}
+}

@@ -2,7 +2,8 @@
 // CloudEvents provider over the wire, requirement by requirement, and
 // reports a verdict for each requirement of the catalog (package spec) it
 // checks. This slice covers the HTTP binding in the receiver, echo and
-// sender roles, and MQTT in the relay role.
+// sender roles, MQTT in the relay, echo and sender roles, and gRPC (OpenEvents' EventService
+// and the de-facto CloudEventService) in the receiver and relay roles.
 //
 // # Trust
 //
@@ -53,6 +54,20 @@
 //     topic (a broker, a bridge, a forwarding function); the event that
 //     comes out, read with the protocol version it was published with,
 //     must be the one sent (MQTTTarget).
+//   - echo and sender (MQTT): an echo answers each event on the MQTT 5.0
+//     Response Topic the suite sets (or a fixed reply topic), and an
+//     invalid message must not come back within a bounded window; a sender
+//     publishes on a topic the suite subscribes to. Both are checked
+//     against the binding's wire rules (user property names and values,
+//     Content Type, payload; MQTTExpect). A broker hides a subscriber's
+//     refusal, so there is no MQTT receiver role (driver_mqtt.go,
+//     sender_mqtt.go).
+//   - receiver and relay (gRPC): the suite publishes protobuf events byte
+//     for byte and reads the status, and reads what the provider passes
+//     on from one Subscribe call, without validating it, to see where
+//     each attribute and the data went (GRPCTarget, driver_grpc.go). The
+//     status-code rules are OpenEvents' own binding (catalog document
+//     grpc) and bind only an EventService provider.
 //
 // A provider that does not reply gets its echo cases NOT-TESTED with one
 // note (checked with one plain event first).

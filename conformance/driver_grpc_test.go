@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
+	"github.com/openevents/openevents/internal/testtls"
 	"github.com/openevents/openevents/spec"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
@@ -157,5 +160,84 @@ func TestGRPCSDKGo(t *testing.T) {
 		if _, ok := sdkgoGRPCFindings[id]; !ok {
 			t.Errorf("%s: a new finding about sdk-go's protobuf format, not pinned: %s", id, msg)
 		}
+	}
+}
+
+// TestGRPCTLS: a provider that serves TLS is tested with GRPCTarget.TLS,
+// and reached without it is one clear error before any case runs.
+func TestGRPCTLS(t *testing.T) {
+	cert, pool := testtls.SelfSigned(t)
+	addr := startGRPCBroker(t, cegrpc.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{
+		GRPC:        &GRPCTarget{Addr: addr, TLS: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
+		LabelFilter: BindingGRPC + " && relay",
+		Timeout:     2 * time.Minute, RequestTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := 0
+	for _, c := range res.Cases {
+		if c.Binding == BindingGRPC && c.Verdict == Pass {
+			passed++
+		} else if c.Binding == BindingGRPC && c.Verdict != NotTested {
+			t.Errorf("%s: %s %s", c.Name, c.Verdict, c.Message)
+		}
+	}
+	if passed < 8 {
+		t.Errorf("%d relay cases passed over TLS, want at least 8", passed)
+	}
+	_, err = Run(ctx, Config{GRPC: &GRPCTarget{Addr: addr}, LabelFilter: BindingGRPC, RequestTimeout: 5 * time.Second})
+	if err == nil || IsConfigError(err) || !strings.Contains(err.Error(), "does not answer") || !strings.Contains(err.Error(), "TLS") {
+		t.Errorf("plaintext to a TLS provider: %v, want an error that names TLS", err)
+	}
+}
+
+// TestGRPCReceiveLimit: a provider whose Subscribe messages are over the
+// driver's 16 MiB bound does not make it hold them: the Subscribe call
+// ends with RESOURCE_EXHAUSTED and the relay cases are NOT-TESTED with
+// that reason, while the receiver cases still run.
+func TestGRPCReceiveLimit(t *testing.T) {
+	huge := func([]byte) ([]byte, error) {
+		p := &ProtoEvent{ID: "huge", Source: "/x", SpecVersion: "1.0", Type: "t", TextSize: grpcRecvLimit + 1}
+		return p.encode(nil)
+	}
+	addr := serveGRPC(t, &faultyGRPC{codec: huge, subs: map[chan []byte]bool{}})
+	res := runGRPC(t, addr, GRPCServiceAuto, Profile{})
+	relays, receivers := 0, 0
+	for _, c := range res.Cases {
+		switch {
+		case c.Binding != BindingGRPC:
+		case c.Role == RoleRelay && c.Verdict == NotTested && strings.Contains(c.Message, "ResourceExhausted"):
+			relays++
+		case c.Role == RoleReceiver && c.Verdict != NotTested:
+			receivers++
+		case c.Role == RoleRelay:
+			t.Errorf("%s: %s %s", c.Name, c.Verdict, c.Message)
+		}
+	}
+	if relays < 8 || receivers < 8 {
+		t.Errorf("%d relay cases NOT-TESTED for the limit and %d receiver cases run; want at least 8 of each", relays, receivers)
+	}
+}
+
+// TestGRPCNoService: a provider that offers neither service is one error
+// that says so; --grpc-service names one the provider lacks likewise.
+func TestGRPCNoService(t *testing.T) {
+	addr := serveGRPC(t, &faultyGRPC{only: "nothing.v1.Nothing", subs: map[chan []byte]bool{}})
+	_, err := Run(context.Background(), Config{GRPC: &GRPCTarget{Addr: addr}, LabelFilter: BindingGRPC})
+	if err == nil || !strings.Contains(err.Error(), "UNIMPLEMENTED") || !strings.Contains(err.Error(), cloudEventServiceName) {
+		t.Errorf("no service: %v", err)
+	}
+	sdk := serveGRPC(t, &faultyGRPC{codec: sdkgoRelay, only: cloudEventServiceName, subs: map[chan []byte]bool{}})
+	_, err = Run(context.Background(), Config{GRPC: &GRPCTarget{Addr: sdk, Service: GRPCServiceOpenEvents}, LabelFilter: BindingGRPC})
+	if err == nil || !strings.Contains(err.Error(), eventServiceName) {
+		t.Errorf("EventService asked of a CloudEventService provider: %v", err)
+	}
+	var ce *configError
+	if errors.As(err, &ce) {
+		t.Errorf("a missing service is not a configuration error: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -124,7 +125,7 @@ func (p *faultyGRPC) handle(_ any, ss grpc.ServerStream) error {
 			return nil
 		})
 		md, _ := metadata.FromIncomingContext(ss.Context())
-		if err := p.accept(ev, md, len(req)); err != nil {
+		if err := p.accept(ss.Context(), ev, md, len(req)); err != nil {
 			return err
 		}
 		return ss.SendMsg(new(rawMsg))
@@ -168,7 +169,7 @@ func (p *faultyGRPC) handle(_ any, ss grpc.ServerStream) error {
 
 // accept decodes, validates and passes on one CloudEvent message; the
 // error is the call's status.
-func (p *faultyGRPC) accept(b []byte, md metadata.MD, size int) error {
+func (p *faultyGRPC) accept(ctx context.Context, b []byte, md metadata.MD, size int) error {
 	if p.fault == "size-invalid-argument" && size > grpcLimit {
 		return status.Error(codes.InvalidArgument, "message too large")
 	}
@@ -196,6 +197,9 @@ func (p *faultyGRPC) accept(b []byte, md metadata.MD, size int) error {
 		return status.Error(codes.InvalidArgument, err.Error())
 	case p.fault == "ok-for-invalid":
 		return nil
+	case p.fault == "hang-on-invalid":
+		<-ctx.Done() // no answer until the client gives up
+		return ctx.Err()
 	case p.fault == "unavailable-for-invalid":
 		return status.Error(codes.Unavailable, err.Error())
 	case p.fault == "no-bad-request":
@@ -264,7 +268,7 @@ func (p *faultyGRPC) stream(ss grpc.ServerStream) error {
 		accepted := 0
 		var failures []byte
 		for i, ev := range events {
-			err := p.accept(ev, nil, len(ev))
+			err := p.accept(ss.Context(), ev, nil, len(ev))
 			if err == nil || p.fault == "ack-all" {
 				accepted++
 				continue
@@ -392,6 +396,28 @@ func onlyStringRules(ve *event.ValidationError) bool {
 		}
 	}
 	return true
+}
+
+// TestGRPCNoAnswer: a provider that never answers an invalid event has
+// not refused it: the suite's own deadline must not pass for a refusal,
+// so the case FAILs with "no answer" rather than PASS.
+func TestGRPCNoAnswer(t *testing.T) {
+	addr := startFaultyGRPC(t, "hang-on-invalid")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{
+		GRPC:           &GRPCTarget{Addr: addr},
+		Focus:          []string{`\[CORE-ATTR-ID-1\] a protobuf event without id`},
+		RequestTimeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rr := range res.Requirements {
+		if rr.ID == "CORE-ATTR-ID-1" && (rr.Verdict != Fail || !strings.Contains(rr.Message, "no answer")) {
+			t.Errorf("CORE-ATTR-ID-1: %s %s; want FAIL for no answer", rr.Verdict, rr.Message)
+		}
+	}
 }
 
 // TestGRPCFaults: the faulty provider without a fault passes every gRPC

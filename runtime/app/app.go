@@ -339,7 +339,11 @@ func (a *App) triggers() error {
 			}
 			// The subscriber and the reply publisher share version and TLS;
 			// the publisher connects with a client id of its own.
-			subOpts := []cemqtt.SubscriberOption{cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(m.QoS)), cemqtt.WithErrorHook(report)}
+			// As many messages in flight as the host runs functions, each
+			// acknowledged in arrival order once it and those before it
+			// are settled.
+			subOpts := []cemqtt.SubscriberOption{cemqtt.WithVersion(ver), cemqtt.WithQoS(byte(m.QoS)), cemqtt.WithErrorHook(report),
+				cemqtt.WithConcurrency(min(a.cfg.Concurrency, cemqtt.MaxConcurrency))}
 			pubOpts := []cemqtt.PublisherOption{cemqtt.WithVersion(ver)}
 			if m.ClientID != "" {
 				subOpts = append(subOpts, cemqtt.WithClientID(m.ClientID))

@@ -17,9 +17,12 @@ import (
 // default persistent session and a fixed client id, a restarted runtime
 // resumes where the last one stopped.
 //
-// Messages are dispatched one at a time, in arrival order, which is the
-// order MQTT wants acknowledgements in; run several runtimes on a shared
-// subscription to handle more at once.
+// By default messages are dispatched one at a time, in arrival order.
+// With the subscriber option cemqtt.WithConcurrency(n) (ce run uses its
+// concurrency) up to n are dispatched at once and each is acknowledged
+// in arrival order, the order MQTT wants, once it and every message
+// before it are settled. Run several runtimes on a shared subscription to
+// spread the work over processes.
 //
 // A reply of the function to an MQTT 5.0 message that names a Response
 // Topic is published there, on the same broker.

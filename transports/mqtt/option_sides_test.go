@@ -50,6 +50,7 @@ var optionSides = map[string]optiontest.Sides{
 	"WithErrorHandler":     {Fn: cemqtt.WithErrorHandler, First: false, Second: true},
 	"WithTopic":            {Fn: cemqtt.WithTopic, First: true, Second: false},
 	"WithMaxAttributes":    {Fn: cemqtt.WithMaxAttributes, First: false, Second: true},
+	"WithConcurrency":      {Fn: cemqtt.WithConcurrency, First: false, Second: true},
 }
 
 // TestOptionSides checks the declared result type of every option

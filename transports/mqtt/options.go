@@ -91,6 +91,7 @@ type config struct {
 	topic         string // a Publisher's topic for Send
 	maxMessage    int
 	maxAttrs      int
+	concurrency   int
 }
 
 // DefaultMaxMessageBytes is the default of [WithMaxMessageBytes]: 4 MiB,
@@ -117,6 +118,7 @@ func defaultConfig() config {
 		backoffMax:  10 * time.Second,
 		maxMessage:  DefaultMaxMessageBytes,
 		maxAttrs:    event.DefaultMaxAttributes,
+		concurrency: 1,
 	}
 }
 
@@ -291,6 +293,25 @@ func WithMaxAttributes(n int) SubscriberOption {
 	return subscriberFunc(func(c *config) { c.maxAttrs = n })
 }
 
+// MaxConcurrency is the largest [WithConcurrency]: MQTT's largest
+// Receive Maximum, the most unacknowledged messages a session can have.
+const MaxConcurrency = 65535
+
+// WithConcurrency lets a subscriber run the handler for up to n messages
+// at once; default 1, one at a time in arrival order. MQTT wants
+// acknowledgements in the order messages arrived, so a message is
+// acknowledged once it and every message received before it are settled:
+// a fast message waits for a slow one before it, and after a transient
+// failure neither it nor any later message is acknowledged on that
+// connection (the broker redelivers them all: at least once). With n
+// messages in the handler the subscriber stops reading, which holds the
+// broker back. The handler and the [WithErrorHook] hook must be safe for
+// concurrent use, and the order in which the handler sees messages is no
+// longer the arrival order. Subscribers only; 1 to [MaxConcurrency].
+func WithConcurrency(n int) SubscriberOption {
+	return subscriberFunc(func(c *config) { c.concurrency = n })
+}
+
 // ErrConfig is wrapped by every configuration error from [NewPublisher]
 // and [NewSubscriber]: a bad option, broker URL or topic filter.
 var ErrConfig = errors.New("cemqtt: bad configuration")
@@ -333,6 +354,9 @@ func (c *config) validate(publisher bool) error {
 	}
 	if c.maxMessage < minMaxMessage || c.maxMessage > maxPacket {
 		return fmt.Errorf("%w: WithMaxMessageBytes(%d) is out of range: at least %d bytes (room for the broker's acknowledgements), at most %d (the largest MQTT packet)", ErrConfig, c.maxMessage, minMaxMessage, maxPacket)
+	}
+	if c.concurrency < 1 || c.concurrency > MaxConcurrency {
+		return fmt.Errorf("%w: WithConcurrency(%d) is out of range 1..%d", ErrConfig, c.concurrency, MaxConcurrency)
 	}
 	if c.maxAttrs <= 0 {
 		return fmt.Errorf("%w: WithMaxAttributes(%d) needs a positive count", ErrConfig, c.maxAttrs)

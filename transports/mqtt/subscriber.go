@@ -83,6 +83,10 @@ type Subscriber struct {
 	firstSub chan error     // result of the first SUBSCRIBE
 	signaled atomic.Bool    // firstSub has been sent to
 
+	// pipe runs handlers concurrently ([WithConcurrency] above 1); nil
+	// handles messages one at a time on the delivery goroutine.
+	pipe *pipeline
+
 	// Owned by the delivery goroutine.
 	ev        event.Event
 	respTopic string // the MQTT 5.0 Response Topic of the message being handled
@@ -120,6 +124,9 @@ func NewSubscriber(brokerURL, filter string, h binding.Handler, opts ...Subscrib
 	s.url = u
 	s.broker = u.Host
 	s.ctx, s.cancel = context.WithCancel(context.Background()) //nolint:contextcheck // handlers run until Shutdown, not until a caller's ctx ends
+	if s.cfg.concurrency > 1 {
+		s.pipe = newPipeline(s, s.cfg.concurrency)
+	}
 	return s, nil
 }
 
@@ -230,6 +237,10 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 		// message unacknowledged; the broker sends it again.
 		return true, nil
 	}
+	if s.pipe != nil {
+		s.pipe.receiveV5(pr)
+		return true, nil
+	}
 	var ct string
 	var props []paho.UserProperty
 	s.respTopic = ""
@@ -237,7 +248,7 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 		ct, props = p.Properties.ContentType, p.Properties.User
 		s.respTopic = p.Properties.ResponseTopic
 	}
-	if s.settle(Version5, p.Topic, p.QoS, ct, props, p.Payload) {
+	if s.settle(&s.ev, s.respTopic, Version5, p.Topic, p.QoS, ct, props, p.Payload) {
 		_ = pr.Client.Ack(p) // fails only when the connection is gone; the broker then resends
 	} else if p.QoS > 0 {
 		s.dropped = pr.Client
@@ -246,9 +257,10 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 	return true, nil
 }
 
-// settle decodes a received message, runs the handler and reports whether
-// the message is to be acknowledged.
-func (s *Subscriber) settle(v Version, topic string, qos byte, ct string, props []paho.UserProperty, payload []byte) bool {
+// settle decodes a received message into ev, runs the handler and reports
+// whether the message is to be acknowledged. respTopic is the message's
+// MQTT 5.0 Response Topic, if any.
+func (s *Subscriber) settle(ev *event.Event, respTopic string, v Version, topic string, qos byte, ct string, props []paho.UserProperty, payload []byte) bool {
 	if packet, data, ok := parseStub(s.d.mark, payload); ok {
 		// limitConn discarded it; this is the stub it left.
 		s.tooLarge.Add(1)
@@ -256,20 +268,22 @@ func (s *Subscriber) settle(v Version, topic string, qos byte, ct string, props 
 			Err: fmt.Errorf("%w: PUBLISH of %d bytes is over the limit of %d bytes (WithMaxMessageBytes); it was discarded unread", ErrMessageTooLarge, packet, s.cfg.maxMessage)})
 		return true
 	}
-	if err := receive(v, ct, props, payload, &s.ev, s.cfg.maxAttrs); err != nil {
+	if err := receive(v, ct, props, payload, ev, s.cfg.maxAttrs); err != nil {
 		s.invalid.Add(1)
 		s.report(&MessageError{Topic: topic, Broker: s.broker, Size: len(payload), Err: err})
 		return true
 	}
 	ctx := s.ctx
-	if s.respTopic != "" {
-		ctx = context.WithValue(ctx, responseTopicKey{}, s.respTopic)
+	if respTopic != "" {
+		ctx = context.WithValue(ctx, responseTopicKey{}, respTopic)
 	}
-	err := binding.Call(ctx, s.h, &s.ev)
+	err := binding.Call(ctx, s.h, ev)
 	switch {
 	case err == nil:
 		s.delivered.Add(1)
-		s.failures = 0
+		if s.pipe == nil {
+			s.failures = 0
+		}
 		return true
 	case errors.Is(err, binding.ErrRejected): // a *binding.PanicError never is
 		s.rejected.Add(1)
@@ -367,8 +381,12 @@ func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
 		return // see receiveV5
 	}
 	s.dropped = nil
+	if s.pipe != nil {
+		s.pipe.receiveV311(m)
+		return
+	}
 	// MQTT-V311-1, MQTT-STRUCTURED-2: the payload is a JSON-format event.
-	if s.settle(Version311, m.Topic(), m.Qos(), "", nil, m.Payload()) {
+	if s.settle(&s.ev, "", Version311, m.Topic(), m.Qos(), "", nil, m.Payload()) {
 		m.Ack()
 		return
 	}
@@ -391,6 +409,9 @@ func (s *Subscriber) Shutdown(ctx context.Context) error {
 		s.startMu.Lock()
 		defer s.startMu.Unlock()
 		s.closeErr = s.closeClients(ctx)
+		if s.pipe != nil {
+			s.pipe.stop()
+		}
 	})
 	return s.closeErr
 }

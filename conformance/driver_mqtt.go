@@ -599,11 +599,10 @@ func (d *mqttDriver) exchange(ctx context.Context, c *Case, m *MQTTMessage) (*mq
 	case a := <-ch:
 		return a, nil
 	case <-ctx.Done():
-		where := "its Response Topic"
 		if rt == "" {
-			where = d.t.ReplyTopic
+			return nil, fmt.Errorf("no answer carrying the event's id on %s within %s", d.t.ReplyTopic, d.timeout)
 		}
-		return nil, fmt.Errorf("no answer on %s within %s", where, d.timeout)
+		return nil, fmt.Errorf("no answer on its Response Topic within %s", d.timeout)
 	}
 }
 
@@ -747,7 +746,9 @@ func judgeMQTT(c *Case, a *mqttArrival, what string, added []string) error {
 			switch {
 			case bare:
 				return fmt.Errorf("%w: the %s has no properties at all, as a message published over MQTT 3.1.1 has; its Content Type cannot be judged", errNotApplicable, what)
-			case !sameMediaType(a.contentType, x.ContentType):
+			case !sameMediaTypeMade(a.contentType, x.ContentType):
+				// A charset of UTF-8 on a JSON type changes nothing (see
+				// sameMediaTypeMade).
 				return fmt.Errorf("the %s has Content Type %q, want %q", what, a.contentType, x.ContentType)
 			}
 		}

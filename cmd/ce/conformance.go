@@ -55,6 +55,12 @@ checked against the producer rules (header encoding, Content-Type, data).
 "relay" cases publish events on --topic (MQTT 5.0 binary and structured,
 3.1.1 structured) and read what comes out on --reply-topic: a broker relays
 a topic to its own subscribers, a bridge or function forwards to another.
+With --sender-command CMD and --mqtt URL --topic T the sender is tested
+over MQTT: the suite subscribes to T and runs CMD once per MQTT version and
+content mode with CE_CONFORMANCE_TARGET (the broker's URL),
+CE_CONFORMANCE_TOPIC, CE_CONFORMANCE_MQTT_VERSION (5.0 or 3.1.1) and the
+two variables above; each message is checked against the MQTT producer
+rules (user property names and values, Content Type, payload).
 
 gRPC (--grpc HOST:PORT): the provider offers openevents.v1.EventService or
 the de-facto io.cloudevents.v1.CloudEventService; --grpc-service auto (the
@@ -68,6 +74,14 @@ status-code and Stream rules are OpenEvents' own gRPC binding
 (spec/grpc-binding.md) and bind only an EventService provider; through
 CloudEventService they are NOT-TESTED. Any --tls flag turns TLS on for
 --grpc (the address has no scheme).
+
+HTTP relay (--http URL --relay-sink HOST:PORT): the provider at URL passes
+events on over HTTP (a broker, a channel, "ce run" with the forward
+built-in) to the suite's own receiver on HOST:PORT, where it must be
+configured to forward before the run. Relay cases send events in and check
+that what comes out has every attribute, extension and the data, and is
+written by the rules of the content mode the relay chose; the receiver
+cases run against URL as well.
 
 Selecting cases (Ginkgo's filters): each case is labelled with its level
 class (MUST, SHOULD, MAY), binding (http), mode (binary, structured, batch,
@@ -119,6 +133,7 @@ type conformanceOptions struct {
 	tls            tlsFlags
 	senderCommand  string
 	senderListen   string
+	relaySink      string
 	mqttBroker     string
 	mqttTopic      string
 	mqttReplyTopic string
@@ -151,7 +166,9 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
   ce conformance run --http http://127.0.0.1:8080/ --spec main --extensions disttrace,partitioning
   ce conformance run --sender-command 'node sender.js'
   ce conformance run --mqtt tcp://127.0.0.1:1883 --topic conformance/relay
+  ce conformance run --mqtt tcp://127.0.0.1:1883 --topic conformance/sent --sender-command 'node mqtt-sender.js'
   ce conformance run --grpc 127.0.0.1:9090 --grpc-service cloudevents
+  ce conformance run --http http://127.0.0.1:8080/ --relay-sink 127.0.0.1:9100 --label-filter 'relay || receiver'
   ce conformance run --grpc events.example.com:443 --tls --label-filter grpc
   ce conformance run --label-filter MUST --focus 'HTTP-HEADER-VALUE-1[5-7]'`,
 		Args: cobra.NoArgs,
@@ -172,6 +189,7 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.grpcAddr, "grpc", "", "test the gRPC provider at this host:port (openevents.v1.EventService or io.cloudevents.v1.CloudEventService)")
 	f.StringVar(&o.grpcService, "grpc-service", string(conformance.GRPCServiceAuto), "--grpc: the service to test: auto (EventService when offered, else CloudEventService), openevents or cloudevents")
 	f.StringVar(&o.senderListen, "sender-listen", "127.0.0.1:0", "address of the suite's receiver in the sender role")
+	f.StringVar(&o.relaySink, "relay-sink", "", "test the --http provider as an HTTP relay: the host:port the suite listens on and the relay forwards to")
 	o.tls.addClientFlags(cmd)
 	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
 	f.StringVar(&o.jsonFile, "json", "", "write the per-requirement results as JSON to this file")
@@ -229,6 +247,11 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 	}
 	if o.senderCommand != "" {
 		cfg.Sender = &conformance.SenderTarget{Command: []string{"/bin/sh", "-c", o.senderCommand}, Listen: o.senderListen}
+		if cfg.MQTT != nil {
+			// With --mqtt the sender publishes on --topic, where the
+			// suite listens.
+			cfg.MQTT.Role = conformance.RoleSender
+		}
 	}
 	exts, err := conformance.ParseExtensions(o.extensions)
 	if err != nil {
@@ -263,6 +286,12 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 		cfg.HTTP.TLS = tc
 	} else if f := o.tls.clientFlag(); f != "" && o.grpcAddr == "" {
 		return cfg, fmt.Errorf("%s needs --http with an https:// URL or --grpc: the embedded provider is plain HTTP on loopback", f)
+	}
+	switch {
+	case o.relaySink != "" && o.httpURL == "":
+		return cfg, errors.New("--relay-sink needs --http, the URL the relay takes events at")
+	case o.relaySink != "":
+		cfg.HTTPRelay = &conformance.HTTPRelayTarget{HTTPTarget: *cfg.HTTP, Sink: o.relaySink}
 	}
 	return cfg, nil
 }

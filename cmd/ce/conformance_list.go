@@ -110,9 +110,15 @@ func writeCoverage(w io.Writer, cov *conformance.Coverage, missing bool) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	_, _ = fmt.Fprintf(w, "Coverage of %s by %d cases\n\n", text, cov.Cases)
-	_, _ = fmt.Fprintln(tw, "DOC\tCLASS\tREQUIREMENTS\tWIRE\tWITH A CASE\tPERCENT\t")
+	// The numbers align right; the names are padded to one width so
+	// that they read left-aligned.
+	width := len("DOC")
 	for _, r := range cov.Rows {
-		_, _ = fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t\n", r.Doc, r.Class, r.Requirements, r.Wire, r.Covered, coveragePercent(r))
+		width = max(width, len(r.Doc))
+	}
+	_, _ = fmt.Fprintf(tw, "%-*s\t%-6s\tREQUIREMENTS\tWIRE\tWITH A CASE\tPERCENT\t\n", width, "DOC", "CLASS")
+	for _, r := range cov.Rows {
+		_, _ = fmt.Fprintf(tw, "%-*s\t%-6s\t%d\t%d\t%d\t%s\t\n", width, r.Doc, r.Class, r.Requirements, r.Wire, r.Covered, coveragePercent(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -140,7 +140,7 @@ func flagConfig(o *runOptions, broker string) (*config.Config, error) {
 	if o.httpAddr != "" {
 		cfg.Triggers = append(cfg.Triggers, config.Trigger{HTTP: &config.HTTPTrigger{Addr: o.httpAddr}})
 		if cfg.Admin == "" {
-			cfg.Admin = o.httpAddr
+			cfg.Admin, cfg.AdminShared = o.httpAddr, true
 		}
 	}
 	if o.grpcAddr != "" {
@@ -174,18 +174,28 @@ func runFunction(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Writ
 		if o.check {
 			return usageError(errors.New("--check needs -f FILE"))
 		}
+		// The flags are checked before the embedded broker starts, so
+		// that a usage error is one whatever the broker's port does.
 		brokerURL := o.mqttURL
-		if brokerURL == "" && o.brokerAddr != "" {
+		embedded := brokerURL == "" && o.brokerAddr != ""
+		if embedded {
+			brokerURL = "tcp://" + o.brokerAddr // until the broker says where it listens
+		}
+		var err error
+		if cfg, err = flagConfig(o, brokerURL); err != nil {
+			return usageError(err)
+		}
+		if embedded {
 			b, err := broker.New(o.brokerAddr)
 			if err != nil {
 				return failure(fmt.Errorf("embedded MQTT broker: %w (choose another address with --mqtt-broker, or '' for none)", err))
 			}
 			defer func() { _ = b.Close() }()
-			brokerURL = b.URL()
-		}
-		var err error
-		if cfg, err = flagConfig(o, brokerURL); err != nil {
-			return usageError(err)
+			for _, t := range cfg.Triggers {
+				if t.MQTT != nil {
+					t.MQTT.URL = b.URL()
+				}
+			}
 		}
 	}
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -283,11 +284,19 @@ func TestRunAddrInUse(t *testing.T) {
 }
 
 func TestRunUsageErrors(t *testing.T) {
+	// A usage error is one even when the embedded broker could not
+	// listen: the flags are checked first.
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = taken.Close() }()
 	for _, args := range [][]string{
 		{"run", "--function", "nope"},
 		{"run", "--http", "", "--grpc", "", "--mqtt-broker", ""},
 		{"run", "--http", "", "--grpc", "127.0.0.1:0"},
 		{"run", "--concurrency", "0"},
+		{"run", "--concurrency", "0", "--mqtt-broker", taken.Addr().String()},
 	} {
 		if code, _, errOut := runCE(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, stderr %q; want %d", args, code, errOut, exitUsage)
@@ -455,5 +464,104 @@ func TestRunDeadLetterExample(t *testing.T) {
 	}
 	if _, ok := d.Extension("deadlettererror"); !ok {
 		t.Errorf("no deadlettererror in %s", lines[0])
+	}
+}
+
+var reAdminAddr = regexp.MustCompile(`^  admin http://([0-9.:]+) `)
+
+// TestRunDrainFinishesInFlight: on SIGTERM an event already in the
+// function finishes and is answered, /readyz fails while ce run drains,
+// new events are refused, and ce run exits 0. The function is an exec
+// child that sleeps for the event's data in seconds.
+func TestRunDrainFinishesInFlight(t *testing.T) {
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed: the exec function of this test is a Python script")
+	}
+	script, err := filepath.Abs("../../runtime/external/testdata/sleep.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "drain.yaml")
+	conf := "function:\n  exec: {command: [python3, " + strconv.Quote(script) + "]}\n" +
+		"timeout: 20s\ndrainTimeout: 20s\nadmin: 127.0.0.1:0\ntriggers:\n  - http: {addr: \"127.0.0.1:0\"}\n"
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startCE(t, reStarted, "run", "-f", file)
+	httpAddr, adminAddr := c.addr(t, reHTTPAddr), c.addr(t, reAdminAddr)
+	if httpAddr == adminAddr {
+		t.Fatalf("admin %s shares the HTTP trigger's listener although it was given apart", adminAddr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	post := func(id, data string) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+httpAddr+"/", strings.NewReader(data))
+		for k, v := range map[string]string{"ce-specversion": "1.0", "ce-id": id, "ce-source": "/drain", "ce-type": "com.example.slow", "content-type": "application/json"} {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	get := func(path string) int {
+		resp, err := http.Get("http://" + adminAddr + path)
+		if err != nil {
+			return 0
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	type result struct {
+		code int
+		err  error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		code, err := post("slow", "2")
+		slow <- result{code, err}
+	}()
+	inFlight := func() bool {
+		resp, err := http.Get("http://" + adminAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), `ce_host_in_flight{function="function",trigger="http"} 1`)
+	}
+	for !inFlight() {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the slow event never reached the function")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for get("/readyz") == http.StatusOK {
+		select {
+		case <-ctx.Done():
+			t.Fatal("/readyz stayed 200 while ce run drained")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if code, err := post("late", "0"); err == nil && code/100 == 2 {
+		t.Errorf("an event sent during the drain was accepted (%d)", code)
+	}
+	r := <-slow
+	if r.err != nil || r.code != http.StatusOK {
+		t.Errorf("the in-flight event got %d, %v; want its reply (200) before ce run stops", r.code, r.err)
+	}
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		t.Fatalf("ce run did not exit after the drain; stderr:\n%s", c.stderr.text())
+	}
+	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit %d after SIGTERM; stderr:\n%s", code, c.stderr.text())
 	}
 }

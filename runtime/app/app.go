@@ -303,7 +303,9 @@ func (a *App) triggers() error {
 				}
 				opts = append(opts, cehttp.WithTLS(tc))
 			}
-			adminHere := a.adminOnHTTP == nil && t.HTTP.Addr == a.adminAddr
+			// A port-0 address names a new listener, not this trigger's,
+			// unless the admin address was taken from it.
+			adminHere := a.adminOnHTTP == nil && t.HTTP.Addr == a.adminAddr && (a.cfg.AdminShared || !zeroPort(a.adminAddr))
 			if adminHere {
 				for path, h := range routes {
 					opts = append(opts, cehttp.WithRoute(path, h))
@@ -528,4 +530,10 @@ func loadPool(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("%s holds no PEM certificate", path)
 	}
 	return pool, nil
+}
+
+// zeroPort reports whether addr (host:port) asks for any free port.
+func zeroPort(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port == "0"
 }

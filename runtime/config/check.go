@@ -140,7 +140,7 @@ func (b *builder) decode() (*Config, error) {
 		c.Admin = DefaultAdminAddr
 		for _, t := range c.Triggers {
 			if t.HTTP != nil {
-				c.Admin = t.HTTP.Addr
+				c.Admin, c.AdminShared = t.HTTP.Addr, true
 				break
 			}
 		}

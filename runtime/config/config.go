@@ -119,6 +119,10 @@ type Config struct {
 	// serves them too, when the file has none; and to [DefaultAdminAddr]
 	// when there is no http trigger either.
 	Admin string `yaml:"admin"`
+	// AdminShared records that Admin was not given but taken from the
+	// first http trigger, which then serves the admin paths even when its
+	// port is 0. An Admin given with port 0 gets a listener of its own.
+	AdminShared bool `yaml:"-"`
 	// Triggers are where events come from; at least one.
 	Triggers []Trigger `yaml:"triggers"`
 }

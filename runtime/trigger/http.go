@@ -3,6 +3,7 @@ package trigger
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -67,14 +68,32 @@ func (h httpHandler) HandleReply(ctx context.Context, e, reply *event.Event) (bo
 // extension (see package trace). The fast server's context is the
 // request; a missing or invalid header changes nothing, and only a valid
 // one allocates (its copy).
+//
+// It also hides the fast server's own end from the function: a request's
+// context ends when the server shuts down, which is when ce run drains,
+// and an event in flight then must finish, not be cancelled. The server
+// knows of no other end (a client that went away is not noticed), so the
+// function's context ends at its timeout alone.
 func headerTrace(ctx context.Context) context.Context {
-	if rc, ok := ctx.(*fasthttp.RequestCtx); ok {
-		if b := rc.Request.Header.Peek(trace.Header); len(b) > 0 {
-			return trace.NewContext(ctx, string(b)) // unchanged if invalid
-		}
+	rc, ok := ctx.(*fasthttp.RequestCtx)
+	if !ok {
+		return ctx
+	}
+	ctx = (*undone)(rc) // a conversion: no allocation
+	if b := rc.Request.Header.Peek(trace.Header); len(b) > 0 {
+		return trace.NewContext(ctx, string(b)) // unchanged if invalid
 	}
 	return ctx
 }
+
+// undone is a request's context without its end: the request's values,
+// no deadline, never done.
+type undone fasthttp.RequestCtx
+
+func (*undone) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*undone) Done() <-chan struct{}       { return nil }
+func (*undone) Err() error                  { return nil }
+func (c *undone) Value(key any) any         { return (*fasthttp.RequestCtx)(c).Value(key) }
 
 // copyEvent makes dst a copy of src that shares strings and data with it
 // (both stay valid until the response is written) but not the extension

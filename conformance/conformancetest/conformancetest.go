@@ -21,6 +21,9 @@ type Target struct {
 	Sender *conformance.SenderTarget
 	// MQTT is a provider reached through an MQTT broker.
 	MQTT *conformance.MQTTTarget
+	// GRPC is a provider of openevents.v1.EventService or
+	// io.cloudevents.v1.CloudEventService.
+	GRPC *conformance.GRPCTarget
 }
 
 // HTTP returns the Target of an HTTP provider at url, e.g. an
@@ -106,7 +109,7 @@ func Run(t *testing.T, target Target, opts ...Option) *conformance.Result {
 		t.Fatalf("conformancetest: %v", err)
 		return nil
 	}
-	cfg := conformance.Config{HTTP: target.HTTP, Sender: target.Sender, MQTT: target.MQTT}
+	cfg := conformance.Config{HTTP: target.HTTP, Sender: target.Sender, MQTT: target.MQTT, GRPC: target.GRPC}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}

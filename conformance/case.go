@@ -373,9 +373,10 @@ func (c *Case) validate(cat *spec.Catalog) error {
 	}
 	switch c.Binding {
 	case BindingHTTP:
-		if c.MQTT != nil || c.Expect.MQTT != nil || c.Role == RoleRelay {
-			errs = append(errs, errors.New("an HTTP case has no mqtt message and no relay role (yet)"))
+		if c.MQTT != nil || c.Expect.MQTT != nil {
+			errs = append(errs, errors.New("an HTTP case has no mqtt message"))
 		}
+		errs = append(errs, c.validateHTTPRelay()...) // driver_relay_http.go
 	case BindingMQTT:
 		if err := c.validateMQTT(); err != nil {
 			errs = append(errs, err)

@@ -54,6 +54,10 @@
 //     topic (a broker, a bridge, a forwarding function); the event that
 //     comes out, read with the protocol version it was published with,
 //     must be the one sent (MQTTTarget).
+//   - relay (HTTP): the provider takes events at its URL and forwards them
+//     over HTTP to a sink the suite hosts (HTTPRelayTarget); the event that
+//     comes out must be the one sent, written by the rules of the content
+//     mode the relay chose.
 //   - echo and sender (MQTT): an echo answers each event on the MQTT 5.0
 //     Response Topic the suite sets (or a fixed reply topic), and an
 //     invalid message must not come back within a bounded window; a sender

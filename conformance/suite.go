@@ -47,6 +47,10 @@ type Config struct {
 	// GRPC is a provider of openevents.v1.EventService or the de-facto
 	// io.cloudevents.v1.CloudEventService, for the gRPC cases.
 	GRPC *GRPCTarget
+	// HTTPRelay is a relay over HTTP (a broker, a channel, a forwarding
+	// function) that passes what the suite sends in on to a sink the
+	// suite hosts, for the HTTP relay cases (driver_relay_http.go).
+	HTTPRelay *HTTPRelayTarget
 	// Profile is what the provider is held to (default: the 1.0.2 text,
 	// no extension claimed, no 0.3 input).
 	Profile Profile
@@ -97,8 +101,13 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // validate checks cfg and fills its defaults; every problem found here is
 // the caller's mistake (a usage error for the CLI).
 func (cfg *Config) validate() error {
-	if cfg.HTTP == nil && cfg.Sender == nil && cfg.MQTT == nil && cfg.GRPC == nil {
-		return errors.New("conformance: no target: set Config.HTTP, Config.Sender, Config.MQTT or Config.GRPC")
+	if cfg.HTTP == nil && cfg.Sender == nil && cfg.MQTT == nil && cfg.GRPC == nil && cfg.HTTPRelay == nil {
+		return errors.New("conformance: no target: set Config.HTTP, Config.HTTPRelay, Config.Sender, Config.MQTT or Config.GRPC")
+	}
+	if cfg.HTTPRelay != nil {
+		if err := cfg.HTTPRelay.validate(); err != nil {
+			return err
+		}
 	}
 	if cfg.GRPC != nil {
 		if err := cfg.GRPC.validate(); err != nil {
@@ -181,6 +190,9 @@ func (cfg *Config) target() string {
 	if cfg.GRPC != nil {
 		parts = append(parts, cfg.GRPC.describe())
 	}
+	if cfg.HTTPRelay != nil {
+		parts = append(parts, cfg.HTTPRelay.describe())
+	}
 	if s := cfg.Sender; s != nil && len(s.Command) > 0 {
 		parts = append(parts, "sender: "+strings.Join(s.Command, " "))
 	} else if s != nil {
@@ -258,6 +270,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		defer gd.close()
 		drivers[BindingGRPC] = gd
+	}
+	if cfg.HTTPRelay != nil {
+		direct, _ := drivers[BindingHTTP].(*httpDriver)
+		rd, err := newHTTPRelayDriver(direct, cfg.HTTPRelay, cfg.RequestTimeout)
+		if err != nil {
+			return nil, err
+		}
+		defer rd.close()
+		drivers[BindingHTTP] = rd
 	}
 	for _, d := range drivers {
 		if err := d.reachable(ctx, cfg.RequestTimeout); err != nil {

@@ -100,6 +100,8 @@ func TestConformanceUsage(t *testing.T) {
 		{"empty selection", []string{"conformance", "run", "--focus", "no case has this name"}, "no case matches"},
 		{"report path", []string{"conformance", "run", "--json", "/nonexistent-dir/r.json"}, "cannot write the report"},
 		{"topic without a broker", []string{"conformance", "run", "--topic", "t"}, "need --mqtt"},
+		{"relay sink without a relay", []string{"conformance", "run", "--relay-sink", "127.0.0.1:9"}, "--relay-sink needs --http"},
+		{"relay sink without a port", []string{"conformance", "run", "--http", "http://127.0.0.1:1/", "--relay-sink", "127.0.0.1"}, "HTTP relay sink"},
 		{"broker without a topic", []string{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1883"}, "MQTT topic"},
 		{"header without an HTTP target", []string{"conformance", "run", "--sender-command", "true", "--header", "A: b"}, "no --http target"},
 	}
@@ -228,6 +230,28 @@ func TestConformanceMQTTRelay(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "MQTT relay "+b.URL()) {
 		t.Errorf("the output does not name the relay:\n%s", stdout)
+	}
+}
+
+// TestConformanceMQTTSender: with --sender-command, --mqtt makes the
+// sender publish on --topic (the suite listens there) with the MQTT
+// sender contract's variables; a sender that publishes nothing leaves
+// every MQTT sender case NOT-TESTED (exit 1), and --reply-topic has no
+// place in that role.
+func TestConformanceMQTTSender(t *testing.T) {
+	b, err := broker.New("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	cmd := `test "$CE_CONFORMANCE_TARGET" = "` + b.URL() + `" && test "$CE_CONFORMANCE_TOPIC" = ce/sent && test -n "$CE_CONFORMANCE_MQTT_VERSION"`
+	code, stdout, stderr := runCE(t, "conformance", "run", "--mqtt", b.URL(), "--topic", "ce/sent", "--sender-command", cmd, "--label-filter", "mqtt && sender", "--request-timeout", "2s")
+	if code != exitFailure || !strings.Contains(stdout, "MQTT sender "+b.URL()) || !strings.Contains(stdout, "did not publish it") || strings.Contains(stdout, "\nFAIL") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr = runCE(t, "conformance", "run", "--mqtt", b.URL(), "--topic", "ce/sent", "--reply-topic", "ce/r", "--sender-command", "true")
+	if code != exitUsage || !strings.Contains(stderr, "no reply topic") {
+		t.Errorf("an MQTT sender with --reply-topic: exit %d, stderr %q", code, stderr)
 	}
 }
 

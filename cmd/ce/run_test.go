@@ -20,6 +20,7 @@ import (
 	"github.com/eclipse/paho.golang/paho"
 
 	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 	cehttp "github.com/openevents/openevents/transports/http"
@@ -563,5 +564,59 @@ func TestRunDrainFinishesInFlight(t *testing.T) {
 	}
 	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("exit %d after SIGTERM; stderr:\n%s", code, c.stderr.text())
+	}
+}
+
+// TestRunAsBroker: a forward function whose sink is the subscribers of
+// ce run's own gRPC trigger makes ce run a small broker: an event sent
+// over HTTP reaches a gRPC Subscribe stream.
+func TestRunAsBroker(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "broker.yaml")
+	conf := "function: {builtin: forward}\nforward: [{subscribers: true}]\n" +
+		"triggers:\n  - http: {addr: \"127.0.0.1:0\"}\n  - grpc: {addr: \"127.0.0.1:0\"}\n"
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startCE(t, reStarted, "run", "-f", file)
+	httpAddr, grpcAddr := c.addr(t, reHTTPAddr), c.addr(t, reGRPCAddr)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	gc, err := cegrpc.NewClient(grpcAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = gc.Close(context.Background()) }()
+	got := make(chan string, 16)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		_ = gc.Subscribe(sctx, cegrpc.Filter{Type: "com.example.brokered"}, binding.HandlerFunc(func(_ context.Context, e *event.Event) error {
+			got <- strings.Clone(e.ID())
+			return nil
+		}))
+	}()
+	s, err := cehttp.NewSender("http://" + httpAddr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The subscription starts asynchronously: send until one arrives.
+	for i := 0; ; i++ {
+		e := event.New(strconv.Itoa(i), "/broker", "com.example.brokered")
+		if _, err := s.Send(ctx, &e); err != nil {
+			t.Fatalf("send over HTTP: %v", err)
+		}
+		select {
+		case id := <-got:
+			if id != strconv.Itoa(i) && id != strconv.Itoa(i-1) {
+				t.Errorf("the subscriber got event %s after %d was sent", id, i)
+			}
+			if code := c.stop(t); code != 0 {
+				t.Errorf("exit %d; stderr:\n%s", code, c.stderr.text())
+			}
+			return
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("no forwarded event reached the gRPC subscriber")
+		}
 	}
 }

@@ -62,7 +62,21 @@ type App struct {
 	adminAddr   string
 	adminSrv    *http.Server
 	adminOnHTTP *trigger.HTTP
+	grpc        *trigger.GRPC // the first grpc trigger, the subscribers sink
 }
+
+// subscribers is the sink of the Subscribe streams of the app's first
+// grpc trigger, which is made after the sinks.
+type subscribers struct{ a *App }
+
+func (s subscribers) Send(ctx context.Context, e *event.Event) error {
+	if s.a.grpc == nil {
+		return errors.New("subscribers sink: the runtime has no grpc trigger")
+	}
+	return s.a.grpc.Send(ctx, e)
+}
+
+func (subscribers) Close(context.Context) error { return nil }
 
 // New builds the runtime cfg describes; nothing listens or connects
 // before Start, except the MQTT sinks (a publisher connects at once) and
@@ -277,6 +291,8 @@ func (a *App) sink(ctx context.Context, s *config.Sink) (function.Sink, error) {
 			return nil, err
 		}
 		out = x
+	case "subscribers":
+		out = subscribers{a}
 	default:
 		return nil, errors.New("no sink configured")
 	}
@@ -331,6 +347,9 @@ func (a *App) triggers() error {
 			tr, err := trigger.NewGRPC(t.GRPC.Addr, a.opts.AddrOption(i, "grpc"), a.Host.Trigger("grpc"), opts...)
 			if err != nil {
 				return fmt.Errorf("%s: %w", where, err)
+			}
+			if a.grpc == nil {
+				a.grpc = tr
 			}
 			a.sources = append(a.sources, tr)
 		case "mqtt":

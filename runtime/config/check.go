@@ -20,6 +20,7 @@ import (
 type builder struct {
 	root     *yaml.Node
 	problems []Problem
+	hasGRPC  bool // the configuration has a grpc trigger
 }
 
 // problem records a problem at the node ptr names.
@@ -163,6 +164,9 @@ func (b *builder) check(c *Config) {
 	case c.Function.Builtin != BuiltinForward && len(c.Forward) > 0:
 		b.problem("/forward", "only the forward builtin sends to forward sinks; this function is "+describe(&c.Function), "forward sinks")
 	}
+	for _, t := range c.Triggers {
+		b.hasGRPC = b.hasGRPC || t.GRPC != nil
+	}
 	b.checkSinks("/forward", c.Forward)
 	b.checkSinks("/replies", c.Replies)
 	if c.DeadLetter != nil {
@@ -251,6 +255,8 @@ func (b *builder) checkSink(ptr string, s *Sink) {
 		b.checkTarget(ptr+"/grpc", s.GRPC)
 	case s.MQTT != nil:
 		b.checkMQTT(ptr+"/mqtt", s.MQTT.URL, s.MQTT.TLS != nil)
+	case s.Subscribers && !b.hasGRPC:
+		b.problem(ptr+"/subscribers", "there is no grpc trigger whose Subscribe streams could take the events: add one to triggers", "subscribers sink")
 	}
 }
 

@@ -242,6 +242,11 @@ type Sink struct {
 	// line. [Load] makes a relative path relative to the file's
 	// directory.
 	File string `yaml:"file"`
+	// Subscribers, when true, hands events to the Subscribe streams of
+	// this process's first grpc trigger, so that ce run acts as a small
+	// broker: what a forward function (or a reply) sends there reaches
+	// every gRPC subscriber whose filter matches.
+	Subscribers bool `yaml:"subscribers"`
 }
 
 // Kind returns "http", "grpc", "mqtt" or "file": which field of s is set.
@@ -256,6 +261,8 @@ func (s *Sink) Kind() string {
 		return "mqtt"
 	case s.File != "":
 		return "file"
+	case s.Subscribers:
+		return "subscribers"
 	}
 	return ""
 }

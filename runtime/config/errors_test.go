@@ -51,7 +51,11 @@ func TestProblems(t *testing.T) {
 		{"two function kinds", strings.Replace(base, "builtin: echo", "builtin: echo\n  grpc: {target: 'h:1'}", 1), []string{
 			`2:3: function: needs exactly one of builtin, exec, http, grpc; it has builtin and grpc (oneOf)`}},
 		{"two sink kinds", base + "deadLetter: {file: d, http: 'http://h/'}\n", []string{
-			`6:13: deadLetter: needs exactly one of http, grpc, mqtt, file; it has http and file (oneOf)`}},
+			`6:13: deadLetter: needs exactly one of http, grpc, mqtt, file, subscribers; it has http and file (oneOf)`}},
+		{"subscribers sink without a grpc trigger", base + "replies: [{subscribers: true}]\n", []string{
+			`6:25: replies[0].subscribers: there is no grpc trigger whose Subscribe streams could take the events: add one to triggers (subscribers sink)`}},
+		{"subscribers sink false", base + "  - grpc: {addr: '127.0.0.1:50051'}\nreplies: [{subscribers: false}]\n", []string{
+			`7:25: replies[0].subscribers: value must be true (const)`}},
 		{"empty trigger list", "function: {builtin: echo}\ntriggers: []\n", []string{
 			`2:11: triggers: is empty; it needs at least 1 (minItems)`}},
 		{"empty string", base + "deadLetter: {file: ''}\n", []string{`6:20: deadLetter.file: is empty (minLength)`}},

@@ -80,8 +80,12 @@ type Case struct {
 	// Send is the event a sender case asks the provider to send, in the
 	// JSON event format; its id is unique among the sender cases, so the
 	// message that carries it can be told apart.
-	Send   json.RawMessage `json:"send"`
-	Expect Rule            `json:"expect"`
+	Send json.RawMessage `json:"send"`
+	// Answer, for a sender case, is what the suite's receiver answers the
+	// first message carrying the case's event (default 204); such a case
+	// runs in a sender run of its own (sender_webhook.go).
+	Answer *Answer `json:"answer"`
+	Expect Rule    `json:"expect"`
 	// After names a case this one presumes: when that case did not pass
 	// (or did not run), this one is NOT-TESTED rather than judged, so a
 	// provider that lacks an optional feature (batched mode) is not
@@ -177,6 +181,14 @@ type Rule struct {
 	// and, for a JSON media type, is JSON (see webhook.go).
 	Method  string `json:"method"`
 	Payload bool   `json:"payload"`
+	// Webhook names a web-hook check of a sender's delivery against what
+	// its run showed: the handshake, the origin, the access token (see
+	// sender_webhook.go).
+	Webhook string `json:"webhook"`
+	// NoAttributeMetadata checks that a gRPC sender's call carried no
+	// attribute in its gRPC metadata, no ce- or ce_ key (GRPC-META-1;
+	// gRPC sender cases, driver_grpc_sender.go).
+	NoAttributeMetadata bool `json:"noAttributeMetadata"`
 }
 
 // ExpectedEvent is the event a reply must equal.
@@ -382,7 +394,11 @@ func (c *Case) validate(cat *spec.Catalog) error {
 			errs = append(errs, err)
 		}
 	case BindingGRPC:
-		if err := c.validateGRPC(cat); err != nil {
+		validate := c.validateGRPC
+		if c.Role == RoleSender {
+			validate = c.validateGRPCSender // driver_grpc_sender.go
+		}
+		if err := validate(cat); err != nil {
 			errs = append(errs, err)
 		}
 	default:

@@ -1,10 +1,14 @@
 package conformance
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
+
+	cehttp "github.com/openevents/openevents/transports/http"
 )
 
 // webhookFaults are seeded violations of the web-hook document: each
@@ -156,5 +160,32 @@ var umbrellaFaults = []fault{
 			}
 		})
 		return false
+	}},
+}
+
+// webhookSenderFaults are web-hook senders with one fault each: the
+// handshake at another URI or naming no DNS name, deliveries without the
+// granted origin, the token somewhere else, under another scheme or
+// parameter name, or joined to the query with ';'.
+var webhookSenderFaults = []fault{
+	{name: "sender-handshake-elsewhere", want: "WEBHOOK-VALIDATION-1", send: webhookSender{handshakeAt: "/register"}.send},
+	{name: "sender-origin-url", want: "WEBHOOK-VALIDATION-2", send: webhookSender{origin: "https://sender.example.com:8443/"}.send},
+	{name: "sender-forgets-origin", want: "WEBHOOK-VALIDATION-3", send: webhookSender{noOrigin: true}.send},
+	{name: "sender-forgets-origin-delivery", want: "WEBHOOK-DELIVERY-5", send: webhookSender{noOrigin: true}.send},
+	{name: "sender-token-header", want: "WEBHOOK-AUTH-1", send: webhookSender{token: "header"}.send},
+	{name: "sender-token-scheme", want: "WEBHOOK-AUTH-5", send: webhookSender{token: "scheme"}.send},
+	{name: "sender-token-param", want: "WEBHOOK-AUTH-6", send: webhookSender{token: "param"}.send},
+	{name: "sender-token-semicolon", want: "WEBHOOK-AUTH-8", send: webhookSender{token: "semicolon"}.send},
+	// A sender that retries a 429 on its own short backoff, as if the
+	// answer had no Retry-After.
+	{name: "sender-ignores-retry-after", want: "WEBHOOK-RESPONSE-12", send: func(ctx context.Context, target string, mode Mode, events []byte) error {
+		doer := doerFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := http.DefaultClient.Do(r)
+			if err == nil {
+				resp.Header.Del("Retry-After")
+			}
+			return resp, err
+		})
+		return referenceSend(ctx, target, mode, events, cehttp.WithDoer(doer), cehttp.WithRetry(3, time.Millisecond))
 	}},
 }

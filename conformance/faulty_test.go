@@ -41,7 +41,7 @@ type fault struct {
 // faults are the seeded violations, one per switch of the faulty
 // provider: the first ones here, then those of faults_receiver_test.go and
 // faults_reply_test.go.
-var faults = slices.Concat(baseFaults, receiverFaults, replyFaults, senderFaults, webhookFaults, producerFaults, umbrellaFaults)
+var faults = slices.Concat(baseFaults, receiverFaults, replyFaults, senderFaults, webhookFaults, producerFaults, umbrellaFaults, webhookSenderFaults)
 
 var baseFaults = []fault{
 	{name: "body-limit-32k", want: "CORE-SIZE-3", request: func(w http.ResponseWriter, r *http.Request) bool {

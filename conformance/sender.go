@@ -51,6 +51,17 @@ type SenderTarget struct {
 	// an MQTTTarget in the sender role): it publishes the events to the
 	// broker and topic of to, with its protocol version and content mode.
 	SendMQTT func(ctx context.Context, to MQTTSend, events []byte) error
+	// SendGRPC, instead of the others, is an in-process sender over gRPC
+	// (driver_grpc_sender.go): it sends the events to the suite's
+	// EventService and CloudEventService at target (host:port), by
+	// Publish or in Stream batches.
+	SendGRPC func(ctx context.Context, target string, events []byte) error
+	// Binding is the binding a Command sender is tested over: "" or
+	// "http" (the default; MQTT with an MQTT target in the sender role)
+	// or "grpc", which runs Command once with EnvSenderTarget set to the
+	// host:port of the suite's gRPC server and EnvSenderBinding to grpc.
+	// SendGRPC implies "grpc".
+	Binding string
 	// Listen is the address of the suite's receiver (default
 	// "127.0.0.1:0").
 	Listen string
@@ -60,8 +71,8 @@ type SenderTarget struct {
 }
 
 func (s *SenderTarget) validate() error {
-	if n := len(slices.DeleteFunc([]bool{len(s.Command) > 0, s.Send != nil, s.SendMQTT != nil}, func(b bool) bool { return !b })); n != 1 {
-		return errors.New("conformance: a sender target needs exactly one of Command, Send and SendMQTT")
+	if n := len(slices.DeleteFunc([]bool{len(s.Command) > 0, s.Send != nil, s.SendMQTT != nil, s.SendGRPC != nil}, func(b bool) bool { return !b })); n != 1 {
+		return errors.New("conformance: a sender target needs exactly one of Command, Send, SendMQTT and SendGRPC")
 	}
 	if s.Listen == "" {
 		s.Listen = "127.0.0.1:0"
@@ -72,8 +83,15 @@ func (s *SenderTarget) validate() error {
 // sent is one message the sender delivered.
 type sent struct {
 	method string
-	header http.Header
-	body   []byte
+	uri    string // the request URI: path and query
+	at     time.Time
+	// answer is what the suite answered when the case asked for an
+	// answer of its own (nil: 204), at answeredAt.
+	answer     *Answer
+	answeredAt time.Time
+	header     http.Header
+	body       []byte
+	log        *senderLog // the run it came in (sender_webhook.go)
 }
 
 // senderRun asks the sender for the events of the given sender cases, all
@@ -93,7 +111,19 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 	var mu sync.Mutex
 	var got []sent
 	limit := len(cases) + senderExtra
+	log := &senderLog{target: "/?" + senderQuery, token: newSenderToken()}
+	answered := map[string]bool{}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(log.handshakes) >= senderExtra {
+				http.Error(w, "conformance: more handshakes than the run takes", http.StatusTooManyRequests)
+				return
+			}
+			log.handshakes = append(log.handshakes, grantHandshake(w, r))
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, senderBodyLimit))
 		if err != nil {
 			http.Error(w, "conformance: message too large", http.StatusRequestEntityTooLarge)
@@ -105,7 +135,11 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 			http.Error(w, "conformance: more messages than events asked for", http.StatusTooManyRequests)
 			return
 		}
-		got = append(got, sent{method: r.Method, header: r.Header.Clone(), body: body})
+		got = append(got, sent{method: r.Method, uri: r.RequestURI, at: time.Now(), header: r.Header.Clone(), body: body, log: log})
+		if a := answerFirst(cases, &got[len(got)-1], answered); a != nil {
+			a.write(w, &got[len(got)-1])
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	ln, err := net.Listen("tcp", t.Listen)
@@ -119,23 +153,25 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 		_ = srv.Close()
 		<-done
 	}()
-	target := "http://" + ln.Addr().String() + "/"
+	target := "http://" + ln.Addr().String() + log.target
 
 	// The sender gets a request timeout per event and a little more.
 	sctx, cancel := context.WithTimeout(ctx, time.Duration(len(cases)+2)*timeout)
 	defer cancel()
 	if t.Send != nil {
-		err = t.Send(sctx, target, mode, file)
+		err = t.Send(context.WithValue(sctx, senderTokenKey{}, log.token), target, mode, file)
 	} else {
-		err = runSenderCommand(sctx, t, mode, file, EnvSenderTarget+"="+target)
+		err = runSenderCommand(sctx, t, mode, file, EnvSenderTarget+"="+target, EnvSenderToken+"="+log.token)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("the sender failed (%s mode): %w", mode, err)
+		err = fmt.Errorf("the sender failed (%s mode): %w", mode, err)
 	}
 	// Close waits for nothing: the sender has its answers, so every
-	// message it sent is in got.
+	// message it sent is in got. The messages are returned even when the
+	// sender failed, for cases that expect it may (an Answer).
 	mu.Lock()
 	defer mu.Unlock()
+	log.all = got
 	out := make([]*sent, len(cases))
 	for i, c := range cases {
 		id := sendID(c)
@@ -146,7 +182,7 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 			}
 		}
 	}
-	return out, nil
+	return out, err
 }
 
 // runSenderCommand runs the sender program once, per the contract, with
@@ -216,6 +252,9 @@ func judgeSent(c *Case, m *sent) error {
 	resp := &response{status: http.StatusOK, header: m.header, body: m.body}
 	if mode := sentMode(m); mode != c.Mode {
 		return fmt.Errorf("%w: the sender was asked for %s mode and sent %s mode", errNotApplicable, c.Mode, mode)
+	}
+	if err := judgeWebhook(c, m); err != nil {
+		return err
 	}
 	errs := append(judgeHeaders(c, resp, "message"), judgeDelivery(c, m)...)
 	return errors.Join(append(errs, judgeEvent(c, resp, "message", nil))...)

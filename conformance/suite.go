@@ -122,6 +122,9 @@ func (cfg *Config) validate() error {
 	if err := cfg.validateSenderBinding(); err != nil {
 		return err
 	}
+	if err := cfg.validateGRPCSender(); err != nil {
+		return err
+	}
 	if cfg.HTTP != nil {
 		if err := cfg.HTTP.validate(); err != nil {
 			return err
@@ -331,9 +334,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, selected []bool, drivers map[string]driver) ([]outcome, []string, error) {
 	outcomes := make([]outcome, len(cases))
 	var notes []string
-	var todo, mqttSenders []int
+	var todo, mqttSenders, grpcSenders []int
 	echoes := map[string]bool{}
 	senders := map[Mode][]int{}
+	var answered []int // sender cases with an answer of their own (sender_webhook.go)
 	for i := range cases {
 		c := &cases[i]
 		switch {
@@ -343,10 +347,14 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 			outcomes[i].skip = c.outside(cat, cfg.Profile)
 		case c.Role == RoleSender && cfg.Sender == nil:
 			outcomes[i].skip = "not run: no sender to test (the sender role needs a sender command)"
-		case c.Role == RoleSender && c.Binding != cfg.senderBinding():
-			outcomes[i].skip = fmt.Sprintf("not run: the sender is tested over %s", strings.ToUpper(cfg.senderBinding()))
+		case c.Role == RoleSender && c.Binding != cfg.testedSenderBinding():
+			outcomes[i].skip = fmt.Sprintf("not run: the sender is tested over %s", strings.ToUpper(cfg.testedSenderBinding()))
 		case c.Role == RoleSender && c.Binding == BindingMQTT:
 			mqttSenders = append(mqttSenders, i)
+		case c.Role == RoleSender && c.Binding == BindingGRPC:
+			grpcSenders = append(grpcSenders, i)
+		case c.Role == RoleSender && c.Answer != nil:
+			answered = append(answered, i)
 		case c.Role == RoleSender:
 			senders[c.Mode] = append(senders[c.Mode], i)
 		case drivers[c.Binding] == nil:
@@ -363,12 +371,20 @@ func execute(ctx context.Context, cfg Config, cat *spec.Catalog, cases []Case, s
 			return nil, nil, err
 		}
 	}
+	if len(grpcSenders) > 0 {
+		if err := runGRPCSenderCases(ctx, cfg, cases, grpcSenders, outcomes); err != nil {
+			return nil, nil, err
+		}
+	}
 	for _, mode := range []Mode{ModeBinary, ModeStructured} {
 		if len(senders[mode]) > 0 {
 			if err := runSenderCases(ctx, cfg, cases, senders[mode], mode, outcomes); err != nil {
 				return nil, nil, err
 			}
 		}
+	}
+	for _, i := range answered {
+		outcomes[i] = runAnsweredSenderCase(ctx, cfg, &cases[i])
 	}
 	for _, b := range []string{BindingHTTP, BindingMQTT} {
 		if !echoes[b] {

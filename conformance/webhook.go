@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/openevents/openevents/event/binding"
@@ -74,8 +75,12 @@ func (c *Case) validateWebhook() []error {
 	if strings.ContainsAny(r.Query, "?#") || strings.Contains(r.Query, "access_token=") {
 		errs = append(errs, fmt.Errorf("request.query %q: no '?' or '#', and the token goes in with token: query", r.Query))
 	}
-	if (x.Method != "" || x.Payload) && c.Role != RoleSender {
-		errs = append(errs, errors.New("expect.method and payload judge a sender's message: sender cases only"))
+	if (x.Method != "" || x.Payload || x.Webhook != "") && c.Role != RoleSender {
+		errs = append(errs, errors.New("expect.method, payload and webhook judge a sender's message: sender cases only"))
+	}
+	errs = append(errs, c.validateAnswer()...) // sender_webhook.go
+	if x.Webhook != "" && !slices.Contains(webhookChecks, x.Webhook) {
+		errs = append(errs, fmt.Errorf("expect.webhook %q: want one of %s", x.Webhook, strings.Join(webhookChecks, ", ")))
 	}
 	if x.IfStatus != "" {
 		if _, err := parseStatus(x.IfStatus); err != nil {

@@ -135,7 +135,7 @@ func (c *Case) validateMQTT() error {
 	switch c.Role {
 	case RoleRelay, RoleEcho, RoleSender:
 	default:
-		errs = append(errs, fmt.Errorf("an MQTT case plays the relay, echo or sender role, not %q (a broker hides a receiver's answer)", c.Role))
+		errs = append(errs, fmt.Errorf("an MQTT case plays the relay role, the echo role or the sender role, not %q (a broker hides a receiver's answer)", c.Role))
 	}
 	m := c.MQTT
 	if m == nil {
@@ -580,15 +580,15 @@ func (d *mqttDriver) runNotes() []string {
 // exchange publishes m as the request of echo case c and returns the
 // first answer.
 func (d *mqttDriver) exchange(ctx context.Context, c *Case, m *MQTTMessage) (*mqttArrival, error) {
+	rt, key, err := d.echoRoute(c, m, requestID(m))
+	if err != nil {
+		return nil, err
+	}
 	if err := d.connect(ctx, 5); err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
 	}
 	if err := d.connect(ctx, m.Version); err != nil {
 		return nil, fmt.Errorf("conformance: %w", err)
-	}
-	rt, key, err := d.echoRoute(c, m, requestID(m))
-	if err != nil {
-		return nil, err
 	}
 	ch, done := d.await(key)
 	defer done()

@@ -30,7 +30,7 @@ func TestConformanceRun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	for _, want := range []string{"PASS", "HTTP-HEADER-VALUE-6", "verdict: PASS", "reference provider at http://127.0.0.1:"} {
+	for _, want := range []string{"PASS", "HTTP-HEADER-VALUE-6", "verdict: PASS", "reference provider (ce run's echo function): HTTP http://127.0.0.1:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output does not mention %q:\n%s", want, out)
 		}
@@ -145,6 +145,9 @@ func TestConformanceChild(t *testing.T) {
 	if dir, ok := strings.CutPrefix(target, "reference:"); ok {
 		args = []string{"conformance", "run", "--json", filepath.Join(dir, "r.json"),
 			"--html", filepath.Join(dir, "r.html"), "--junit", filepath.Join(dir, "junit.xml")}
+	}
+	if raw, ok := strings.CutPrefix(target, "args:"); ok {
+		args = append([]string{"conformance", "run"}, strings.Split(raw, "\x1f")...)
 	}
 	if target == "ce-listen" {
 		addr, _ := startListenTLS(t, "--http", "127.0.0.1:0", "--reply")
@@ -306,6 +309,93 @@ func TestConformanceExitOne(t *testing.T) {
 	for _, want := range []string{"FAIL", "CORE-ATTR-ID-1", "verdict: FAIL"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output does not mention %q:\n%s", want, out)
+		}
+	}
+}
+
+// conformanceReport is the part of the JSON report the tests read.
+type conformanceReport struct {
+	Passed bool `json:"passed"`
+	Cases  []struct {
+		Name    string `json:"name"`
+		Role    string `json:"role"`
+		Binding string `json:"binding"`
+		Verdict string `json:"verdict"`
+		Message string `json:"message"`
+	} `json:"cases"`
+}
+
+// runEmbedded runs ce conformance run with args (and --json) against the
+// embedded reference in a child process and returns the exit status, the
+// output and the report.
+func runEmbedded(t *testing.T, args ...string) (int, string, conformanceReport) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "r.json")
+	code, out := runConformanceChild(t, "args:"+strings.Join(append(args, "--json", file), "\x1f"))
+	var rep conformanceReport
+	if b, err := os.ReadFile(file); err == nil {
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatalf("report: %v", err)
+		}
+	}
+	return code, out, rep
+}
+
+// TestConformanceEmbeddedEveryBinding: with no target the suite tests
+// ce run's echo over HTTP, gRPC and MQTT, and it passes under both
+// profiles with cases of every binding passing and none failing.
+func TestConformanceEmbeddedEveryBinding(t *testing.T) {
+	for _, spec := range []string{"1.0.2", "main"} {
+		t.Run(spec, func(t *testing.T) {
+			code, out, rep := runEmbedded(t, "--spec", spec)
+			if code != exitOK || !rep.Passed {
+				t.Fatalf("exit %d, passed %v:\n%s", code, rep.Passed, out)
+			}
+			passed := map[string]int{}
+			for _, c := range rep.Cases {
+				switch c.Verdict {
+				case "PASS":
+					passed[c.Binding+" "+c.Role]++
+				case "FAIL":
+					t.Errorf("case %q (%s %s) failed: %s", c.Name, c.Binding, c.Role, c.Message)
+				}
+			}
+			for _, want := range []string{"http receiver", "http echo", "http sender", "grpc receiver", "grpc relay", "mqtt echo"} {
+				if passed[want] == 0 {
+					t.Errorf("no %s case passed against the embedded reference (passed: %v)", want, passed)
+				}
+			}
+		})
+	}
+}
+
+// TestConformanceRole: --role keeps only the cases of the roles named,
+// picks the MQTT role, and refuses what cannot be.
+func TestConformanceRole(t *testing.T) {
+	code, out, rep := runEmbedded(t, "--role", "relay")
+	if code != exitOK {
+		t.Fatalf("--role relay: exit %d\n%s", code, out)
+	}
+	relays := 0
+	for _, c := range rep.Cases {
+		if c.Verdict == "PASS" && c.Role != "relay" {
+			t.Errorf("--role relay ran the %s case %q", c.Role, c.Name)
+		}
+		if c.Verdict == "PASS" && c.Role == "relay" && (c.Binding == "mqtt" || c.Binding == "grpc") {
+			relays++
+		}
+	}
+	if relays == 0 {
+		t.Errorf("--role relay passed no MQTT or gRPC relay case against the embedded broker and gRPC trigger:\n%s", out)
+	}
+	for _, args := range [][]string{
+		{"conformance", "run", "--role", "bogus"},
+		{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1", "--topic", "t", "--role", "receiver"},
+		{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1", "--topic", "t", "--role", "echo,relay"},
+		{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1", "--topic", "t", "--role", "sender"},
+	} {
+		if code, _, errOut := runCE(t, args...); code != exitUsage || !strings.Contains(errOut, "--role") {
+			t.Errorf("%v: exit %d, stderr %q; want %d naming --role", args, code, errOut, exitUsage)
 		}
 	}
 }

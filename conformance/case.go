@@ -185,6 +185,9 @@ type Rule struct {
 	// its run showed: the handshake, the origin, the access token (see
 	// sender_webhook.go).
 	Webhook string `json:"webhook"`
+	// NoBatch, for a sender case, fails a sender that sends the event in
+	// a batch it was not asked for (HTTP-BATCH-1, JSON-BATCH-2).
+	NoBatch bool `json:"noBatch"`
 	// NoAttributeMetadata checks that a gRPC sender's call carried no
 	// attribute in its gRPC metadata, no ce- or ce_ key (GRPC-META-1;
 	// gRPC sender cases, driver_grpc_sender.go).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/openevents/openevents/event/binding"
 	cehttp "github.com/openevents/openevents/transports/http"
 )
 
@@ -128,6 +129,8 @@ var producerFaults = []fault{
 			}
 		})
 	})},
+	{name: "sender-batches-unasked", want: "HTTP-BATCH-1", send: batchingSender},
+	{name: "sender-batches-unasked-json", want: "JSON-BATCH-2", send: batchingSender},
 	{name: "sender-traceparent-header-only", want: "HTTP-BINARY-6", send: rewritingSender(func(r *http.Request) {
 		if k, v := headerKey(r, "ce-traceparent"); k != "" {
 			delete(r.Header, k)
@@ -188,4 +191,10 @@ var webhookSenderFaults = []fault{
 		})
 		return referenceSend(ctx, target, mode, events, cehttp.WithDoer(doer), cehttp.WithRetry(3, time.Millisecond))
 	}},
+}
+
+// batchingSender sends every event as a batch of one, whatever mode it
+// was asked for.
+func batchingSender(ctx context.Context, target string, mode Mode, events []byte) error {
+	return referenceSend(ctx, target, mode, events, cehttp.WithMode(binding.ModeBatch))
 }

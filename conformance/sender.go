@@ -176,7 +176,7 @@ func senderRun(ctx context.Context, t *SenderTarget, mode Mode, cases []*Case, t
 	for i, c := range cases {
 		id := sendID(c)
 		for j := range got {
-			if messageID(&got[j]) == id {
+			if slices.Contains(messageIDs(&got[j]), id) { // sender_webhook.go
 				out[i] = &got[j]
 				break
 			}
@@ -250,6 +250,9 @@ func judgeSent(c *Case, m *sent) error {
 		return fmt.Errorf("%w: no message carried the event %q: the sender did not send it (an SDK that refuses to build an event says so in the sender's output)", errNotApplicable, sendID(c))
 	}
 	resp := &response{status: http.StatusOK, header: m.header, body: m.body}
+	if c.Expect.NoBatch && sentMode(m) == ModeBatch {
+		return fmt.Errorf("the sender was asked for %s mode and sent the event in a batch, which the receiver never asked for", c.Mode)
+	}
 	if mode := sentMode(m); mode != c.Mode {
 		return fmt.Errorf("%w: the sender was asked for %s mode and sent %s mode", errNotApplicable, c.Mode, mode)
 	}

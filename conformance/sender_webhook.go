@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -324,4 +325,23 @@ func sameTarget(uri, target string) bool {
 	p1, q1 := strip(uri)
 	p2, q2 := strip(target)
 	return p1 == p2 && q1.Encode() == q2.Encode()
+}
+
+// messageIDs are the ids of the events a message carries: one, or each
+// of a batch (which a sender must not send unasked, HTTP-BATCH-1).
+func messageIDs(m *sent) []string {
+	if sentMode(m) != ModeBatch {
+		return []string{messageID(m)}
+	}
+	var events []struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(m.body, &events) != nil {
+		return nil
+	}
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	return ids
 }

@@ -75,8 +75,8 @@ func (c *Case) validateWebhook() []error {
 	if strings.ContainsAny(r.Query, "?#") || strings.Contains(r.Query, "access_token=") {
 		errs = append(errs, fmt.Errorf("request.query %q: no '?' or '#', and the token goes in with token: query", r.Query))
 	}
-	if (x.Method != "" || x.Payload || x.Webhook != "") && c.Role != RoleSender {
-		errs = append(errs, errors.New("expect.method, payload and webhook judge a sender's message: sender cases only"))
+	if (x.Method != "" || x.Payload || x.Webhook != "" || x.NoBatch) && c.Role != RoleSender {
+		errs = append(errs, errors.New("expect.method, payload, webhook and noBatch judge a sender's message: sender cases only"))
 	}
 	errs = append(errs, c.validateAnswer()...) // sender_webhook.go
 	if x.Webhook != "" && !slices.Contains(webhookChecks, x.Webhook) {

@@ -62,6 +62,20 @@ type Handler interface {
 	Handle(ctx context.Context, e *event.Event) error
 }
 
+// BatchHandler is a [Handler] that can also take the events of one batch
+// in one call, for a transport that receives them together (the gRPC
+// Stream): a handler that must take a lock or a slot per call takes it
+// once per batch. HandleBatch handles events[i] for every i whose errs[i]
+// is nil on entry (the others the transport refused already) and sets
+// errs[i] to that event's outcome, as Handle would return it, so that
+// events[i] is acknowledged or refused on its own. It must recover its
+// own panics, as [Call] does for Handle. The events are valid only until
+// it returns.
+type BatchHandler interface {
+	Handler
+	HandleBatch(ctx context.Context, events []event.Event, errs []error)
+}
+
 // HandlerFunc adapts a function to [Handler].
 type HandlerFunc func(ctx context.Context, e *event.Event) error
 

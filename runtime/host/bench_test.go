@@ -106,7 +106,7 @@ func TestDispatchAllocations(t *testing.T) {
 		{"timeout", []host.Option{host.WithTimeout(time.Minute)}, plain, 0},
 		{"timeout traceparent", []host.Option{host.WithTimeout(time.Minute)}, traced, 1},
 		{"cooperative", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, plain, 0},
-		{"cooperative traceparent", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, traced, 1},
+		{"cooperative traceparent", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, traced, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -241,15 +241,30 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 	}
 	sh := t.stats.at(slot)
 	sh.received.Add(1)
+	reply, err := t.attempts(ctx, e, &slot, ke, start, sh)
+	h.release(slot, ke)
+	return reply, sh, err
+}
 
-	var reply *event.Event
-	attempt := 0
-	exhausted := false
+// attempts runs the function for e on *slot until an attempt succeeds,
+// the event is rejected or the attempts are spent, then dead-letters it
+// if it failed: everything Dispatch does between admission and release,
+// which the caller does. A function that outlives its timeout keeps the
+// slot; attempts then readmits, and *slot is whatever it holds at the end
+// (-1 for none). sh counts the event.
+func (t *Trigger) attempts(ctx context.Context, e *event.Event, slot *int32, ke *keyEntry, start time.Duration, sh *shard) (*event.Event, error) {
+	h := t.h
+	var (
+		reply     *event.Event
+		err       error
+		attempt   int
+		exhausted bool
+	)
 	for {
 		attempt++
-		if slot < 0 {
+		if *slot < 0 {
 			var rerr error
-			if slot, rerr = h.readmit(ctx, t, ke); rerr != nil {
+			if *slot, rerr = h.readmit(ctx, t, ke); rerr != nil {
 				err = fmt.Errorf("%w; the retry found no slot: %w", err, rerr)
 				break
 			}
@@ -258,17 +273,16 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 		var lost bool
 		switch {
 		case h.slotCtxs != nil:
-			reply, err = t.runCooperative(ctx, e, slot, start)
+			reply, err = t.runCooperative(ctx, e, *slot, start)
 		case h.cfg.timeout > 0:
-			reply, lost, err = t.runJob(ctx, e, slot, ke, start)
+			reply, lost, err = t.runJob(ctx, e, *slot, ke, start)
 		default:
-			reply, err = t.runInline(ctx, e, slot, start)
+			reply, err = t.runInline(ctx, e, *slot, start)
 		}
 		if lost {
-			slot = -1 // the late function gives it back
+			*slot = -1 // the late function gives it back
 		}
 		if err == nil {
-			h.release(slot, ke)
 			sh.succeeded.Add(1)
 			if h.dedupe != nil {
 				h.dedupe.record(e.Source(), e.ID(), int64(start))
@@ -276,12 +290,11 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 			if reply != nil && len(h.cfg.replies) > 0 {
 				t.sendReplies(ctx, reply)
 			}
-			return reply, sh, nil
+			return reply, nil
 		}
 		if errors.Is(err, binding.ErrRejected) {
-			h.release(slot, ke)
 			t.m.rejected.Inc()
-			return nil, sh, err
+			return nil, err
 		}
 		if attempt >= h.cfg.attempts {
 			exhausted = true
@@ -294,11 +307,10 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 		if !h.backoff(ctx, attempt) {
 			break
 		}
-		if slot >= 0 {
+		if *slot >= 0 {
 			start = h.now()
 		}
 	}
-	h.release(slot, ke)
 	t.m.failed.Inc()
 	if exhausted && h.cfg.deadLetter != nil && ctx.Err() == nil {
 		dlErr := t.deadLetter(ctx, e, attempt, err)
@@ -307,7 +319,7 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 			if h.dedupe != nil {
 				h.dedupe.record(e.Source(), e.ID(), int64(h.now()))
 			}
-			return nil, sh, nil
+			return nil, nil
 		}
 		t.m.deadLetterErrors.Inc()
 		if h.cfg.sinkHook != nil {
@@ -315,10 +327,10 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 		}
 		h.logError("dead-letter sink failed; the event is not acknowledged",
 			"trigger", t.name, "function", h.cfg.functionName, "id", e.ID(), "source", e.Source(), "error", dlErr)
-		return nil, sh, &FailedError{Attempts: attempt, Err: err, DeadLetterErr: dlErr}
+		return nil, &FailedError{Attempts: attempt, Err: err, DeadLetterErr: dlErr}
 	}
 	h.logFailure(t, e, attempt, err)
-	return nil, sh, &FailedError{Attempts: attempt, Err: err}
+	return nil, &FailedError{Attempts: attempt, Err: err}
 }
 
 // runInline runs the function on the caller's goroutine.

@@ -413,6 +413,13 @@ func TestTraceParent(t *testing.T) {
 			if got := <-seen; got != fromHeader {
 				t.Errorf("traceparent the trigger put in ctx = %q, want it to win over the event's", got)
 			}
+			e.SetExtension(trace.Extension, event.String("00-not-a-traceparent"))
+			if _, err := tr.Dispatch(context.Background(), e); err != nil {
+				t.Fatal(err)
+			}
+			if got := <-seen; got != "" {
+				t.Errorf("an invalid traceparent extension reached the function as %q", got)
+			}
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openevents/openevents/event"
+	"github.com/openevents/openevents/runtime/trace"
 )
 
 // States of a slotCtx.
@@ -32,6 +33,7 @@ type slotCtx struct {
 	state    atomic.Int32
 	watching atomic.Bool // Done started a watcher of the parent
 	closed   chan struct{}
+	trace    trace.Holder // the event's traceparent, when the parent has none
 
 	mu   sync.Mutex
 	done chan struct{} // made on first use; kept across calls until closed
@@ -68,7 +70,15 @@ func (c *slotCtx) Err() error {
 	return c.err
 }
 
-func (c *slotCtx) Value(key any) any { return c.parent.Value(key) }
+func (c *slotCtx) Value(key any) any {
+	if v := c.parent.Value(key); v != nil {
+		return v // the protocol's traceparent comes before the event's
+	}
+	if v, ok := c.trace.Value(key); ok {
+		return v
+	}
+	return nil
+}
 
 func (c *slotCtx) String() string { return "host.functionContext" }
 
@@ -183,7 +193,12 @@ func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32
 		deadline, due = d, d.Sub(h.epoch)
 	}
 	h.begin(slot, t, start)
-	c.begin(withTrace(ctx, e), deadline, int64(due))
+	if v, ok := e.Extension(trace.Extension); ok && v.Kind() == event.KindString {
+		c.trace.Set(v.Text()) // no allocation, unlike withTrace
+	} else {
+		c.trace.Reset()
+	}
+	c.begin(ctx, deadline, int64(due))
 	reply, err := call(c, h.fn, e)
 	cerr := c.finish()
 	h.end(slot)

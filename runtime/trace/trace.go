@@ -16,6 +16,7 @@ package trace
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 )
 
 // Extension is the name of the CloudEvents distributed-tracing extension
@@ -174,4 +175,55 @@ func FromContext(ctx context.Context) string {
 		return c.tp
 	}
 	return ""
+}
+
+// Holder keeps a traceparent for a context type of the caller's own, one
+// reused call after call (the host's per-slot function context), so that
+// carrying the event's traceparent costs no allocation: the context's
+// Value method asks [Holder.Value] for keys its parent does not answer.
+// The traceparent is checked with [Valid] only when first asked for, and
+// an invalid one is not answered. A Holder is not safe for concurrent
+// Set; Value may be called from any goroutine between Set and Reset.
+type Holder struct {
+	p     parentCtx
+	state atomic.Int32 // holderEmpty, holderUnchecked, holderValid or holderInvalid
+}
+
+const (
+	holderEmpty int32 = iota
+	holderUnchecked
+	holderValid
+	holderInvalid
+)
+
+// Set makes h hold tp, unchecked. tp must stay valid until Reset.
+func (h *Holder) Set(tp string) {
+	h.p.tp = tp
+	h.state.Store(holderUnchecked)
+}
+
+// Reset makes h hold nothing.
+func (h *Holder) Reset() {
+	h.state.Store(holderEmpty)
+	h.p.tp = ""
+}
+
+// Value answers the traceparent key with what h holds, if it is valid,
+// and reports whether it answered; other keys are not h's.
+func (h *Holder) Value(key any) (any, bool) {
+	if _, ok := key.(parentKey); !ok {
+		return nil, false
+	}
+	s := h.state.Load()
+	if s == holderUnchecked {
+		s = holderInvalid
+		if Valid(h.p.tp) {
+			s = holderValid
+		}
+		h.state.CompareAndSwap(holderUnchecked, s)
+	}
+	if s != holderValid {
+		return nil, false
+	}
+	return &h.p, true
 }

@@ -30,15 +30,40 @@ type GRPC struct {
 // option names the setting that chooses addr. opts are the transport's
 // server options.
 func NewGRPC(addr, option string, d Dispatcher, opts ...cegrpc.ServerOption) (*GRPC, error) {
-	h := binding.HandlerFunc(func(ctx context.Context, e *event.Event) error {
-		_, err := d.Dispatch(metadataTrace(ctx), e)
-		return err
-	})
+	var h binding.Handler = grpcHandler{d}
+	if bd, ok := d.(BatchDispatcher); ok {
+		h = grpcBatchHandler{grpcHandler{d}, bd}
+	}
 	srv, err := cegrpc.NewServer(h, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("grpc trigger: %w", err)
 	}
 	return &GRPC{server: server{kind: "grpc", addr: addr, option: option}, srv: srv}, nil
+}
+
+// BatchDispatcher is a [Dispatcher] that also takes the events of one
+// batch at once (see host.Trigger.DispatchBatch): the gRPC trigger hands
+// it each Stream batch in one call.
+type BatchDispatcher interface {
+	DispatchBatch(ctx context.Context, events []event.Event, errs []error)
+}
+
+// grpcHandler hands each event to the dispatcher.
+type grpcHandler struct{ d Dispatcher }
+
+func (h grpcHandler) Handle(ctx context.Context, e *event.Event) error {
+	_, err := h.d.Dispatch(metadataTrace(ctx), e)
+	return err
+}
+
+// grpcBatchHandler hands a Stream batch to the dispatcher in one call.
+type grpcBatchHandler struct {
+	grpcHandler
+	b BatchDispatcher
+}
+
+func (h grpcBatchHandler) HandleBatch(ctx context.Context, events []event.Event, errs []error) {
+	h.b.DispatchBatch(metadataTrace(ctx), events, errs)
 }
 
 // metadataTrace adds the call's traceparent metadata to ctx, where the

@@ -115,3 +115,53 @@ func TestGRPCTriggerTraceparentMetadata(t *testing.T) {
 		t.Errorf("no metadata: the function saw %q", got)
 	}
 }
+
+// batchDispatcher counts whole batches and single events.
+type batchDispatcher struct {
+	mu               sync.Mutex
+	batches, singles int
+	traces           []string
+}
+
+func (b *batchDispatcher) Dispatch(context.Context, *event.Event) (*event.Event, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.singles++
+	return nil, nil
+}
+
+func (b *batchDispatcher) DispatchBatch(ctx context.Context, events []event.Event, _ []error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.batches++
+	b.traces = append(b.traces, trace.FromContext(ctx))
+}
+
+// A dispatcher with DispatchBatch gets each gRPC Stream batch in one
+// call, with the call's traceparent metadata; Publish stays one event.
+func TestGRPCTriggerBatches(t *testing.T) {
+	d := &batchDispatcher{}
+	tr, err := trigger.NewGRPC("127.0.0.1:0", "--grpc", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, tr)
+	c, err := cegrpc.NewClient(tr.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	defer func() { _ = c.Close(ctx) }()
+	if err := c.SendBatch(metadata.AppendToOutgoingContext(ctx, "traceparent", headerParent), []event.Event{event.New("1", "/s", "t"), event.New("2", "/s", "t")}); err != nil {
+		t.Fatal(err)
+	}
+	one := event.New("3", "/s", "t")
+	if err := c.Send(ctx, &one); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.batches != 1 || d.singles != 1 || d.traces[0] != headerParent {
+		t.Errorf("batches %d, singles %d, traces %q; want 1 batch carrying the metadata's traceparent and 1 single", d.batches, d.singles, d.traces)
+	}
+}

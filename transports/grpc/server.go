@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync"
 
 	"google.golang.org/grpc"
@@ -42,6 +43,7 @@ type Server struct {
 	h      binding.Handler
 	cfg    *config
 	events eventPool // what Stream batches decode into
+	errs   sync.Pool // *[]error: outcomes of a batch for a binding.BatchHandler
 
 	mu       sync.Mutex
 	gs       *grpc.Server // the server of Serve, nil with Register alone
@@ -448,12 +450,13 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch, ack *streamRespons
 		bad = byEvent(violationsOf(derr))
 	}
 	ack.reset(seq)
+	if bh, ok := s.h.(binding.BatchHandler); ok {
+		s.handleBatchAtOnce(ctx, bh, events, bad, ack)
+		return nil
+	}
 	for i := range events {
 		if vs, ok := bad[i]; ok {
-			verr := &event.ValidationError{Violations: vs}
-			ack.failures = append(ack.failures, eventStatus{
-				index: uint32(i), code: int32(codes.InvalidArgument), message: verr.Error(), rules: verr.Rules(),
-			})
+			ack.invalid(i, vs)
 			continue
 		}
 		if err := binding.Call(ctx, s.h, &events[i]); err != nil {
@@ -466,6 +469,61 @@ func (s *Server) handleBatch(ctx context.Context, b *inBatch, ack *streamRespons
 		ack.accepted++
 	}
 	return nil
+}
+
+// handleBatchAtOnce hands the valid events of a batch to a BatchHandler
+// in one call and collects its outcomes in ack, as handleBatch does one
+// by one.
+func (s *Server) handleBatchAtOnce(ctx context.Context, bh binding.BatchHandler, events []event.Event, bad map[int][]event.Violation, ack *streamResponse) {
+	p, _ := s.errs.Get().(*[]error)
+	if p == nil {
+		p = new([]error)
+	}
+	errs := append((*p)[:0], make([]error, len(events))...)
+	for i := range bad {
+		errs[i] = errInvalidInBatch
+	}
+	func() {
+		defer func() {
+			if v := recover(); v != nil { // HandleBatch broke its contract: fail what it did not settle
+				perr := &binding.PanicError{Value: v, Stack: debug.Stack()}
+				for i := range errs {
+					if errs[i] == nil {
+						errs[i] = perr
+					}
+				}
+			}
+		}()
+		bh.HandleBatch(ctx, events, errs)
+	}()
+	for i, err := range errs {
+		switch vs, invalid := bad[i]; {
+		case invalid:
+			ack.invalid(i, vs)
+		case err != nil:
+			s.failed(ctx, err)
+			ack.failures = append(ack.failures, eventStatus{
+				index: uint32(i), code: int32(codeOf(err)), message: err.Error(), rules: rulesOf(err),
+			})
+		default:
+			ack.accepted++
+		}
+	}
+	clear(errs)
+	*p = errs
+	s.errs.Put(p)
+}
+
+// errInvalidInBatch marks, for a BatchHandler, the events of a batch the
+// server refused as invalid; it never reaches a client.
+var errInvalidInBatch = errors.New("cegrpc: invalid event, refused by the server")
+
+// invalid records a batch event refused for its violations.
+func (r *streamResponse) invalid(i int, vs []event.Violation) {
+	verr := &event.ValidationError{Violations: vs}
+	r.failures = append(r.failures, eventStatus{
+		index: uint32(i), code: int32(codes.InvalidArgument), message: verr.Error(), rules: verr.Rules(),
+	})
 }
 
 // byEvent groups batch violations by the event index their pointer starts

@@ -3,7 +3,7 @@
 // reports a verdict for each requirement of the catalog (package spec) it
 // checks. This slice covers the HTTP binding in the receiver, echo and
 // sender roles, MQTT in the relay, echo and sender roles, and gRPC (OpenEvents' EventService
-// and the de-facto CloudEventService) in the receiver and relay roles.
+// and the de-facto CloudEventService) in the receiver, relay and sender roles.
 //
 // # Trust
 //
@@ -72,6 +72,11 @@
 //     each attribute and the data went (GRPCTarget, driver_grpc.go). The
 //     status-code rules are OpenEvents' own binding (catalog document
 //     grpc) and bind only an EventService provider.
+//   - sender (gRPC): the suite hosts EventService and CloudEventService
+//     and judges each event the sender delivers, by Publish or in a
+//     Stream batch, against the protobuf format's producer rules: fields,
+//     value members, data fields (SenderTarget.SendGRPC or Binding,
+//     driver_grpc_sender.go).
 //
 // A provider that does not reply gets its echo cases NOT-TESTED with one
 // note (checked with one plain event first).

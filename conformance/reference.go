@@ -4,70 +4,89 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"time"
 
-	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
+	"github.com/openevents/openevents/runtime/app"
+	"github.com/openevents/openevents/runtime/config"
 	cehttp "github.com/openevents/openevents/transports/http"
-	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
+	"github.com/openevents/openevents/transports/mqtt/broker"
 )
 
-// Reference is the embedded reference provider: OpenEvents' fasthttp server on
-// 127.0.0.1 with an echo Replier, the provider `ce conformance run` tests
-// when no target is given. It answers each single event with itself in
-// binary mode, as `ce listen --http ADDR --reply` does, and accepts
-// batches without a reply.
+// Reference is the embedded reference provider: ce run's echo function
+// (runtime/app, with the configuration ce run builds from its flags) on
+// HTTP, gRPC and MQTT, all on 127.0.0.1 and free ports, with an embedded
+// MQTT broker of its own. It answers each single event with itself: over
+// HTTP in the response, over MQTT 5.0 on the Response Topic, and over
+// gRPC on the Subscribe streams of its own EventService and
+// CloudEventService (the replies sink {subscribers: true}); batches are
+// accepted without a reply. The broker alone is also a relay: what is
+// published on a topic comes out to its subscribers.
 type Reference struct {
-	// URL is the provider's address, http://127.0.0.1:PORT/.
-	URL  string
-	srv  *cefasthttp.Server
-	ln   net.Listener
-	done chan error
+	// URL is the HTTP trigger, http://127.0.0.1:PORT/.
+	URL string
+	// GRPCAddr is the gRPC trigger, 127.0.0.1:PORT.
+	GRPCAddr string
+	// MQTTBroker is the embedded broker, tcp://127.0.0.1:PORT, and
+	// MQTTTopic the topic the echo subscribes to (a filter of it: any
+	// topic under it works too).
+	MQTTBroker string
+	MQTTTopic  string
+
+	app    *app.App
+	broker *broker.Broker
 }
 
-// StartReference starts the reference provider on 127.0.0.1 and a free
-// port. Call Close to stop it.
+// referenceTopic is the topic of the reference's MQTT echo.
+const referenceTopic = "conformance/echo"
+
+// StartReference starts the reference provider. Call Close to stop it.
 func StartReference() (*Reference, error) {
-	echo := cehttp.ReplierFunc(func(_ context.Context, e, reply *event.Event) (bool, error) {
-		*reply = e.Clone()
-		return true, nil
-	})
-	srv, err := cefasthttp.NewServer(echo)
+	b, err := broker.New("127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("conformance: reference broker: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cfg := &config.Config{
+		Function:     config.Function{Name: config.BuiltinEcho, Builtin: config.BuiltinEcho},
+		Concurrency:  config.DefaultConcurrency,
+		Queue:        config.DefaultQueue,
+		Timeout:      config.DefaultTimeout,
+		Retry:        config.Retry{Attempts: 1, Backoff: config.DefaultRetryBackoff, MaxBackoff: config.DefaultRetryMaxBackoff},
+		DrainTimeout: config.DefaultDrainTimeout,
+		Replies:      []config.Sink{{Subscribers: true}},
+		Triggers: []config.Trigger{
+			{HTTP: &config.HTTPTrigger{Addr: "127.0.0.1:0"}},
+			{GRPC: &config.GRPCTrigger{Addr: "127.0.0.1:0"}},
+			{MQTT: &config.MQTTTrigger{URL: b.URL(), Topic: referenceTopic + "/#", Version: config.MQTT5, QoS: 1,
+				ClientID: fmt.Sprintf("openevents-reference-%d", time.Now().UnixNano())}},
+		},
+	}
+	cfg.Admin, cfg.AdminShared = "127.0.0.1:0", true
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := app.New(ctx, cfg, app.Options{Stdout: io.Discard})
+	if err == nil {
+		err = a.Start(ctx)
+	}
 	if err != nil {
-		return nil, err
+		_ = b.Close()
+		return nil, fmt.Errorf("conformance: starting the reference (ce run's echo): %w", err)
 	}
-	r := &Reference{URL: "http://" + ln.Addr().String() + "/", srv: srv, ln: ln, done: make(chan error, 1)}
-	go func() { r.done <- srv.Serve(ln) }()
-	return r, nil
+	return &Reference{
+		URL: "http://" + a.HTTPAddr() + "/", GRPCAddr: a.GRPCAddr(),
+		MQTTBroker: b.URL(), MQTTTopic: referenceTopic,
+		app: a, broker: b,
+	}, nil
 }
 
-// Close stops the provider, waiting up to five seconds for requests in
-// flight, and returns the server's error, if any.
+// Close stops the provider, waiting up to five seconds for the events in
+// flight, then its broker, and returns what went wrong, if anything.
 func (r *Reference) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := r.srv.Shutdown(ctx)
-	// A Shutdown that comes before Serve has registered the listener does
-	// not stop it (fasthttp), so close the listener too: Serve then
-	// returns whichever came first.
-	if cerr := r.ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
-		err = errors.Join(err, cerr)
-	}
-	select {
-	case serr := <-r.done:
-		if serr != nil && !errors.Is(serr, net.ErrClosed) {
-			err = errors.Join(err, serr)
-		}
-	case <-ctx.Done():
-		err = errors.Join(err, errors.New("conformance: the reference provider did not stop"))
-	}
-	return err
+	return errors.Join(r.app.Stop(ctx), r.broker.Close())
 }
 
 // ReferenceSend is the embedded reference sender, for

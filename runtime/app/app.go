@@ -460,6 +460,14 @@ func (a *App) HTTPAddr() string {
 	return ""
 }
 
+// GRPCAddr returns the bound address of the first gRPC trigger, or "".
+func (a *App) GRPCAddr() string {
+	if a.grpc == nil {
+		return ""
+	}
+	return a.grpc.Addr()
+}
+
 // Stop drains: readiness fails, the triggers stop taking events, the
 // functions in flight finish, then sinks and external functions close.
 // ctx bounds all of it.

@@ -178,7 +178,7 @@ func coverageDocRank(doc string) int {
 }
 
 // coverageCompareID orders IDs as the catalog does: the stem, then the
-// trailing number as a number (CORE-ATTR-ID-2 before CORE-ATTR-ID-10).
+// trailing number as a number (HTTP-HEADER-VALUE-2 before HTTP-HEADER-VALUE-14).
 func coverageCompareID(a, b string) int {
 	sa, na := coverageSplitID(a)
 	sb, nb := coverageSplitID(b)

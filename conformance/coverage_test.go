@@ -1,5 +1,8 @@
 package conformance
 
+// The requirement IDs in this file are those of its fixture catalog.
+//spec:fixture-ids
+
 import (
 	"fmt"
 	"slices"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -46,6 +47,15 @@ When every slot is busy and --queue callers already wait, HTTP answers 429
 with Retry-After and gRPC RESOURCE_EXHAUSTED; MQTT takes no further
 message until the one in hand is done.
 
+--otlp-endpoint URL (or telemetry.otlp in the file) records every event
+as an OpenTelemetry span, a child of the event's traceparent (the HTTP
+header or gRPC metadata, else its traceparent extension), and sends the
+spans to that OTLP/HTTP collector (http://host:4318 gets /v1/traces);
+the function's context, and so what it forwards, carries the new span.
+Tracing is off by default. Of the OTEL_* variables only
+OTEL_RESOURCE_ATTRIBUTES is read (it adds to the spans' resource); the
+exporter's, batcher's and sampler's variables are ignored.
+
 SIGINT or SIGTERM drains: /readyz fails, the triggers stop taking events,
 the events in flight finish within --drain-timeout, unacknowledged MQTT
 messages stay with the broker, and ce run exits 0.`
@@ -66,6 +76,7 @@ type runOptions struct {
 	timeout      time.Duration
 	attempts     int
 	drainTimeout time.Duration
+	otlpEndpoint string
 }
 
 func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -103,6 +114,7 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.DurationVar(&o.timeout, "timeout", config.DefaultTimeout, "time one attempt of the function may take")
 	f.IntVar(&o.attempts, "attempts", config.DefaultRetryAttempts, "attempts per event before it fails")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", config.DefaultDrainTimeout, "time the events in flight get to finish on SIGTERM")
+	f.StringVar(&o.otlpEndpoint, "otlp-endpoint", "", "send an OpenTelemetry span per event to this OTLP/HTTP collector URL (empty: no tracing)")
 	return cmd
 }
 
@@ -128,6 +140,11 @@ func flagConfig(o *runOptions, broker string) (*config.Config, error) {
 	case o.httpAddr == "" && o.adminAddr == "":
 		return nil, errors.New("with no HTTP trigger, /healthz, /readyz and /metrics need --admin ADDR")
 	}
+	if o.otlpEndpoint != "" {
+		if u, err := url.Parse(o.otlpEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("--otlp-endpoint %q: want an http:// or https:// URL of an OTLP collector", o.otlpEndpoint)
+		}
+	}
 	cfg := &config.Config{
 		Function:     config.Function{Name: o.fn, Builtin: o.fn},
 		Concurrency:  o.concurrency,
@@ -136,6 +153,9 @@ func flagConfig(o *runOptions, broker string) (*config.Config, error) {
 		Retry:        config.Retry{Attempts: o.attempts, Backoff: config.DefaultRetryBackoff, MaxBackoff: config.DefaultRetryMaxBackoff},
 		DrainTimeout: o.drainTimeout,
 		Admin:        o.adminAddr,
+	}
+	if o.otlpEndpoint != "" {
+		cfg.Telemetry = &config.Telemetry{OTLP: config.NewOTLP(o.otlpEndpoint, o.fn)}
 	}
 	if o.httpAddr != "" {
 		cfg.Triggers = append(cfg.Triggers, config.Trigger{HTTP: &config.HTTPTrigger{Addr: o.httpAddr}})
@@ -157,7 +177,7 @@ func runFunction(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Writ
 	var cfg *config.Config
 	if o.file != "" {
 		for _, name := range []string{"function", "http", "grpc", "mqtt-broker", "mqtt", "client-id", "topic", "admin",
-			"concurrency", "queue", "timeout", "attempts", "drain-timeout"} {
+			"concurrency", "queue", "timeout", "attempts", "drain-timeout", "otlp-endpoint"} {
 			if cmd.Flags().Changed(name) {
 				return usageError(fmt.Errorf("--%s does not apply with -f: the file says it", name))
 			}
@@ -218,6 +238,9 @@ func runFunction(ctx context.Context, cmd *cobra.Command, stdout, stderr io.Writ
 	fmt.Fprintf(&b, "ce run: function %s, concurrency %d\n", cfg.Function.Name, cfg.Concurrency)
 	for _, ep := range a.Endpoints() {
 		fmt.Fprintf(&b, "  %s\n", ep)
+	}
+	if t := cfg.Telemetry; t != nil && t.OTLP != nil {
+		fmt.Fprintf(&b, "  traces to %s (OTLP/HTTP)\n", t.OTLP.Endpoint)
 	}
 	if addr := a.HTTPAddr(); addr != "" {
 		fmt.Fprintf(&b, "try:\n  curl -i -X POST http://%s/ -H 'ce-specversion: 1.0' -H 'ce-id: 1' -H 'ce-source: /curl' -H 'ce-type: com.example.hello' -H 'content-type: application/json' -d '{\"hello\":\"world\"}'\n", addr)

@@ -22,6 +22,7 @@ import (
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/event/format/jsonformat"
+	"github.com/openevents/openevents/runtime/telemetry/otlptest"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 	cehttp "github.com/openevents/openevents/transports/http"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
@@ -298,6 +299,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{"run", "--http", "", "--grpc", "127.0.0.1:0"},
 		{"run", "--concurrency", "0"},
 		{"run", "--concurrency", "0", "--mqtt-broker", taken.Addr().String()},
+		{"run", "--otlp-endpoint", "127.0.0.1:4318", "--mqtt-broker", taken.Addr().String()},
+		{"run", "-f", "function.yaml", "--otlp-endpoint", "http://127.0.0.1:4318"},
 	} {
 		if code, _, errOut := runCE(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, stderr %q; want %d", args, code, errOut, exitUsage)
@@ -618,5 +621,55 @@ func TestRunAsBroker(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("no forwarded event reached the gRPC subscriber")
 		}
+	}
+}
+
+// TestRunOTLP: with --otlp-endpoint, an event that came in over HTTP with
+// a traceparent header becomes a span, a child of that header's span,
+// with the event's attributes; SIGTERM sends it before ce run exits.
+func TestRunOTLP(t *testing.T) {
+	r, err := otlptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close() }()
+	c := startCE(t, reStarted, "run", "--http", "127.0.0.1:0", "--grpc", "", "--mqtt-broker", "", "--otlp-endpoint", r.URL)
+	httpAddr := c.addr(t, reHTTPAddr)
+	const traceID, parent = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+	req, _ := http.NewRequest(http.MethodPost, "http://"+httpAddr+"/", strings.NewReader(`{}`))
+	for k, v := range map[string]string{"ce-specversion": "1.0", "ce-id": "o1", "ce-source": "/otlp", "ce-type": "com.example.traced",
+		"content-type": "application/json", "traceparent": "00-" + traceID + "-" + parent + "-01"} {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if code := c.stop(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, c.stderr.text())
+	}
+	spans := r.Spans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans reached the collector; want 1; stderr:\n%s", len(spans), c.stderr.text())
+	}
+	s := spans[0]
+	if s.TraceID != traceID || s.ParentSpanID != parent {
+		t.Errorf("span of trace %s with parent %s; want %s and %s", s.TraceID, s.ParentSpanID, traceID, parent)
+	}
+	for k, v := range map[string]string{"cloudevents.event_id": "o1", "cloudevents.event_source": "/otlp",
+		"cloudevents.event_type": "com.example.traced", "openevents.trigger": "http", "openevents.function": "echo"} {
+		if s.Attributes[k] != v {
+			t.Errorf("attribute %s = %q; want %q", k, s.Attributes[k], v)
+		}
+	}
+	if s.Status != "STATUS_CODE_OK" || s.Resource["service.name"] != "echo" {
+		t.Errorf("status %s, resource %v", s.Status, s.Resource)
+	}
+	if !strings.Contains(c.stderr.text(), "traces to "+r.URL) {
+		t.Errorf("the start-up lines do not name the collector:\n%s", c.stderr.text())
 	}
 }

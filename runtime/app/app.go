@@ -6,6 +6,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -27,6 +28,7 @@ import (
 	"github.com/openevents/openevents/runtime/function"
 	"github.com/openevents/openevents/runtime/host"
 	"github.com/openevents/openevents/runtime/sink"
+	"github.com/openevents/openevents/runtime/telemetry"
 	"github.com/openevents/openevents/runtime/trigger"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 	cehttp "github.com/openevents/openevents/transports/http"
@@ -135,6 +137,13 @@ func New(ctx context.Context, cfg *config.Config, o Options) (a *App, err error)
 		}
 		hopts = append(hopts, host.WithReplies(s))
 	}
+	if t := cfg.Telemetry; t != nil && t.OTLP != nil {
+		tr, err := a.tracer(t.OTLP)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry.otlp: %w", err)
+		}
+		hopts = append(hopts, host.WithTracer(tr))
+	}
 	a.Host, err = host.New(fn, hopts...)
 	if err != nil {
 		return nil, err
@@ -143,6 +152,44 @@ func New(ctx context.Context, cfg *config.Config, o Options) (a *App, err error)
 		return nil, err
 	}
 	return a, nil
+}
+
+// tracer builds the OTLP exporter of one span per event, shut down
+// (its last spans sent) with the sinks, after the host drained.
+func (a *App) tracer(o *config.OTLP) (*telemetry.Tracer, error) {
+	opts := []telemetry.Option{
+		telemetry.WithHeaders(o.Headers),
+		telemetry.WithErrorHook(func(err error) { a.opts.OnError(err.Error()) }),
+	}
+	// A zero field of a hand-built Config keeps the default.
+	if o.Queue != 0 {
+		opts = append(opts, telemetry.WithQueueSize(o.Queue))
+	}
+	if o.Batch != 0 {
+		opts = append(opts, telemetry.WithBatchSize(o.Batch))
+	}
+	if o.BatchTimeout != 0 {
+		opts = append(opts, telemetry.WithBatchTimeout(o.BatchTimeout))
+	}
+	if o.Timeout != 0 {
+		opts = append(opts, telemetry.WithExportTimeout(o.Timeout))
+	}
+	if name := cmp.Or(o.ServiceName, a.cfg.Function.Name); name != "" {
+		opts = append(opts, telemetry.WithServiceName(name))
+	}
+	if o.TLS != nil {
+		tc, err := clientTLS(o.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		opts = append(opts, telemetry.WithTLS(tc))
+	}
+	tr, err := telemetry.New(o.Endpoint, opts...)
+	if err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, tr.Shutdown)
+	return tr, nil
 }
 
 // function builds the configured function behind its filter.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -53,6 +54,8 @@ var durationRules = []durationRule{
 	{"/retry/backoff", time.Hour},
 	{"/retry/maxBackoff", 24 * time.Hour},
 	{"/dedupe/window", 24 * time.Hour},
+	{"/telemetry/otlp/timeout", time.Hour},
+	{"/telemetry/otlp/batchTimeout", time.Hour},
 }
 
 // checkDurations parses each duration the file gives before the decoder
@@ -137,6 +140,24 @@ func (b *builder) decode() (*Config, error) {
 			}
 		}
 	}
+	if c.Telemetry != nil && c.Telemetry.OTLP != nil {
+		o, d := c.Telemetry.OTLP, NewOTLP("", f.Name)
+		if o.Timeout == 0 {
+			o.Timeout = d.Timeout
+		}
+		if o.Queue == 0 {
+			o.Queue = d.Queue
+		}
+		if o.Batch == 0 {
+			o.Batch = min(d.Batch, o.Queue)
+		}
+		if o.BatchTimeout == 0 {
+			o.BatchTimeout = d.BatchTimeout
+		}
+		if o.ServiceName == "" {
+			o.ServiceName = d.ServiceName
+		}
+	}
 	if c.Admin == "" {
 		c.Admin = DefaultAdminAddr
 		for _, t := range c.Triggers {
@@ -177,6 +198,10 @@ func (b *builder) check(c *Config) {
 	}
 	if f := c.Function.GRPC; f != nil {
 		b.checkTarget("/function/grpc/target", f.Target)
+	}
+
+	if c.Telemetry != nil && c.Telemetry.OTLP != nil {
+		b.checkOTLP("/telemetry/otlp", c.Telemetry.OTLP)
 	}
 
 	// Listen addresses: each in range, and no two listeners on one
@@ -342,5 +367,17 @@ func (b *builder) checkCron(ptr string, t *CronTrigger) {
 	probe = event.New(event.NewID(), DefaultCronSource, t.Type)
 	if err := probe.Validate(); err != nil {
 		b.problem(b.placed(ptr+"/type", ptr), "type "+strconv.Quote(t.Type)+" cannot be an event's type: "+err.Error(), "event type")
+	}
+}
+
+// checkOTLP checks the endpoint's port, TLS settings only with https,
+// and a batch that fits the queue.
+func (b *builder) checkOTLP(ptr string, o *OTLP) {
+	b.checkURL(ptr+"/endpoint", o.Endpoint)
+	if o.TLS != nil && !strings.HasPrefix(o.Endpoint, "https://") {
+		b.problem(ptr+"/tls", "tls is set but the endpoint "+strconv.Quote(o.Endpoint)+" is plaintext; use https://", "tls scheme")
+	}
+	if o.Batch > o.Queue {
+		b.problem(b.placed(ptr+"/batch", ptr), "batch "+strconv.Itoa(o.Batch)+" is more than queue "+strconv.Itoa(o.Queue), "batch size")
 	}
 }

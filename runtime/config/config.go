@@ -57,6 +57,19 @@ const (
 	// DefaultCronSource is the source of the events of a cron trigger
 	// without source.
 	DefaultCronSource = "/cron"
+
+	// DefaultOTLPQueue is how many ended spans may wait for export
+	// (runtime/telemetry's DefaultQueueSize).
+	DefaultOTLPQueue = 2048
+	// DefaultOTLPBatch is the most spans one export carries
+	// (runtime/telemetry's DefaultBatchSize).
+	DefaultOTLPBatch = 512
+	// DefaultOTLPBatchTimeout is how long a batch that is not full waits
+	// (runtime/telemetry's DefaultBatchTimeout).
+	DefaultOTLPBatchTimeout = 5 * time.Second
+	// DefaultOTLPTimeout bounds one export, its retries included
+	// (runtime/telemetry's DefaultExportTimeout).
+	DefaultOTLPTimeout = 10 * time.Second
 )
 
 // The builtin functions, the values of [Function].Builtin.
@@ -123,6 +136,8 @@ type Config struct {
 	// first http trigger, which then serves the admin paths even when its
 	// port is 0. An Admin given with port 0 gets a listener of its own.
 	AdminShared bool `yaml:"-"`
+	// Telemetry, when not nil, traces every event; nil traces nothing.
+	Telemetry *Telemetry `yaml:"telemetry"`
 	// Triggers are where events come from; at least one.
 	Triggers []Trigger `yaml:"triggers"`
 }
@@ -276,6 +291,47 @@ type MQTTSink struct {
 	Topic string `yaml:"topic"`
 	// TLS, when not nil, configures a TLS connection.
 	TLS *ClientTLS `yaml:"tls"`
+}
+
+// Telemetry says where traces go.
+type Telemetry struct {
+	// OTLP exports a span per event to an OpenTelemetry collector; the
+	// schema requires it.
+	OTLP *OTLP `yaml:"otlp"`
+}
+
+// OTLP exports one span per event over OTLP/HTTP (runtime/telemetry).
+// Parse fills in the defaults of the fields a file leaves out.
+type OTLP struct {
+	// Endpoint is the collector's http or https URL; one without a path
+	// gets /v1/traces.
+	Endpoint string `yaml:"endpoint"`
+	// Headers are sent with every export request.
+	Headers map[string]string `yaml:"headers"`
+	// TLS, when not nil, configures an https endpoint's connection.
+	TLS *ClientTLS `yaml:"tls"`
+	// Timeout bounds one export, retries included, more than 0 and at
+	// most 1h. Default [DefaultOTLPTimeout].
+	Timeout time.Duration `yaml:"timeout"`
+	// Queue is how many ended spans may wait for export, 1 to 1048576.
+	// Default [DefaultOTLPQueue].
+	Queue int `yaml:"queue"`
+	// Batch is the most spans one export carries, 1 to 65536 and at most
+	// Queue. Default [DefaultOTLPBatch].
+	Batch int `yaml:"batch"`
+	// BatchTimeout is how long a batch that is not full waits, more than
+	// 0 and at most 1h. Default [DefaultOTLPBatchTimeout].
+	BatchTimeout time.Duration `yaml:"batchTimeout"`
+	// ServiceName is the service.name of the spans' resource. Default the
+	// function's name.
+	ServiceName string `yaml:"serviceName"`
+}
+
+// NewOTLP returns the OTLP section of endpoint with every default, as
+// Parse fills it in; serviceName is the function's name.
+func NewOTLP(endpoint, serviceName string) *OTLP {
+	return &OTLP{Endpoint: endpoint, Timeout: DefaultOTLPTimeout, Queue: DefaultOTLPQueue, Batch: DefaultOTLPBatch,
+		BatchTimeout: DefaultOTLPBatchTimeout, ServiceName: serviceName}
 }
 
 // Trigger is one source of events. Exactly one field is set.

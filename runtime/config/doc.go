@@ -26,6 +26,7 @@
 //	dedupe: {window: 5m, max: 100000}
 //	drainTimeout: 30s
 //	admin: 127.0.0.1:9090
+//	telemetry: {otlp: {endpoint: "http://127.0.0.1:4318"}}  # a span per event
 //	triggers:
 //	  - http: {addr: 127.0.0.1:8080, tls: {cert: c.pem, key: k.pem, clientCA: ca.pem}}
 //	  - grpc: {addr: 127.0.0.1:50051}

@@ -43,7 +43,7 @@ func TestProblems(t *testing.T) {
 		{"required at the top", "function: {builtin: echo}\n", []string{
 			`1:1: missing the required field "triggers" (required)`}},
 		{"unknown field", base + "workers: 3\n", []string{
-			`6:1: workers: unknown field "workers"; the fields here are admin, concurrency, deadLetter, dedupe, drainTimeout, forward, function, orderBy, queue, replies, retry, timeout, triggers (additionalProperties)`}},
+			`6:1: workers: unknown field "workers"; the fields here are admin, concurrency, deadLetter, dedupe, drainTimeout, forward, function, orderBy, queue, replies, retry, telemetry, timeout, triggers (additionalProperties)`}},
 		{"unknown field deep down", strings.Replace(base, `      addr:`, "      port: 1\n      addr:", 1), []string{
 			`5:7: triggers[0].http.port: unknown field "port"; the fields here are addr, tls (additionalProperties)`}},
 		{"no function kind", strings.Replace(base, "builtin: echo", "name: x", 1), []string{
@@ -129,6 +129,27 @@ func TestProblems(t *testing.T) {
 			`6:40: triggers[1].cron.source: source "a b" cannot be an event's source: event: /source: is not a URI-reference (RFC 3986 §4.1) (CORE-ATTR-SOURCE-2) (event source)`}},
 		{"TLS with a plaintext broker", base + "  - mqtt: {url: 'tcp://b:1883', topic: t, tls: {ca: ca.pem}}\n", []string{
 			`6:48: triggers[1].mqtt.tls: tls is set but the broker URL "tcp://b:1883" is plaintext; use tls://, ssl:// or mqtts:// (tls scheme)`}},
+
+		// The telemetry section.
+		{"telemetry without otlp", base + "telemetry: {}\n", []string{
+			`6:12: telemetry: missing the required field "otlp" (required)`}},
+		{"otlp without endpoint", base + "telemetry: {otlp: {queue: 10}}\n", []string{
+			`6:19: telemetry.otlp: missing the required field "endpoint" (required)`}},
+		{"otlp endpoint scheme", base + "telemetry: {otlp: {endpoint: 'grpc://c:4317'}}\n", []string{
+			`6:30: telemetry.otlp.endpoint: "grpc://c:4317" does not match the URL pattern http://host[:port][/path] or https://... (pattern)`}},
+		{"otlp endpoint port", base + "telemetry: {otlp: {endpoint: 'http://c:99999'}}\n", []string{
+			`6:30: telemetry.otlp.endpoint: port 99999 is more than 65535 (port range)`}},
+		{"otlp TLS with http", base + "telemetry: {otlp: {endpoint: 'http://c:4318', tls: {ca: ca.pem}}}\n", []string{
+			`6:52: telemetry.otlp.tls: tls is set but the endpoint "http://c:4318" is plaintext; use https:// (tls scheme)`}},
+		{"otlp batch over queue", base + "telemetry: {otlp: {endpoint: 'http://c:4318', queue: 10, batch: 11}}\n", []string{
+			`6:65: telemetry.otlp.batch: batch 11 is more than queue 10 (batch size)`}},
+		{"otlp queue range", base + "telemetry: {otlp: {endpoint: 'http://c:4318', queue: 0}}\n", []string{
+			`6:54: telemetry.otlp.queue: 0 is less than the minimum, 1 (minimum)`}},
+		{"otlp timeouts", base + "telemetry: {otlp: {endpoint: 'http://c:4318', timeout: 0s, batchTimeout: 2h}}\n", []string{
+			`6:56: telemetry.otlp.timeout: "0s" must be more than 0 (duration range)`,
+			`6:74: telemetry.otlp.batchTimeout: "2h" is more than the maximum, 1h0m0s (duration range)`}},
+		{"otlp header name", base + "telemetry: {otlp: {endpoint: 'http://c:4318', headers: {'a@b': x}}}\n", []string{
+			"6:57: telemetry.otlp.headers[\"a@b\"]: \"a@b\" does not match the HTTP header name pattern letters, digits and !#$%&'*+-.^_`|~ (pattern)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := config.Parse([]byte(tc.yaml), "function.yaml")

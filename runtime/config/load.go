@@ -218,6 +218,9 @@ func (c *Config) resolve(dir string) {
 	if c.DeadLetter != nil {
 		sink(c.DeadLetter)
 	}
+	if c.Telemetry != nil && c.Telemetry.OTLP != nil {
+		client(c.Telemetry.OTLP.TLS)
+	}
 	for _, t := range c.Triggers {
 		switch {
 		case t.HTTP != nil:

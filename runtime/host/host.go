@@ -189,6 +189,9 @@ func (t *Trigger) Dispatch(ctx context.Context, e *event.Event) (*event.Event, e
 	h := t.h
 	start := h.now()
 	h.pending.Add(1)
+	if h.cfg.tracer != nil {
+		return t.dispatchTraced(ctx, e, start)
+	}
 	reply, sh, err := t.dispatch(ctx, e, start)
 	sh.observe(h.now() - start)
 	h.exit()

@@ -61,6 +61,8 @@ type config struct {
 	sinkHook       func(sink, id string, err error)
 	functionName   string
 	registerer     prometheus.Registerer
+	tracer         Tracer
+	tracerSet      bool
 }
 
 func defaultConfig() config {
@@ -246,6 +248,9 @@ func (c *config) check() error {
 	if c.logger == nil {
 		bad("logger is nil")
 	}
+	if c.tracerSet && c.tracer == nil {
+		bad("tracer is nil")
+	}
 	return errors.Join(errs...)
 }
 
@@ -274,6 +279,7 @@ type Options struct {
 	OnSinkError   func(sink, id string, err error) // [WithSinkErrorHook]
 	FunctionName  string                           // [WithFunctionName]
 	Registerer    prometheus.Registerer            // [WithMetrics]
+	Tracer        Tracer                           // [WithTracer]
 }
 
 func (o Options) apply(c *config) {
@@ -334,5 +340,8 @@ func (o Options) apply(c *config) {
 	}
 	if o.Registerer != nil {
 		c.registerer = o.Registerer
+	}
+	if o.Tracer != nil {
+		c.tracer, c.tracerSet = o.Tracer, true
 	}
 }

@@ -47,6 +47,29 @@ type MQTTTarget struct {
 	// empty), RoleEcho or RoleSender. The MQTT cases of the other roles
 	// are NOT-TESTED.
 	Role Role
+	// Versions are the MQTT protocol versions the provider claims, 5
+	// (MQTT 5.0) and 3 (3.1.1); nil claims both. The cases of a version
+	// not claimed are NOT-TESTED, and a sender is not asked for it.
+	Versions []int
+}
+
+// claims reports whether the target claims MQTT version v.
+func (t *MQTTTarget) claims(v int) bool {
+	return t.Versions == nil || slices.Contains(t.Versions, v)
+}
+
+// ParseMQTTVersions reads the --mqtt-version flag for
+// MQTTTarget.Versions: "5.0", "3.1.1", or "both" (and "") for nil.
+func ParseMQTTVersions(s string) ([]int, error) {
+	switch s {
+	case "", "both":
+		return nil, nil
+	case "5.0", "5":
+		return []int{5}, nil
+	case "3.1.1":
+		return []int{3}, nil
+	}
+	return nil, fmt.Errorf("MQTT version %q: want 5.0, 3.1.1 or both", s)
 }
 
 func (t *MQTTTarget) validate() error {
@@ -69,6 +92,14 @@ func (t *MQTTTarget) validate() error {
 	}
 	if t.Role == RoleSender && t.ReplyTopic != "" {
 		return errors.New("conformance: an MQTT sender has no reply topic: the suite listens on Topic")
+	}
+	if len(t.Versions) == 0 && t.Versions != nil {
+		return errors.New("conformance: MQTTTarget.Versions is empty: claim 5, 3 or both (nil)")
+	}
+	for _, v := range t.Versions {
+		if v != 5 && v != 3 {
+			return fmt.Errorf("conformance: MQTT version %d: want 5 (5.0) or 3 (3.1.1)", v)
+		}
 	}
 	if t.ReplyTopic == "" && t.Role == RoleRelay {
 		t.ReplyTopic = t.Topic
@@ -509,6 +540,9 @@ func requestID(m *MQTTMessage) string {
 }
 
 func (d *mqttDriver) check(ctx context.Context, c *Case) error {
+	if !d.t.claims(c.MQTT.Version) {
+		return d.unclaimed(c.MQTT.Version)
+	}
 	if c.Role == RoleEcho {
 		return d.echo(ctx, c)
 	}
@@ -534,6 +568,12 @@ func (d *mqttDriver) check(ctx context.Context, c *Case) error {
 	}
 }
 
+// unclaimed is the outcome of a case of an MQTT version the provider does
+// not claim.
+func (d *mqttDriver) unclaimed(v int) error {
+	return fmt.Errorf("%w: the provider claims MQTT %s only, not %s (--mqtt-version)", errNotApplicable, mqttVersion(d.t.Versions[0]), mqttVersion(v))
+}
+
 // mqttProbe is the event replies publishes: the required attributes
 // alone, so that anything else in the answer is the provider's own.
 var mqttProbe = MQTTMessage{Version: 5, UserProperties: [][2]string{
@@ -546,8 +586,21 @@ func (d *mqttDriver) replies(ctx context.Context) (string, []string) {
 	if d.t.Role != RoleEcho {
 		return "", nil
 	}
-	c := &Case{Role: RoleEcho, MQTT: &mqttProbe}
-	a, err := d.exchange(ctx, c, &mqttProbe)
+	probe := &mqttProbe
+	if !d.t.claims(5) {
+		// The same event in structured mode, for a 3.1.1 provider.
+		members := map[string]string{}
+		for _, p := range mqttProbe.UserProperties {
+			members[p[0]] = p[1]
+		}
+		b, _ := json.Marshal(members)
+		probe = &MQTTMessage{Version: 3, Payload: Payload{Body: string(b)}}
+	}
+	c := &Case{Role: RoleEcho, MQTT: probe}
+	a, err := d.exchange(ctx, c, probe)
+	if errors.Is(err, errNotApplicable) {
+		return "the provider claims MQTT 3.1.1 only, which has no Response Topic: its echo answers can be found only on a fixed reply topic (--reply-topic)", nil
+	}
 	if err != nil {
 		return fmt.Sprintf("the MQTT provider did not answer a plain valid event published on %s (%v); the echo cases need a provider that answers each event with itself, on the Response Topic of the request or on --reply-topic (as `ce run` does)", d.t.Topic, err), nil
 	}

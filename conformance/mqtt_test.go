@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -256,5 +257,55 @@ func TestMQTTFaults(t *testing.T) {
 				t.Errorf("fault %s was not reported as a failure of %s", f.name, f.want)
 			}
 		})
+	}
+}
+
+// TestMQTTVersionClaim: a provider that claims MQTT 5.0 only gets the
+// 3.1.1 cases NOT-TESTED, saying why, and its sender is not asked for
+// 3.1.1; the 5.0 cases still pass.
+func TestMQTTVersionClaim(t *testing.T) {
+	b, err := broker.New("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Close() }()
+	asked := map[int]bool{}
+	var mu sync.Mutex
+	echo, _ := mqttProvider(t, b.URL(), "claim/echo", mqttFault{}, true)
+	sender, send := mqttProvider(t, b.URL(), "claim/sender", mqttFault{name: "sender"}, false)
+	inner := send.SendMQTT
+	send.SendMQTT = func(ctx context.Context, to MQTTSend, events []byte) error {
+		mu.Lock()
+		asked[to.Version] = true
+		mu.Unlock()
+		return inner(ctx, to, events)
+	}
+	for _, run := range []struct {
+		target *MQTTTarget
+		sender *SenderTarget
+	}{{echo, nil}, {sender, send}} {
+		run.target.Versions = []int{5}
+		res := runMQTT(t, run.target, run.sender, claimAll(spec.Profile102))
+		passed := 0
+		for _, c := range res.Cases {
+			if c.Binding != BindingMQTT || c.Role != run.target.Role {
+				continue
+			}
+			is311 := strings.Contains(c.Name, "3.1.1")
+			switch {
+			case c.Verdict == Pass && !is311:
+				passed++
+			case c.Verdict == NotTested && is311 && strings.Contains(c.Message, "claims MQTT 5.0 only"):
+			case c.Verdict == NotTested && !is311:
+			default:
+				t.Errorf("%s: %s: %s %s", run.target.Role, c.Name, c.Verdict, c.Message)
+			}
+		}
+		if passed == 0 {
+			t.Errorf("%s: no MQTT 5.0 case passed", run.target.Role)
+		}
+	}
+	if asked[3] || !asked[5] {
+		t.Errorf("the sender was asked for versions %v, want 5.0 alone", asked)
 	}
 }

@@ -78,6 +78,10 @@ func runMQTTSenderCases(ctx context.Context, cfg Config, dr driver, cases []Case
 	groups := map[mqttSenderRun][]int{}
 	var order []mqttSenderRun
 	for _, i := range idx {
+		if !d.t.claims(cases[i].MQTT.Version) {
+			outcomes[i].err = d.unclaimed(cases[i].MQTT.Version)
+			continue
+		}
 		r := mqttSenderRun{cases[i].MQTT.Version, cases[i].Mode}
 		if groups[r] == nil {
 			order = append(order, r)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,10 +26,16 @@ PASS, FAIL or NOT-TESTED, with the requirement's level (MUST, SHOULD, MAY).
 With --http URL it tests the provider at URL, with --sender-command CMD a
 sender, with --mqtt URL --topic T [--reply-topic R] an MQTT relay, and
 with --grpc HOST:PORT a gRPC provider (any of them together); with none,
-it starts the embedded
-reference provider (OpenEvents' HTTP receiver with an echo reply on
-127.0.0.1, a free port, and OpenEvents' HTTP sender) and tests that,
-claiming every extension.
+it starts the embedded reference provider and tests that, claiming every
+extension: ce run's echo function on HTTP, gRPC and MQTT (an embedded
+broker of its own), all on 127.0.0.1 and free ports, with OpenEvents'
+HTTP sender. Its MQTT side plays the echo, or the relay (the broker
+itself) with --role relay.
+
+--role LIST runs only the cases of those roles (receiver, echo, sender,
+relay; comma-separated; the default is every role the targets play). With
+--mqtt it also says which one role the MQTT provider plays: echo, relay
+(the default) or sender (with --sender-command).
 
 Profile: what the provider is held to. --spec 1.0.2 (the default: the
 released text) or --spec main (the main branch, 1.0.3-wip); a rule that is
@@ -61,6 +68,16 @@ content mode with CE_CONFORMANCE_TARGET (the broker's URL),
 CE_CONFORMANCE_TOPIC, CE_CONFORMANCE_MQTT_VERSION (5.0 or 3.1.1) and the
 two variables above; each message is checked against the MQTT producer
 rules (user property names and values, Content Type, payload).
+With --sender-command CMD --sender-binding grpc the sender is tested over
+gRPC: the suite hosts openevents.v1.EventService and the de-facto
+io.cloudevents.v1.CloudEventService on --sender-listen and runs CMD once
+with CE_CONFORMANCE_TARGET (host:port), CE_CONFORMANCE_BINDING=grpc and
+the events file; each event that arrives, by Publish or in a Stream
+batch, is checked against the protobuf format's producer rules (fields,
+value members, data fields) and, through EventService, the ce- metadata
+rule of OpenEvents' gRPC binding.
+--mqtt-version 5.0 or 3.1.1 says the provider speaks only that version:
+the cases of the other are NOT-TESTED, and a sender is not asked for it.
 
 gRPC (--grpc HOST:PORT): the provider offers openevents.v1.EventService or
 the de-facto io.cloudevents.v1.CloudEventService; --grpc-service auto (the
@@ -133,12 +150,15 @@ type conformanceOptions struct {
 	tls            tlsFlags
 	senderCommand  string
 	senderListen   string
+	senderBinding  string
 	relaySink      string
 	mqttBroker     string
 	mqttTopic      string
 	mqttReplyTopic string
+	mqttVersion    string
 	grpcAddr       string
 	grpcService    string
+	roles          string
 }
 
 func newConformanceCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -167,6 +187,7 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
   ce conformance run --sender-command 'node sender.js'
   ce conformance run --mqtt tcp://127.0.0.1:1883 --topic conformance/relay
   ce conformance run --mqtt tcp://127.0.0.1:1883 --topic conformance/sent --sender-command 'node mqtt-sender.js'
+  ce conformance run --sender-command './grpc-sender' --sender-binding grpc
   ce conformance run --grpc 127.0.0.1:9090 --grpc-service cloudevents
   ce conformance run --http http://127.0.0.1:8080/ --relay-sink 127.0.0.1:9100 --label-filter 'relay || receiver'
   ce conformance run --grpc events.example.com:443 --tls --label-filter grpc
@@ -186,9 +207,12 @@ func newConformanceRunCommand(stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&o.mqttBroker, "mqtt", "", "test an MQTT relay through the broker at this tcp://host:port URL (with --topic)")
 	f.StringVar(&o.mqttTopic, "topic", "", "--mqtt: the topic the suite publishes on")
 	f.StringVar(&o.mqttReplyTopic, "reply-topic", "", "--mqtt: the topic the relay delivers on (default: --topic, the broker itself as the relay)")
+	f.StringVar(&o.mqttVersion, "mqtt-version", "both", "--mqtt: the MQTT versions the provider claims: 5.0, 3.1.1 or both (the cases of another version are NOT-TESTED)")
 	f.StringVar(&o.grpcAddr, "grpc", "", "test the gRPC provider at this host:port (openevents.v1.EventService or io.cloudevents.v1.CloudEventService)")
 	f.StringVar(&o.grpcService, "grpc-service", string(conformance.GRPCServiceAuto), "--grpc: the service to test: auto (EventService when offered, else CloudEventService), openevents or cloudevents")
 	f.StringVar(&o.senderListen, "sender-listen", "127.0.0.1:0", "address of the suite's receiver in the sender role")
+	f.StringVar(&o.senderBinding, "sender-binding", conformance.BindingHTTP, "--sender-command: the binding the sender sends with: http, or grpc (the suite hosts EventService and CloudEventService on --sender-listen); an MQTT sender is chosen with --mqtt")
+	f.StringVar(&o.roles, "role", "", "run only the cases of these roles: comma-separated receiver, echo, sender, relay (default: every role the targets play); with --mqtt, the one MQTT role (echo, relay or sender) the provider plays")
 	f.StringVar(&o.relaySink, "relay-sink", "", "test the --http provider as an HTTP relay: the host:port the suite listens on and the relay forwards to")
 	o.tls.addClientFlags(cmd)
 	f.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
@@ -231,9 +255,13 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 	}
 	switch {
 	case o.mqttBroker != "":
-		cfg.MQTT = &conformance.MQTTTarget{Broker: o.mqttBroker, Topic: o.mqttTopic, ReplyTopic: o.mqttReplyTopic}
-	case o.mqttTopic != "" || o.mqttReplyTopic != "":
-		return cfg, errors.New("--topic and --reply-topic need --mqtt")
+		versions, err := conformance.ParseMQTTVersions(o.mqttVersion)
+		if err != nil {
+			return cfg, fmt.Errorf("--mqtt-version: %w", err)
+		}
+		cfg.MQTT = &conformance.MQTTTarget{Broker: o.mqttBroker, Topic: o.mqttTopic, ReplyTopic: o.mqttReplyTopic, Versions: versions}
+	case o.mqttTopic != "" || o.mqttReplyTopic != "" || o.mqttVersion != "both":
+		return cfg, errors.New("--topic, --reply-topic and --mqtt-version need --mqtt")
 	}
 	switch {
 	case o.grpcAddr != "":
@@ -245,13 +273,22 @@ func (o *conformanceOptions) config() (conformance.Config, error) {
 	case o.grpcService != string(conformance.GRPCServiceAuto):
 		return cfg, errors.New("--grpc-service needs --grpc")
 	}
+	switch {
+	case o.senderBinding != conformance.BindingHTTP && o.senderBinding != conformance.BindingGRPC:
+		return cfg, fmt.Errorf("--sender-binding %q: want http or grpc (an MQTT sender is chosen with --mqtt)", o.senderBinding)
+	case o.senderBinding != conformance.BindingHTTP && o.senderCommand == "":
+		return cfg, errors.New("--sender-binding needs --sender-command")
+	}
 	if o.senderCommand != "" {
-		cfg.Sender = &conformance.SenderTarget{Command: []string{"/bin/sh", "-c", o.senderCommand}, Listen: o.senderListen}
-		if cfg.MQTT != nil {
+		cfg.Sender = &conformance.SenderTarget{Command: []string{"/bin/sh", "-c", o.senderCommand}, Listen: o.senderListen, Binding: o.senderBinding}
+		if cfg.MQTT != nil && o.senderBinding != conformance.BindingGRPC {
 			// With --mqtt the sender publishes on --topic, where the
 			// suite listens.
 			cfg.MQTT.Role = conformance.RoleSender
 		}
+	}
+	if err := o.applyRoles(&cfg); err != nil {
+		return cfg, err
 	}
 	exts, err := conformance.ParseExtensions(o.extensions)
 	if err != nil {
@@ -319,10 +356,20 @@ func runConformance(cmd *cobra.Command, o *conformanceOptions, stdout, stderr io
 		defer func() { _ = ref.Close() }()
 		cfg.HTTP.URL = ref.URL
 		cfg.Sender = &conformance.SenderTarget{Send: conformance.ReferenceSend, Listen: o.senderListen}
+		cfg.GRPC = &conformance.GRPCTarget{Addr: ref.GRPCAddr}
+		// Its MQTT side plays one role per run: the echo, or with --role
+		// relay (and not echo) the broker itself as the relay.
+		switch {
+		case o.roleSet(conformance.RoleEcho):
+			cfg.MQTT = &conformance.MQTTTarget{Broker: ref.MQTTBroker, Topic: ref.MQTTTopic + "/cases", Role: conformance.RoleEcho}
+		case o.roleSet(conformance.RoleRelay):
+			cfg.MQTT = &conformance.MQTTTarget{Broker: ref.MQTTBroker, Topic: "conformance/relay", Role: conformance.RoleRelay}
+		}
 		if o.extensions == "" {
 			cfg.Profile.Extensions = conformance.Extensions()
 		}
-		_, _ = fmt.Fprintf(stderr, "testing the embedded reference provider at %s\n", ref.URL)
+		_, _ = fmt.Fprintf(stderr, "testing the embedded reference provider (ce run's echo function): HTTP %s, gRPC %s, MQTT %s (topic %s/#)\n",
+			ref.URL, ref.GRPCAddr, ref.MQTTBroker, ref.MQTTTopic)
 	}
 	res, err := conformance.Run(cmd.Context(), cfg)
 	if err != nil {
@@ -400,4 +447,68 @@ func (rs reportFiles) discard() {
 			_ = os.Remove(r.path)
 		}
 	}
+}
+
+// knownRoles are the values of --role.
+var knownRoles = []conformance.Role{conformance.RoleReceiver, conformance.RoleEcho, conformance.RoleSender, conformance.RoleRelay}
+
+// parseRoles reads --role: a comma-separated list of roles.
+func parseRoles(s string) ([]conformance.Role, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var out []conformance.Role
+	for _, r := range strings.Split(s, ",") {
+		role := conformance.Role(strings.TrimSpace(r))
+		if !slices.Contains(knownRoles, role) {
+			return nil, fmt.Errorf("--role %q: want receiver, echo, sender or relay (comma-separated)", r)
+		}
+		if !slices.Contains(out, role) {
+			out = append(out, role)
+		}
+	}
+	return out, nil
+}
+
+// applyRoles narrows cfg to the roles of --role: the label filter keeps
+// only their cases (each case is labelled with its role), and an MQTT
+// target plays the one MQTT role among them.
+func (o *conformanceOptions) applyRoles(cfg *conformance.Config) error {
+	roles, err := parseRoles(o.roles)
+	if err != nil || len(roles) == 0 {
+		return err
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	expr := "(" + strings.Join(names, " || ") + ")"
+	if cfg.LabelFilter != "" {
+		expr += " && (" + cfg.LabelFilter + ")"
+	}
+	cfg.LabelFilter = expr
+	if cfg.MQTT != nil {
+		var mqttRoles []conformance.Role
+		for _, r := range roles {
+			if r != conformance.RoleReceiver {
+				mqttRoles = append(mqttRoles, r)
+			}
+		}
+		switch {
+		case len(mqttRoles) == 0:
+			return errors.New("--role receiver with --mqtt: a broker hides a receiver's answer, so MQTT providers are tested as echo, relay or sender")
+		case len(mqttRoles) > 1:
+			return fmt.Errorf("--role %s with --mqtt: an MQTT target plays one role per run (echo, relay or sender)", o.roles)
+		case mqttRoles[0] == conformance.RoleSender && o.senderCommand == "":
+			return errors.New("--role sender with --mqtt needs --sender-command: the command that publishes")
+		}
+		cfg.MQTT.Role = mqttRoles[0]
+	}
+	return nil
+}
+
+// roleSet reports whether --role names r, or names nothing.
+func (o *conformanceOptions) roleSet(r conformance.Role) bool {
+	roles, _ := parseRoles(o.roles)
+	return len(roles) == 0 || slices.Contains(roles, r)
 }

@@ -103,6 +103,8 @@ func TestConformanceUsage(t *testing.T) {
 		{"relay sink without a relay", []string{"conformance", "run", "--relay-sink", "127.0.0.1:9"}, "--relay-sink needs --http"},
 		{"relay sink without a port", []string{"conformance", "run", "--http", "http://127.0.0.1:1/", "--relay-sink", "127.0.0.1"}, "HTTP relay sink"},
 		{"broker without a topic", []string{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1883"}, "MQTT topic"},
+		{"unknown MQTT version", []string{"conformance", "run", "--mqtt", "tcp://127.0.0.1:1883", "--topic", "t", "--mqtt-version", "3"}, "want 5.0, 3.1.1 or both"},
+		{"MQTT version without a broker", []string{"conformance", "run", "--mqtt-version", "5.0"}, "need --mqtt"},
 		{"header without an HTTP target", []string{"conformance", "run", "--sender-command", "true", "--header", "A: b"}, "no --http target"},
 	}
 	for _, tt := range tests {
@@ -396,6 +398,28 @@ func TestConformanceRole(t *testing.T) {
 	} {
 		if code, _, errOut := runCE(t, args...); code != exitUsage || !strings.Contains(errOut, "--role") {
 			t.Errorf("%v: exit %d, stderr %q; want %d naming --role", args, code, errOut, exitUsage)
+		}
+	}
+}
+
+// TestConformanceGRPCSender: --sender-binding grpc runs the sender with
+// the gRPC sender contract's variables (a host:port, the binding) and
+// judges what arrives at the suite's gRPC services; a sender that sends
+// nothing leaves every gRPC sender case NOT-TESTED (exit 1). An unknown
+// binding, or one without --sender-command, is a usage error.
+func TestConformanceGRPCSender(t *testing.T) {
+	cmd := `test "$CE_CONFORMANCE_BINDING" = grpc && case "$CE_CONFORMANCE_TARGET" in 127.0.0.1:*) ;; *) exit 9;; esac && test -s "$CE_CONFORMANCE_EVENTS"`
+	code, stdout, stderr := runCE(t, "conformance", "run", "--sender-command", cmd, "--sender-binding", "grpc", "--label-filter", "grpc && sender", "--request-timeout", "2s")
+	if code != exitFailure || !strings.Contains(stdout, "did not send it") || strings.Contains(stdout, "\nFAIL") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, args := range [][]string{
+		{"--sender-command", "true", "--sender-binding", "nats"},
+		{"--sender-binding", "grpc"},
+	} {
+		code, _, stderr := runCE(t, append([]string{"conformance", "run"}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, "--sender-binding") {
+			t.Errorf("%q: exit %d, stderr %q, want a usage error naming --sender-binding", args, code, stderr)
 		}
 	}
 }

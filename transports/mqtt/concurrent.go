@@ -83,7 +83,7 @@ func (p *pipeline) skip(conn any) bool {
 }
 
 func (p *pipeline) receiveV5(pr paho.PublishReceived) {
-	if p.skip(pr.Client) {
+	if p.s.draining.Load() || p.skip(pr.Client) {
 		return
 	}
 	j := p.take()
@@ -100,7 +100,7 @@ func (p *pipeline) receiveV5(pr paho.PublishReceived) {
 
 func (p *pipeline) receiveV311(m mqtt3.Message) {
 	conn := p.s.d.current()
-	if p.skip(conn) {
+	if p.s.draining.Load() || p.skip(conn) {
 		return
 	}
 	j := p.take()
@@ -120,6 +120,7 @@ func (p *pipeline) enqueue(j *job) {
 		return
 	}
 	p.queue = append(p.queue, j)
+	p.s.busy.Add(1)
 	p.work <- j // never blocks: there are n places for n jobs
 }
 
@@ -156,6 +157,7 @@ func (p *pipeline) complete(j *job, ok bool) {
 			p.wg.Go(func() { p.dropAfter(d) }) // a worker runs this: the group is not empty
 		}
 		p.release(h)
+		p.s.busy.Add(-1)
 	}
 	clear(p.queue[:n])
 	p.queue = p.queue[n:]

@@ -135,9 +135,11 @@ func TestConcurrentAcksInArrivalOrder(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	if err := sub.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
+	// The drain gives up on the slow message after a short while; its
+	// handler's context then ends and it fails.
+	dctx, dcancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer dcancel()
+	_ = sub.Shutdown(dctx) // may report the drain's deadline
 	close(release)
 
 	col := newCollector()
@@ -155,5 +157,80 @@ func TestConcurrentAcksInArrivalOrder(t *testing.T) {
 		if !got[fmt.Sprint("o-", i)] {
 			t.Errorf("o-%d was not redelivered: it was acknowledged before the slow message that arrived first", i)
 		}
+	}
+}
+
+// Shutdown lets the handlers already running finish and acknowledges
+// their messages, and leaves what arrives meanwhile to the session's
+// next subscriber.
+func TestShutdownDrains(t *testing.T) {
+	for _, n := range []int{1, 4} {
+		t.Run(fmt.Sprint("concurrency ", n), func(t *testing.T) {
+			b := embedded(t)
+			ctx := testContext(t)
+			tp := topic(t)
+			id := fmt.Sprint("drain-", n, "-", tp[strings.LastIndex(tp, "/")+1:])
+			started := make(chan struct{}, 1)
+			release := make(chan struct{})
+			var ctxErr atomic.Value
+			h := binding.HandlerFunc(func(hctx context.Context, e *event.Event) error {
+				if e.ID() == "slow" {
+					started <- struct{}{}
+					<-release
+					if err := hctx.Err(); err != nil {
+						ctxErr.Store(err)
+					}
+				}
+				return nil
+			})
+			sub, err := startSubscriber(ctx, b.URL(), tp, h, cemqtt.WithConcurrency(n), cemqtt.WithClientID(id), cemqtt.WithCleanStart(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub, err := cemqtt.NewPublisher(ctx, b.URL(), cemqtt.WithTopic(tp))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = pub.Close(context.Background()) }()
+			slow := event.New("slow", "/drain", "com.example.d")
+			if err := pub.Send(ctx, &slow); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			stopped := make(chan error, 1)
+			go func() { stopped <- sub.Shutdown(ctx) }()
+			for sub.Stats().Delivered == 0 && len(stopped) == 0 { // give Shutdown time to begin draining
+				select {
+				case <-time.After(20 * time.Millisecond):
+				case <-ctx.Done():
+					t.Fatal("timed out")
+				}
+				break
+			}
+			late := event.New("late", "/drain", "com.example.d")
+			if err := pub.Send(ctx, &late); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			if err := <-stopped; err != nil {
+				t.Fatal(err)
+			}
+			if err, _ := ctxErr.Load().(error); err != nil {
+				t.Errorf("the running handler's context ended during the drain: %v", err)
+			}
+			if got := sub.Stats().Delivered; got != 1 {
+				t.Errorf("Delivered = %d after the drain, want 1 (the slow message)", got)
+			}
+			col := newCollector()
+			again, err := startSubscriber(ctx, b.URL(), tp, col, cemqtt.WithClientID(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = again.Shutdown(context.Background()) }()
+			e := col.next(t)
+			if e.ID() != "late" {
+				t.Errorf("the next subscriber got %q first, want the late message (the slow one was acknowledged)", e.ID())
+			}
+		})
 	}
 }

@@ -136,7 +136,7 @@ func connectV5(ctx context.Context, u *url.URL, cfg *config, d *dialer, clean bo
 		ac.EnableManualAcknowledgment = true
 		// Acknowledgements go out in arrival order (MQTT requires it); a
 		// short flush interval keeps the broker's send quota moving.
-		ac.SendAcksInterval = 2 * time.Millisecond
+		ac.SendAcksInterval = ackFlushInterval
 		ac.OnPublishReceived = []func(paho.PublishReceived) (bool, error){onPublish}
 	}
 	cm, err := autopaho.NewConnection(context.Background(), ac) //nolint:contextcheck // the manager outlives ctx; Close ends it
@@ -244,3 +244,8 @@ func explainTLS(ctx context.Context, err error, u *url.URL, c *config) error {
 	}
 	return tlsdiag.Explain(ctx, err, tlsdiag.HostPort(u.Host, "8883"), c.tls)
 }
+
+// ackFlushInterval is how often paho sends the MQTT 5.0 acknowledgements
+// a subscriber gave (in arrival order); Shutdown waits a few of them so
+// that the last ones go out before the connection closes.
+const ackFlushInterval = 2 * time.Millisecond

@@ -93,6 +93,12 @@ type Subscriber struct {
 	dropped   any    // the client whose connection is being dropped after a failure
 	failures  int
 
+	// draining is set by Shutdown: messages that arrive from then on are
+	// left unacknowledged; busy counts those being handled, which
+	// Shutdown waits for.
+	draining atomic.Bool
+	busy     atomic.Int64
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -232,6 +238,9 @@ func (s *Subscriber) awaitFirstSub(ctx context.Context) error {
 // receiveV5 is called by paho, on one goroutine, for every PUBLISH.
 func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 	p := pr.Packet
+	if s.draining.Load() {
+		return true, nil // left for the session's next subscriber
+	}
 	if s.dropped == pr.Client {
 		// This connection is being dropped after a failure: leave the
 		// message unacknowledged; the broker sends it again.
@@ -248,9 +257,13 @@ func (s *Subscriber) receiveV5(pr paho.PublishReceived) (bool, error) {
 		ct, props = p.Properties.ContentType, p.Properties.User
 		s.respTopic = p.Properties.ResponseTopic
 	}
-	if s.settle(&s.ev, s.respTopic, Version5, p.Topic, p.QoS, ct, props, p.Payload) {
+	s.busy.Add(1)
+	ok := s.settle(&s.ev, s.respTopic, Version5, p.Topic, p.QoS, ct, props, p.Payload)
+	if ok {
 		_ = pr.Client.Ack(p) // fails only when the connection is gone; the broker then resends
-	} else if p.QoS > 0 {
+	}
+	s.busy.Add(-1)
+	if !ok && p.QoS > 0 {
 		s.dropped = pr.Client
 		s.dropAfterBackoff()
 	}
@@ -377,6 +390,9 @@ func (s *Subscriber) startV311(ctx context.Context, u *url.URL) error {
 
 // receiveV311 is called by paho.mqtt.golang, in order, for every PUBLISH.
 func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
+	if s.draining.Load() {
+		return // left for the session's next subscriber
+	}
 	if s.dropped != nil && s.dropped == s.d.current() {
 		return // see receiveV5
 	}
@@ -386,8 +402,13 @@ func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
 		return
 	}
 	// MQTT-V311-1, MQTT-STRUCTURED-2: the payload is a JSON-format event.
-	if s.settle(&s.ev, "", Version311, m.Topic(), m.Qos(), "", nil, m.Payload()) {
+	s.busy.Add(1)
+	ok := s.settle(&s.ev, "", Version311, m.Topic(), m.Qos(), "", nil, m.Payload())
+	if ok {
 		m.Ack()
+	}
+	s.busy.Add(-1)
+	if ok {
 		return
 	}
 	if m.Qos() > 0 {
@@ -396,15 +417,30 @@ func (s *Subscriber) receiveV311(c mqtt3.Client, m mqtt3.Message) {
 	}
 }
 
-// Shutdown stops delivery and disconnects: it ends the handler context,
-// disconnects and waits for the client's goroutines, or for ctx. It
-// unsubscribes nothing: a persistent session and its subscription stay
+// Shutdown drains and disconnects: messages that arrive from now on are
+// left unacknowledged, the handlers already running finish (and their
+// messages are acknowledged) unless ctx ends first, then the handler
+// context ends and the client disconnects, waiting for its goroutines or
+// for ctx. It unsubscribes nothing: a persistent session and its subscription stay
 // with the broker until the session expires, and messages in flight and
 // not yet acknowledged are redelivered to the next subscriber of the
 // session. Shutdown is safe to call more than once, from any goroutine,
 // and before Start.
 func (s *Subscriber) Shutdown(ctx context.Context) error {
 	s.closeOnce.Do(func() {
+		s.draining.Store(true)
+		for s.busy.Load() > 0 && ctx.Err() == nil {
+			select { // a poll: Shutdown is rare and the handlers' ends are not signalled
+			case <-ctx.Done():
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		if s.cm != nil { // MQTT 5.0: paho sends the acknowledgements given on its next flush
+			select {
+			case <-ctx.Done():
+			case <-time.After(5 * ackFlushInterval):
+			}
+		}
 		s.cancel()
 		s.startMu.Lock()
 		defer s.startMu.Unlock()

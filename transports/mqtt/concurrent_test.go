@@ -199,13 +199,12 @@ func TestShutdownDrains(t *testing.T) {
 			<-started
 			stopped := make(chan error, 1)
 			go func() { stopped <- sub.Shutdown(ctx) }()
-			for sub.Stats().Delivered == 0 && len(stopped) == 0 { // give Shutdown time to begin draining
+			for !sub.Stats().Draining {
 				select {
-				case <-time.After(20 * time.Millisecond):
+				case <-time.After(time.Millisecond):
 				case <-ctx.Done():
-					t.Fatal("timed out")
+					t.Fatal("Shutdown never began draining")
 				}
-				break
 			}
 			late := event.New("late", "/drain", "com.example.d")
 			if err := pub.Send(ctx, &late); err != nil {

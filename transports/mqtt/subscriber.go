@@ -316,6 +316,9 @@ type Stats struct {
 	TooLarge  uint64 // over [WithMaxMessageBytes]: discarded, acknowledged and reported
 	Rejected  uint64 // refused by the handler with [binding.ErrRejected]
 	Failed    uint64 // transient handler failures, left for redelivery
+	// Draining is true once Shutdown began: messages that arrive are
+	// left unacknowledged.
+	Draining bool
 }
 
 // Stats returns the subscriber's counts. It is safe to call from any
@@ -328,6 +331,7 @@ func (s *Subscriber) Stats() Stats {
 		TooLarge:  s.tooLarge.Load(),
 		Rejected:  s.rejected.Load(),
 		Failed:    s.failed.Load(),
+		Draining:  s.draining.Load(),
 	}
 }
 

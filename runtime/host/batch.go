@@ -16,13 +16,13 @@ import (
 // once a batch instead of once an event: its events run one after
 // another, as they would on the transport's goroutine anyway. Each has
 // its own timeout, retries, dead letter and metrics; replies go to the
-// reply sinks only. With partition order each event is dispatched on its
-// own, since its key decides its admission.
+// reply sinks only. With partition order (or a tracer) each event is
+// dispatched on its own, since its key (or span) decides its admission.
 //
 // It makes a Trigger a binding.BatchHandler, which the gRPC Stream uses.
 func (t *Trigger) DispatchBatch(ctx context.Context, events []event.Event, errs []error) {
 	h := t.h
-	if h.cfg.ordered {
+	if h.cfg.ordered || h.cfg.tracer != nil {
 		for i := range events {
 			if errs[i] == nil {
 				_, errs[i] = t.Dispatch(ctx, &events[i])

@@ -202,6 +202,9 @@ func TestHTTPRelayFaults(t *testing.T) {
 				e.SetExtension("traceparent", event.String("00-11111111111111111111111111111111-2222222222222222-01"))
 			}
 		}},
+		{name: "drops-traceparent", want: "EXT-DISTTRACE-1", mode: binding.ModeBinary, mutate: func(e *event.Event) {
+			e.Delete("traceparent")
+		}},
 		{name: "drops-expirytime", want: "EXT-EXPIRY-8", mode: binding.ModeBinary, mutate: func(e *event.Event) {
 			e.Delete("expirytime")
 		}},

@@ -129,6 +129,11 @@ var producerFaults = []fault{
 			}
 		})
 	})},
+	{name: "sender-drops-traceparent", want: "EXT-DISTTRACE-1", send: rewritingSender(func(r *http.Request) {
+		if k, _ := headerKey(r, "ce-traceparent"); k != "" {
+			delete(r.Header, k)
+		}
+	})},
 	{name: "sender-batches-unasked", want: "HTTP-BATCH-1", send: batchingSender},
 	{name: "sender-batches-unasked-json", want: "JSON-BATCH-2", send: batchingSender},
 	{name: "sender-traceparent-header-only", want: "HTTP-BINARY-6", send: rewritingSender(func(r *http.Request) {

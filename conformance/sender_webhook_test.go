@@ -88,7 +88,7 @@ func TestWebhookSender(t *testing.T) {
 			switch {
 			case c.Verdict == Pass:
 				passed[c.Name] = true
-			case c.Verdict == NotTested && strings.Contains(c.Message, "the token is not in"):
+			case c.Verdict == NotTested && (strings.Contains(c.Message, "the token is not in") || strings.Contains(c.Message, "not claimed") || strings.Contains(c.Message, "profile")):
 			default:
 				t.Errorf("%s sender: %s: %s %s", token, c.Name, c.Verdict, c.Message)
 			}

@@ -58,7 +58,10 @@ gets its echo cases NOT-TESTED, with a note saying so. "sender" cases run
 the suite's own receiver, --sender-listen), CE_CONFORMANCE_EVENTS (a file of
 events in the JSON format) and CE_CONFORMANCE_MODE (binary or structured);
 it must send every event, one request each, and exit 0. Each message is
-checked against the producer rules (header encoding, Content-Type, data).
+checked against the producer rules (header encoding, Content-Type, data)
+and as a web-hook delivery: a sender that runs the abuse-protection
+handshake (OPTIONS, which the suite grants) or sends the access token in
+CE_CONFORMANCE_TOKEN is held to the web-hook rules for them.
 "relay" cases publish events on --topic (MQTT 5.0 binary and structured,
 3.1.1 structured) and read what comes out on --reply-topic: a broker relays
 a topic to its own subscribers, a bridge or function forwards to another.

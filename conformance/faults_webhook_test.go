@@ -62,6 +62,9 @@ var webhookFaults = []fault{
 	{name: "grant-origin-without-rate", want: "WEBHOOK-ALLOWED-RATE-1", reply: func(rec *httptest.ResponseRecorder) {
 		rec.Header().Del("WebHook-Allowed-Rate")
 	}},
+	{name: "grant-origin-without-rate-unasked", want: "WEBHOOK-ALLOWED-RATE-2", reply: func(rec *httptest.ResponseRecorder) {
+		rec.Header().Del("WebHook-Allowed-Rate")
+	}},
 	{name: "grant-origin-without-rate-both", want: "WEBHOOK-VALIDATION-4", reply: func(rec *httptest.ResponseRecorder) {
 		rec.Header().Del("WebHook-Allowed-Rate")
 	}},
@@ -184,6 +187,7 @@ var webhookSenderFaults = []fault{
 	{name: "sender-token-scheme", want: "WEBHOOK-AUTH-5", send: webhookSender{token: "scheme"}.send},
 	{name: "sender-token-param", want: "WEBHOOK-AUTH-6", send: webhookSender{token: "param"}.send},
 	{name: "sender-token-semicolon", want: "WEBHOOK-AUTH-8", send: webhookSender{token: "semicolon"}.send},
+	{name: "sender-query-token-cached", want: "WEBHOOK-AUTH-9", send: webhookSender{token: "query", cached: true}.send},
 	// A sender that retries a 429 on its own short backoff, as if the
 	// answer had no Retry-After.
 	{name: "sender-ignores-retry-after", want: "WEBHOOK-RESPONSE-12", send: func(ctx context.Context, target string, mode Mode, events []byte) error {

@@ -37,11 +37,12 @@ const (
 	webhookTokenBearer     = "token-bearer"     // WEBHOOK-AUTH-5
 	webhookTokenQuery      = "token-query"      // WEBHOOK-AUTH-6
 	webhookTokenJoined     = "token-joined"     // WEBHOOK-AUTH-8
+	webhookTokenNoStore    = "token-no-store"   // WEBHOOK-AUTH-9
 	webhookRetryAfter      = "retry-after"      // WEBHOOK-RESPONSE-12, with an Answer of 429 and Retry-After
 	webhookNoRedirect      = "no-redirect"      // WEBHOOK-RESPONSE-3, with an Answer of 3xx and Location
 )
 
-var webhookChecks = []string{webhookHandshakeTarget, webhookHandshakeOrigin, webhookOrigin, webhookToken, webhookTokenBearer, webhookTokenQuery, webhookTokenJoined, webhookRetryAfter, webhookNoRedirect}
+var webhookChecks = []string{webhookHandshakeTarget, webhookHandshakeOrigin, webhookOrigin, webhookToken, webhookTokenBearer, webhookTokenQuery, webhookTokenJoined, webhookTokenNoStore, webhookRetryAfter, webhookNoRedirect}
 
 // senderLog is what one sender run showed beyond its deliveries: the
 // handshakes it ran, and the target and token it was given.
@@ -207,7 +208,7 @@ func judgeWebhook(c *Case, m *sent) error {
 		if got := m.header.Values("WebHook-Request-Origin"); len(got) != 1 || got[0] != want {
 			return fmt.Errorf("a delivery after the handshake that granted %q carries WebHook-Request-Origin %q, want %q", want, got, want)
 		}
-	case webhookToken, webhookTokenBearer, webhookTokenQuery, webhookTokenJoined:
+	case webhookToken, webhookTokenBearer, webhookTokenQuery, webhookTokenJoined, webhookTokenNoStore:
 		return judgeToken(check, log, m)
 	case webhookRetryAfter:
 		return judgeRetryAfter(log, m)
@@ -275,6 +276,13 @@ func judgeToken(check string, log *senderLog, m *sent) error {
 		scheme, rest, _ := strings.Cut(inHeader, " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) != log.token {
 			return fmt.Errorf("the Authorization header is %q, want \"Bearer %s\"", inHeader, log.token)
+		}
+	case webhookTokenNoStore:
+		if !inQuery {
+			return fmt.Errorf("%w: the token is not in the request URI", errNotApplicable)
+		}
+		if cc := strings.ToLower(strings.Join(m.header.Values("Cache-Control"), ", ")); !strings.Contains(cc, "no-store") {
+			return fmt.Errorf("the delivery carries its token in the query and Cache-Control %q, without no-store", cc)
 		}
 	case webhookTokenQuery, webhookTokenJoined:
 		if !inQuery {

@@ -18,6 +18,7 @@ type webhookSender struct {
 	origin      string // WebHook-Request-Origin ("" : sender.conformance.example)
 	handshakeAt string // a path to run the handshake at instead of the target
 	noOrigin    bool   // deliveries leave WebHook-Request-Origin out
+	cached      bool   // a query token without Cache-Control: no-store
 	// token is where the token goes: "bearer" (default), "query",
 	// "scheme" (Authorization: Token T), "header" (X-Access-Token),
 	// "param" (?token=T), "semicolon" (joined to the query with ';').
@@ -54,6 +55,9 @@ func (w webhookSender) send(ctx context.Context, target string, mode Mode, event
 		opts = append(opts, cehttp.WithHeader("Authorization", "Bearer "+token))
 	case "query":
 		to += "&access_token=" + url.QueryEscape(token)
+		if !w.cached {
+			opts = append(opts, cehttp.WithHeader("Cache-Control", "no-store"))
+		}
 	case "scheme":
 		opts = append(opts, cehttp.WithHeader("Authorization", "Token "+token))
 	case "header":

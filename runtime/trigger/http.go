@@ -3,7 +3,6 @@ package trigger
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -63,37 +62,27 @@ func (h httpHandler) HandleReply(ctx context.Context, e, reply *event.Event) (bo
 	return true, nil
 }
 
-// headerTrace adds the request's W3C traceparent header to ctx, where the
-// host and functions find it before the event's own traceparent
-// extension (see package trace). The fast server's context is the
-// request; a missing or invalid header changes nothing, and only a valid
-// one allocates (its copy).
-//
-// It also hides the fast server's own end from the function: a request's
-// context ends when the server shuts down, which is when ce run drains,
-// and an event in flight then must finish, not be cancelled. The server
-// knows of no other end (a client that went away is not noticed), so the
-// function's context ends at its timeout alone.
+// headerTrace returns the context the event is dispatched with: the
+// request's W3C traceparent header, where the host and functions find it
+// before the event's own traceparent extension (see package trace), on a
+// context of its own. The fast server's context is the request itself,
+// which is not passed on: it ends when the server shuts down, which is
+// when ce run drains, and an event in flight then must finish, not be
+// cancelled; and fasthttp reuses it for the next request, while a
+// function's HTTP client may still read it from a goroutine of its own.
+// The server knows of no other end (a client that went away is not
+// noticed), so the function's context ends at its timeout alone. A
+// missing or invalid header adds nothing; only a valid one allocates.
 func headerTrace(ctx context.Context) context.Context {
 	rc, ok := ctx.(*fasthttp.RequestCtx)
 	if !ok {
 		return ctx
 	}
-	ctx = (*undone)(rc) // a conversion: no allocation
 	if b := rc.Request.Header.Peek(trace.Header); len(b) > 0 {
-		return trace.NewContext(ctx, string(b)) // unchanged if invalid
+		return trace.NewContext(context.Background(), string(b)) // unchanged if invalid
 	}
-	return ctx
+	return context.Background()
 }
-
-// undone is a request's context without its end: the request's values,
-// no deadline, never done.
-type undone fasthttp.RequestCtx
-
-func (*undone) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (*undone) Done() <-chan struct{}       { return nil }
-func (*undone) Err() error                  { return nil }
-func (c *undone) Value(key any) any         { return (*fasthttp.RequestCtx)(c).Value(key) }
 
 // copyEvent makes dst a copy of src that shares strings and data with it
 // (both stay valid until the response is written) but not the extension

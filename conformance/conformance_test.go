@@ -25,7 +25,6 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/spec"
 	cehttp "github.com/openevents/openevents/transports/http"
-	"github.com/openevents/openevents/transports/mqtt/broker"
 )
 
 // Ginkgo allows one RunSpecs per process, so every suite run of these tests
@@ -123,6 +122,10 @@ func TestChild(t *testing.T) {
 		return
 	}
 	out := os.Getenv(childOutEnv)
+	if isReferenceRun(name) {
+		runReferenceChild(t, name, out)
+		return
+	}
 	start, ok := childProviders[name]
 	if !ok {
 		start = faultyProvider(name)
@@ -148,16 +151,30 @@ func TestChild(t *testing.T) {
 	if send != nil {
 		cfg.Sender = &SenderTarget{Send: send}
 	}
-	if strings.HasPrefix(name, "reference") {
-		// The reference provider's MQTT side: the embedded broker as a
-		// relay of one topic to its subscribers.
-		b, err := broker.New("127.0.0.1:0")
-		if err != nil {
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeReports(t, res, out)
+}
+
+// runReferenceChild is TestChild for the reference runs: the embedded
+// reference (ce run's echo on every binding) in the roles of the run.
+func runReferenceChild(t *testing.T, name, out string) {
+	ref, err := StartReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ref.Close() }()
+	cfg, _ := referenceConfig(t, name, ref)
+	if p := os.Getenv(childProfileEnv); p != "" {
+		if err := json.Unmarshal([]byte(p), &cfg.Profile); err != nil {
 			t.Fatal(err)
 		}
-		defer func() { _ = b.Close() }()
-		cfg.MQTT = &MQTTTarget{Broker: b.URL(), Topic: "conformance/relay"}
 	}
+	cfg.Timeout, cfg.RequestTimeout = 2*time.Minute, 5*time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	res, err := Run(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -235,6 +252,12 @@ func TestReference(t *testing.T) {
 		{"reference", spec.Profile102},
 		{"reference", spec.ProfileMain},
 		{"reference-structured", spec.Profile102},
+		{"reference-roles", spec.Profile102},
+		{"reference-roles", spec.ProfileMain},
+		{"reference-mqtt-sender", spec.Profile102},
+		{"reference-mqtt-fixed", spec.Profile102},
+		{"reference-query-token", spec.Profile102},
+		{"reference-mode-change", spec.Profile102},
 	} {
 		res, dir := runChild(t, run.provider, claimAll(run.text))
 		name := run.provider + " " + run.text
@@ -243,7 +266,13 @@ func TestReference(t *testing.T) {
 			case c.Verdict == Pass:
 				passed[c.Name] = true
 			case c.Verdict == NotTested && (strings.Contains(c.Message, "profile") || strings.Contains(c.Message, "-mode reply") ||
-				strings.Contains(c.Message, "reply came in structured mode")):
+				strings.Contains(c.Message, "reply came in structured mode") || strings.HasPrefix(c.Message, "not run:") ||
+				strings.Contains(c.Message, "MQTT 3.1.1 has no Response Topic") || strings.Contains(c.Message, "the token is not in") ||
+				strings.Contains(c.Message, "same-mode echo cannot tell") || strings.Contains(c.Message, "this case checks binary-mode headers") ||
+				strings.Contains(c.Message, "on a fixed reply topic an event the provider made up")):
+				// Outside the profile, a check the other reply mode decides,
+				// or a binding or role this run does not test: another run
+				// of the list must pass the case.
 			default:
 				t.Errorf("%s: %s: %s %s", name, c.Name, c.Verdict, c.Message)
 			}

@@ -168,7 +168,7 @@ func (d *httpRelayDriver) check(ctx context.Context, c *Case) error {
 	case out := <-ch:
 		// The event first: a check the relay's output mode leaves
 		// unjudgeable must not be failed on the headers of that mode.
-		err := judgeEvent(c, out, "relayed", nil)
+		err := judgeEvent(c, out, "relayed event", nil)
 		if errors.Is(err, errNotApplicable) {
 			return err
 		}

@@ -89,11 +89,31 @@ func (r *Reference) Close() error {
 	return errors.Join(r.app.Stop(ctx), r.broker.Close())
 }
 
+// ReferenceOrigin is the WebHook-Request-Origin of the reference sender.
+const ReferenceOrigin = "reference.openevents.example"
+
 // ReferenceSend is the embedded reference sender, for
-// SenderTarget.Send: OpenEvents' HTTP Sender, sending each event of the
-// JSON array events to target in mode, one request each.
+// SenderTarget.Send: OpenEvents' HTTP Sender as a web-hook sender. It
+// asks target for permission first (the abuse-protection handshake,
+// cehttp's RequestPermission, with the origin ReferenceOrigin), then
+// sends each event of the JSON array events to target in mode, one
+// request each, with WebHook-Request-Origin and, when the run has one
+// ([SenderToken]), the access token as a Bearer Authorization header.
 func ReferenceSend(ctx context.Context, target string, mode Mode, events []byte) error {
-	return referenceSend(ctx, target, mode, events)
+	hs, err := cehttp.NewSender(target)
+	if err != nil {
+		return err
+	}
+	_, err = hs.RequestPermission(ctx, ReferenceOrigin, 0)
+	hs.CloseIdleConnections()
+	if err != nil {
+		return fmt.Errorf("the web-hook handshake: %w", err)
+	}
+	opts := []cehttp.SenderOption{cehttp.WithRequestOrigin(ReferenceOrigin)}
+	if token := SenderToken(ctx); token != "" {
+		opts = append(opts, cehttp.WithHeader("Authorization", "Bearer "+token))
+	}
+	return referenceSend(ctx, target, mode, events, opts...)
 }
 
 // referenceSend is ReferenceSend with extra sender options (the faulty

@@ -96,20 +96,12 @@ var childProviders = map[string]func() (string, func(), error){
 		srv := httptest.NewServer(strictpeer.NewHandler(strictpeer.Options{Reply: true}))
 		return srv.URL + "/", srv.Close, nil
 	},
-	"reference": func() (string, func(), error) {
-		r, err := StartReference()
-		if err != nil {
-			return "", nil, err
-		}
-		return r.URL, func() { _ = r.Close() }, nil
-	},
 }
 
 // childSenders are the senders a child tests beside the provider of the
 // same name (a fault's sender is the reference one unless the fault has
 // its own).
 var childSenders = map[string]func(ctx context.Context, target string, mode Mode, events []byte) error{
-	"reference":            ReferenceSend,
 	"reference-structured": ReferenceSend,
 	"sdk-go":               sdkgoSend,
 }

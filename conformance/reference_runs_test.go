@@ -8,17 +8,6 @@ import (
 	"github.com/openevents/openevents/event/binding"
 )
 
-// referenceRuns are the child runs of TestReference, beside the plain
-// "reference" one, each testing the reference in roles one Config cannot
-// hold at once (one sender binding, one MQTT role per run).
-var referenceRuns = []string{
-	"reference-roles",       // MQTT relay (the broker), gRPC sender, HTTP relay (ce run's forward)
-	"reference-mqtt-sender", // the MQTT sender (OpenEvents' publisher)
-	"reference-mqtt-fixed",  // the MQTT echo on a fixed reply topic, so that the 3.1.1 cases run
-	"reference-query-token", // a web-hook sender with the token in the query
-	"reference-mode-change", // an HTTP relay that forwards in structured mode, an MQTT echo that answers in it
-}
-
 // referenceConfig returns the Config of the child run called name
 // against ref, or false when name is not a reference run of this file.
 // What it starts stops with t.

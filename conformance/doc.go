@@ -120,9 +120,10 @@
 //
 // # Peers
 //
-// The tests run the suite against the reference provider (StartReference
-// and ReferenceSend, which must pass every case in some profile and reply
-// mode), against a faulty provider with one switch per seeded violation
+// The tests run the suite against the reference provider (StartReference,
+// ce run's echo on every binding, and ReferenceSend and
+// ReferenceSendGRPC, which must pass every case in some profile, role and
+// reply mode), against a faulty provider with one switch per seeded violation
 // (each must be caught by its requirement), against an independent strict
 // receiver claiming no extension (no MUST failure under 1.0.2), and against
 // sdk-go's HTTP receiver and sender, whose findings TestSDKGo pins. With

@@ -441,16 +441,7 @@ func TestGRPCFaults(t *testing.T) {
 				t.Fatalf("fault %s wants %s, which is not in the catalog", f.name, f.want)
 			}
 			res := runGRPC(t, startFaultyGRPC(t, f.name), GRPCServiceAuto, Profile{Spec: spec.Profile102})
-			caught := false
-			for _, rr := range res.Requirements {
-				if rr.ID == f.want && rr.Verdict == Fail {
-					caught = true
-					t.Logf("%s: %s", rr.ID, rr.Message)
-				}
-			}
-			if !caught {
-				t.Errorf("fault %s was not reported as a failure of %s", f.name, f.want)
-			}
+			wantCaught(t, res, f.name, f.want)
 		})
 	}
 }

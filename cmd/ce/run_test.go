@@ -673,3 +673,79 @@ func TestRunOTLP(t *testing.T) {
 		t.Errorf("the start-up lines do not name the collector:\n%s", c.stderr.text())
 	}
 }
+
+// TestRunFunctionExample runs examples/function.yaml as the README says,
+// on free ports and with its HTTP forward target closed: an order event
+// passes the filter, is forwarded to the file sink on each of its three
+// attempts, fails on the closed HTTP sink and goes to the dead-letter
+// file; an event the filter refuses is acknowledged and goes nowhere.
+func TestRunFunctionExample(t *testing.T) {
+	src, err := os.ReadFile("../../examples/function.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	_ = closed.Close() // nothing listens there now
+	conf := string(src)
+	for old, repl := range map[string]string{"127.0.0.1:8080": "127.0.0.1:0", "127.0.0.1:50051": "127.0.0.1:0",
+		"127.0.0.1:9090": "127.0.0.1:0", "127.0.0.1:9100": closedAddr} {
+		if !strings.Contains(conf, old) {
+			t.Fatalf("the example no longer has %s", old)
+		}
+		conf = strings.ReplaceAll(conf, old, repl)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "function.yaml"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := startCE(t, reStarted, "run", "-f", filepath.Join(dir, "function.yaml"))
+	s, err := cehttp.NewSender("http://" + c.addr(t, reHTTPAddr) + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	order := event.New("o-1", "/shop", "com.example.order.created")
+	if _, err := s.Send(ctx, &order); err != nil {
+		t.Fatalf("order: %v (a dead-lettered event is accepted)", err)
+	}
+	other := event.New("c-1", "/shop", "com.example.cart.viewed")
+	if _, err := s.Send(ctx, &other); err != nil {
+		t.Fatalf("an event the filter refuses: %v", err)
+	}
+	if code := c.stop(t); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, c.stderr.text())
+	}
+	dead, _ := os.ReadFile(filepath.Join(dir, "dead-letter.jsonl"))
+	forwarded, _ := os.ReadFile(filepath.Join(dir, "orders.jsonl"))
+	if n := strings.Count(string(dead), "\n"); n != 1 || !strings.Contains(string(dead), `"id":"o-1"`) || !strings.Contains(string(dead), `"deadletterattempts":3`) {
+		t.Errorf("dead-letter file (want the order once, after 3 attempts):\n%s", dead)
+	}
+	if n := strings.Count(string(forwarded), `"id":"o-1"`); n != 3 || strings.Contains(string(forwarded), "c-1") {
+		t.Errorf("forwarded file (want the order on each of 3 attempts, not the filtered event):\n%s", forwarded)
+	}
+}
+
+// TestRunSinkUnreachable: a sink that cannot connect at start-up is an
+// error naming it, exit 1, not a crash.
+func TestRunSinkUnreachable(t *testing.T) {
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := closed.Addr().String()
+	_ = closed.Close()
+	file := filepath.Join(t.TempDir(), "f.yaml")
+	conf := "function: {builtin: echo}\nreplies: [{mqtt: {url: \"tcp://" + addr + "\", topic: r}}]\ntriggers: [{http: {addr: \"127.0.0.1:0\"}}]\n"
+	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCE(t, "run", "-f", file)
+	if code != exitFailure || !strings.Contains(errOut, "replies[0]") || strings.Contains(errOut, "panic") {
+		t.Errorf("exit %d, stderr %q; want %d naming replies[0]", code, errOut, exitFailure)
+	}
+}

@@ -94,9 +94,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (a *App, err error)
 		o.AddrOption = func(i int, kind string) string { return fmt.Sprintf("triggers[%d].%s.addr", i, kind) }
 	}
 	a = &App{cfg: cfg, opts: o}
+	built := a // a is nil once an error is returned; what it opened still is not
 	defer func() {
 		if err != nil {
-			_ = a.closeAll(context.WithoutCancel(ctx))
+			_ = built.closeAll(context.WithoutCancel(ctx))
 		}
 	}()
 	fn, err := a.function(ctx)

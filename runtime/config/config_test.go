@@ -22,7 +22,7 @@ func TestLoadExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(path)
-	cronTrigger := c.Triggers[3].Cron
+	cronTrigger := c.Triggers[2].Cron
 	if cronTrigger == nil || cronTrigger.Parsed == nil || cronTrigger.Parsed.String() != "*/5 * * * *" {
 		t.Fatalf("cron trigger %+v: the schedule is not parsed", cronTrigger)
 	}
@@ -49,7 +49,7 @@ func TestLoadExample(t *testing.T) {
 		Retry:       config.Retry{Attempts: 3, Backoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second},
 		DeadLetter:  &config.Sink{File: filepath.Join(dir, "dead-letter.jsonl")},
 		Replies: []config.Sink{
-			{MQTT: &config.MQTTSink{URL: "tcp://127.0.0.1:1883", Topic: "replies/orders"}},
+			{File: filepath.Join(dir, "replies.jsonl")},
 		},
 		OrderBy:      config.OrderByPartitionKey,
 		Dedupe:       &config.Dedupe{Window: 5 * time.Minute, Max: 100000},
@@ -58,22 +58,18 @@ func TestLoadExample(t *testing.T) {
 		Triggers: []config.Trigger{
 			{HTTP: &config.HTTPTrigger{Addr: "127.0.0.1:8080"}},
 			{GRPC: &config.GRPCTrigger{Addr: "127.0.0.1:50051"}},
-			{MQTT: &config.MQTTTrigger{
-				URL: "tcp://127.0.0.1:1883", Topic: "events/orders/#", Version: config.MQTT5, QoS: 1,
-				ClientID: "ce-run-orders-1", ShareGroup: "orders",
-			}},
 			{Cron: &config.CronTrigger{Schedule: "*/5 * * * *", Type: "com.example.order.sweep", Source: "/cron/orders"}},
 		},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("got  %+v\nwant %+v", c, want)
 	}
-	for i, kind := range []string{"http", "grpc", "mqtt", "cron"} {
+	for i, kind := range []string{"http", "grpc", "cron"} {
 		if got := c.Triggers[i].Kind(); got != kind {
 			t.Errorf("Triggers[%d].Kind() = %q, want %q", i, got, kind)
 		}
 	}
-	if c.Function.Kind() != "builtin" || c.Forward[0].Kind() != "http" || c.Forward[1].Kind() != "file" || c.Replies[0].Kind() != "mqtt" {
+	if c.Function.Kind() != "builtin" || c.Forward[0].Kind() != "http" || c.Forward[1].Kind() != "file" || c.Replies[0].Kind() != "file" {
 		t.Errorf("kinds: function %q, forward %q %q, replies %q", c.Function.Kind(), c.Forward[0].Kind(), c.Forward[1].Kind(), c.Replies[0].Kind())
 	}
 }

@@ -126,5 +126,5 @@ func ExampleWithMaxMessageBytes() {
 	// Output:
 	// refused a message of 136689 bytes on uploads
 	// delivered upload-10
-	// {Delivered:1 Invalid:0 TooLarge:1 Rejected:0 Failed:0}
+	// {Delivered:1 Invalid:0 TooLarge:1 Rejected:0 Failed:0 Draining:false}
 }

@@ -45,6 +45,7 @@ func (t *Trigger) DispatchBatch(ctx context.Context, events []event.Event, errs 
 		return
 	}
 	sh := t.stats.at(slot)
+	pd := h.parentDue(ctx) // once a batch: a transport's context can be a long chain
 	for i := range events {
 		if errs[i] != nil {
 			continue
@@ -54,7 +55,7 @@ func (t *Trigger) DispatchBatch(ctx context.Context, events []event.Event, errs 
 		if h.dedupe != nil && h.dedupe.contains(e.Source(), e.ID(), int64(start)) {
 			t.m.duplicates.Inc()
 		} else {
-			_, errs[i] = t.attempts(ctx, e, &slot, nil, start, sh)
+			_, errs[i] = t.attempts(ctx, e, &slot, nil, start, sh, pd)
 		}
 		end := h.now()
 		sh.observe(end - start)

@@ -244,7 +244,7 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 	}
 	sh := t.stats.at(slot)
 	sh.received.Add(1)
-	reply, err := t.attempts(ctx, e, &slot, ke, start, sh)
+	reply, err := t.attempts(ctx, e, &slot, ke, start, sh, h.parentDue(ctx))
 	h.release(slot, ke)
 	return reply, sh, err
 }
@@ -254,8 +254,8 @@ func (t *Trigger) dispatch(ctx context.Context, e *event.Event, start time.Durat
 // if it failed: everything Dispatch does between admission and release,
 // which the caller does. A function that outlives its timeout keeps the
 // slot; attempts then readmits, and *slot is whatever it holds at the end
-// (-1 for none). sh counts the event.
-func (t *Trigger) attempts(ctx context.Context, e *event.Event, slot *int32, ke *keyEntry, start time.Duration, sh *shard) (*event.Event, error) {
+// (-1 for none). sh counts the event; pd is ctx's deadline (parentDue).
+func (t *Trigger) attempts(ctx context.Context, e *event.Event, slot *int32, ke *keyEntry, start time.Duration, sh *shard, pd time.Duration) (*event.Event, error) {
 	h := t.h
 	var (
 		reply     *event.Event
@@ -276,7 +276,7 @@ func (t *Trigger) attempts(ctx context.Context, e *event.Event, slot *int32, ke 
 		var lost bool
 		switch {
 		case h.slotCtxs != nil:
-			reply, err = t.runCooperative(ctx, e, *slot, start)
+			reply, err = t.runCooperative(ctx, e, *slot, start, pd)
 		case h.cfg.timeout > 0:
 			reply, lost, err = t.runJob(ctx, e, *slot, ke, start)
 		default:

@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -180,18 +181,15 @@ func (h *Host) watch(tick time.Duration, stop <-chan struct{}) {
 // most one tick after it). The caller waits for the function; an attempt
 // whose context ended failed, whatever the function returned, and counts
 // as late unless the function stopped because its context ended.
-func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32, start time.Duration) (*event.Event, error) {
+func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32, start, pd time.Duration) (*event.Event, error) {
 	h := t.h
 	h.watchOnce.Do(func() {
 		h.watching.Store(true)
 		go h.watch(watchTick(h.cfg.timeout), h.watchStop)
 	})
 	c := h.slotCtxs[slot]
-	due := start + h.cfg.timeout
+	due := min(start+h.cfg.timeout, pd)
 	deadline := h.epoch.Add(due)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline, due = d, d.Sub(h.epoch)
-	}
 	h.begin(slot, t, start)
 	if v, ok := e.Extension(trace.Extension); ok && v.Kind() == event.KindString {
 		c.trace.Set(v.Text()) // no allocation, unlike withTrace
@@ -215,4 +213,19 @@ func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32
 	default:
 		return nil, cerr
 	}
+}
+
+// noDeadline is parentDue's answer for a context without a deadline.
+const noDeadline = time.Duration(math.MaxInt64)
+
+// parentDue returns ctx's deadline in ns since the host's epoch, or
+// noDeadline; only cooperative timeouts need it (the others never ask).
+func (h *Host) parentDue(ctx context.Context) time.Duration {
+	if h.slotCtxs == nil {
+		return noDeadline
+	}
+	if d, ok := ctx.Deadline(); ok {
+		return d.Sub(h.epoch)
+	}
+	return noDeadline
 }

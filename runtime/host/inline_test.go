@@ -142,3 +142,46 @@ func TestCooperativeUnderLoad(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A parent deadline earlier than the timeout is the function's, for a
+// single event and for each event of a batch.
+func TestCooperativeParentDeadline(t *testing.T) {
+	var mu sync.Mutex
+	var seen []time.Time
+	h, _ := newHost(t, func(ctx context.Context, _ *event.Event) (*event.Event, error) {
+		d, _ := ctx.Deadline()
+		mu.Lock()
+		seen = append(seen, d)
+		mu.Unlock()
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}, cooperative(time.Minute), host.WithAttempts(1))
+	tr := h.Trigger("t")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	want, _ := ctx.Deadline()
+	if _, err := tr.Dispatch(ctx, newEvent("1")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Dispatch under a 30 ms parent: %v, want DeadlineExceeded", err)
+	}
+	bctx, bcancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer bcancel()
+	bwant, _ := bctx.Deadline()
+	errs := make([]error, 2)
+	tr.DispatchBatch(bctx, batchOf("2", "3"), errs)
+	for i, err := range errs {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("batch event %d under a 30 ms parent: %v, want DeadlineExceeded", i, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, d := range seen {
+		w := want
+		if i > 0 {
+			w = bwant
+		}
+		if !d.Equal(w) {
+			t.Errorf("call %d saw deadline %v, want the parent's %v", i, d, w)
+		}
+	}
+}

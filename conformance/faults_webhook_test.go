@@ -200,6 +200,10 @@ var webhookSenderFaults = []fault{
 		})
 		return referenceSend(ctx, target, mode, events, cehttp.WithDoer(doer), cehttp.WithRetry(3, time.Millisecond))
 	}},
+	// A sender whose HTTP client follows redirects, as Go's default does.
+	{name: "sender-follows-redirects", want: "WEBHOOK-RESPONSE-3", send: func(ctx context.Context, target string, mode Mode, events []byte) error {
+		return referenceSend(ctx, target, mode, events, cehttp.WithDoer(&http.Client{}))
+	}},
 }
 
 // batchingSender sends every event as a batch of one, whatever mode it

@@ -92,6 +92,7 @@ var jsFindings = map[string]string{
 	"JSON-SYNTAX-3":               "a structured event with the member data twice is rejected",
 	"WEBHOOK-ABUSE-1":             "the abuse-protection handshake grants the requesting origin",
 	"WEBHOOK-VALIDATION-7":        "the handshake answer lists POST in Allow",
+	"WEBHOOK-RESPONSE-3":          "its sender follows a 307 redirect to another URL",
 }
 
 // runPeer runs the suite with cfg and writes the peer's reports.

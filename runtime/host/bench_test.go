@@ -83,7 +83,8 @@ func BenchmarkDispatch(b *testing.B) {
 }
 
 // TestDispatchAllocations holds the hot path to its allocation budget:
-// none inline, cooperative or on a worker, one for a traceparent the context must carry.
+// none inline, one (the function's context) with a timeout, cooperative
+// or on a worker; one for a traceparent the context must carry.
 func TestDispatchAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector changes allocation counts; run without -race")
@@ -103,10 +104,10 @@ func TestDispatchAllocations(t *testing.T) {
 		{"inline traceparent", []host.Option{host.WithTimeout(0)}, traced, 1},
 		{"inline ordered", []host.Option{host.WithTimeout(0), host.WithPartitionOrder(true)}, keyedEv, 0},
 		{"inline dedupe", []host.Option{host.WithTimeout(0), host.WithDedupe(time.Nanosecond, 16)}, plain, 0},
-		{"timeout", []host.Option{host.WithTimeout(time.Minute)}, plain, 0},
+		{"timeout", []host.Option{host.WithTimeout(time.Minute)}, plain, 1},
 		{"timeout traceparent", []host.Option{host.WithTimeout(time.Minute)}, traced, 1},
-		{"cooperative", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, plain, 0},
-		{"cooperative traceparent", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, traced, 0},
+		{"cooperative", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, plain, 1},
+		{"cooperative traceparent", []host.Option{host.WithTimeout(time.Minute), host.WithCooperativeTimeout(true)}, traced, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

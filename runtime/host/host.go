@@ -37,10 +37,10 @@ type Host struct {
 	// functions and the collector counts those in flight by scanning it.
 	slots     []slotState
 	collector *collector
-	// slotCtxs holds each slot's reused context for cooperative
-	// timeouts, made on the slot's first use; the slot's holder owns it.
-	slotCtxs  []*slotCtx
-	watchOnce sync.Once     // starts watch, which ends the slotCtxs at their deadline
+	// calls holds, per slot, the context of the cooperative call running
+	// there, for the watcher to end at its deadline.
+	calls     []atomic.Pointer[callCtx]
+	watchOnce sync.Once     // starts watch, which ends the calls' contexts at their deadline
 	watching  atomic.Bool   // watch was started
 	watchStop chan struct{} // closed by Close to end watch
 	watchDone chan struct{} // closed by watch as it ends
@@ -100,10 +100,7 @@ func New(fn function.Function, opts ...Option) (*Host, error) {
 	}
 	close(h.closedCh)
 	if cfg.timeout > 0 && cfg.cooperative {
-		h.slotCtxs = make([]*slotCtx, cfg.concurrency)
-		for i := range h.slotCtxs {
-			h.slotCtxs[i] = &slotCtx{closed: h.closedCh}
-		}
+		h.calls = make([]atomic.Pointer[callCtx], cfg.concurrency)
 		h.watchStop, h.watchDone = make(chan struct{}), make(chan struct{})
 	}
 	h.adm.init(cfg.concurrency, cfg.queueSize)
@@ -275,7 +272,7 @@ func (t *Trigger) attempts(ctx context.Context, e *event.Event, slot *int32, ke 
 		}
 		var lost bool
 		switch {
-		case h.slotCtxs != nil:
+		case h.calls != nil:
 			reply, err = t.runCooperative(ctx, e, *slot, start, pd)
 		case h.cfg.timeout > 0:
 			reply, lost, err = t.runJob(ctx, e, *slot, ke, start)

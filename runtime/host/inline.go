@@ -12,39 +12,40 @@ import (
 	"github.com/openevents/openevents/runtime/trace"
 )
 
-// States of a slotCtx.
+// States of a callCtx.
 const (
-	ctxIdle  int32 = iota // no call
-	ctxArmed              // a call runs and its context is live
-	ctxEnded              // the call's context ended (deadline or parent)
+	ctxArmed int32 = iota // the call runs and its context is live
+	ctxEnded              // the context ended: deadline, parent, or the call returned
 )
 
-// slotCtx is the context a function gets when it runs on the caller's
-// goroutine with a timeout ([WithCooperativeTimeout]). Each slot owns
-// one, reused from call to call; the host's watcher ends it at its
-// deadline. A call costs a few stores and one compare-and-swap, and
-// allocates nothing unless the function asks for Done while its parent
-// can end on its own (a request whose client may go away), which needs a
-// watcher of the parent. As with the event, a function must not use it
-// after it returned.
-type slotCtx struct {
-	parent   context.Context // set by begin, read by the caller's goroutine
+// callCtx is the context a function gets when it runs on the caller's
+// goroutine with a timeout ([WithCooperativeTimeout]); the host's
+// watcher ends it at its deadline. Once the call returns it ends with
+// context.Canceled, as a context from context.WithTimeout does after its
+// cancel, so that goroutines the function left behind stop.
+//
+// It is made for each call (the one allocation of a cooperative event)
+// and never reused: goroutines may keep a context after its call
+// returned without ever asking for Done (net/http's dialer holds the
+// request's context through context.WithoutCancel and reads its values
+// later), so nothing in it may change once the call began.
+type callCtx struct {
+	parent   context.Context
 	deadline time.Time
-	due      atomic.Int64 // the deadline in ns since the host's epoch
+	due      int64 // the deadline in ns since the host's epoch
 	state    atomic.Int32
-	watching atomic.Bool // Done started a watcher of the parent
-	closed   chan struct{}
-	trace    trace.Holder // the event's traceparent, when the parent has none
+	closed   chan struct{} // the host's closed channel
+	trace    trace.Holder  // the event's traceparent, when the parent has none
 
 	mu   sync.Mutex
-	done chan struct{} // made on first use; kept across calls until closed
+	done chan struct{} // made on first use
 	err  error
-	stop func() bool // stops the parent watcher
+	stop func() bool // stops the parent watcher, when Done made one
 }
 
-func (c *slotCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *callCtx) Deadline() (time.Time, bool) { return c.deadline, true }
 
-func (c *slotCtx) Done() <-chan struct{} {
+func (c *callCtx) Done() <-chan struct{} {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done == nil {
@@ -54,16 +55,15 @@ func (c *slotCtx) Done() <-chan struct{} {
 			c.done = make(chan struct{})
 		}
 	}
-	if c.stop == nil && c.state.Load() == ctxArmed && c.parent.Done() != nil {
+	if c.stop == nil && c.err == nil && c.parent.Done() != nil {
 		parent := c.parent
-		c.watching.Store(true)
-		c.stop = context.AfterFunc(parent, func() { c.cancelFor(parent, parent.Err()) })
+		c.stop = context.AfterFunc(parent, func() { c.end(parent.Err()) })
 	}
 	return c.done
 }
 
-func (c *slotCtx) Err() error {
-	if c.state.Load() != ctxEnded {
+func (c *callCtx) Err() error {
+	if c.state.Load() == ctxArmed {
 		return c.parent.Err()
 	}
 	c.mu.Lock()
@@ -71,7 +71,7 @@ func (c *slotCtx) Err() error {
 	return c.err
 }
 
-func (c *slotCtx) Value(key any) any {
+func (c *callCtx) Value(key any) any {
 	if v := c.parent.Value(key); v != nil {
 		return v // the protocol's traceparent comes before the event's
 	}
@@ -81,34 +81,16 @@ func (c *slotCtx) Value(key any) any {
 	return nil
 }
 
-func (c *slotCtx) String() string { return "host.functionContext" }
+func (c *callCtx) String() string { return "host.functionContext" }
 
-// expire ends the call if it is still running at now (ns since epoch)
-// and past its deadline.
-func (c *slotCtx) expire(now int64) {
-	if c.state.Load() != ctxArmed || now < c.due.Load() {
-		return
-	}
+// end ends the context with err, once.
+func (c *callCtx) end(err error) {
 	c.mu.Lock()
-	if c.state.Load() == ctxArmed && now >= c.due.Load() {
-		c.endLocked(context.DeadlineExceeded)
-	}
+	c.endLocked(err)
 	c.mu.Unlock()
 }
 
-// cancelFor ends the call whose parent is parent, if it still runs.
-func (c *slotCtx) cancelFor(parent context.Context, err error) {
-	c.mu.Lock()
-	if c.state.Load() == ctxArmed && c.parent == parent {
-		c.endLocked(err)
-	}
-	c.mu.Unlock()
-}
-
-// endLocked ends the running call's context with err; c.mu is held. The
-// state moves only under c.mu here, and only by compare-and-swap in
-// finish, so exactly one of them wins.
-func (c *slotCtx) endLocked(err error) {
+func (c *callCtx) endLocked(err error) {
 	if c.state.CompareAndSwap(ctxArmed, ctxEnded) {
 		c.err = err
 		if c.done != nil {
@@ -117,32 +99,28 @@ func (c *slotCtx) endLocked(err error) {
 	}
 }
 
-// begin arms c for a call under parent that must end by deadline (due in
-// ns since the host's epoch).
-func (c *slotCtx) begin(parent context.Context, deadline time.Time, due int64) {
-	c.parent, c.deadline = parent, deadline
-	c.due.Store(due)
-	c.state.Store(ctxArmed)
+// expire ends the context if it is live at now (ns since the host's
+// epoch) and past its deadline.
+func (c *callCtx) expire(now int64) {
+	if c.state.Load() == ctxArmed && now >= c.due {
+		c.end(context.DeadlineExceeded)
+	}
 }
 
-// finish disarms c once the function returned, and returns the error its
-// context ended with, if it did. The parent stays for a late Value or
-// Err from a goroutine the function left behind.
-func (c *slotCtx) finish() error {
-	if c.state.CompareAndSwap(ctxArmed, ctxIdle) && !c.watching.Load() {
-		return nil // the usual case: no lock
-	}
+// finish ends the context once the function returned and returns the
+// error it had ended with before, if any.
+func (c *callCtx) finish() error {
 	c.mu.Lock()
-	c.state.CompareAndSwap(ctxArmed, ctxIdle)
-	err := c.err
-	if err != nil {
-		c.done = nil // closed, or the shared closed channel
-		c.err = nil
+	var err error
+	if !c.state.CompareAndSwap(ctxArmed, ctxEnded) {
+		err = c.err
+	} else {
+		c.err = context.Canceled
+		if c.done != nil {
+			close(c.done)
+		}
 	}
 	stop := c.stop
-	c.stop = nil
-	c.watching.Store(false)
-	c.state.Store(ctxIdle)
 	c.mu.Unlock()
 	if stop != nil {
 		stop()
@@ -169,8 +147,10 @@ func (h *Host) watch(tick time.Duration, stop <-chan struct{}) {
 			return
 		case <-t.C:
 			now := int64(h.now())
-			for _, c := range h.slotCtxs {
-				c.expire(now)
+			for i := range h.calls {
+				if c := h.calls[i].Load(); c != nil {
+					c.expire(now)
+				}
 			}
 		}
 	}
@@ -187,17 +167,15 @@ func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32
 		h.watching.Store(true)
 		go h.watch(watchTick(h.cfg.timeout), h.watchStop)
 	})
-	c := h.slotCtxs[slot]
 	due := min(start+h.cfg.timeout, pd)
-	deadline := h.epoch.Add(due)
-	h.begin(slot, t, start)
+	c := &callCtx{parent: ctx, deadline: h.epoch.Add(due), due: int64(due), closed: h.closedCh}
 	if v, ok := e.Extension(trace.Extension); ok && v.Kind() == event.KindString {
-		c.trace.Set(v.Text()) // no allocation, unlike withTrace
-	} else {
-		c.trace.Reset()
+		c.trace.Set(v.Text()) // copied into the context: no allocation of its own
 	}
-	c.begin(ctx, deadline, int64(due))
+	h.begin(slot, t, start)
+	h.calls[slot].Store(c)
 	reply, err := call(c, h.fn, e)
+	h.calls[slot].Store(nil)
 	cerr := c.finish()
 	h.end(slot)
 	switch {
@@ -221,7 +199,7 @@ const noDeadline = time.Duration(math.MaxInt64)
 // parentDue returns ctx's deadline in ns since the host's epoch, or
 // noDeadline; only cooperative timeouts need it (the others never ask).
 func (h *Host) parentDue(ctx context.Context) time.Duration {
-	if h.slotCtxs == nil {
+	if h.calls == nil {
 		return noDeadline
 	}
 	if d, ok := ctx.Deadline(); ok {

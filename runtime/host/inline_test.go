@@ -10,6 +10,7 @@ import (
 
 	"github.com/openevents/openevents/event"
 	"github.com/openevents/openevents/runtime/host"
+	"github.com/openevents/openevents/runtime/trace"
 )
 
 func cooperative(d time.Duration) host.Option {
@@ -183,5 +184,53 @@ func TestCooperativeParentDeadline(t *testing.T) {
 		if !d.Equal(w) {
 			t.Errorf("call %d saw deadline %v, want the parent's %v", i, d, w)
 		}
+	}
+}
+
+// A goroutine the function leaves behind may keep its context (net/http's
+// dialer does, through context.WithoutCancel, without asking for Done):
+// the context stays that call's, race-free while later calls run on the
+// slot, and ends with context.Canceled once the call returned.
+func TestCooperativeContextOutlivesCall(t *testing.T) {
+	const tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	leaked := make(chan context.Context, 1)
+	h, _ := newHost(t, func(ctx context.Context, e *event.Event) (*event.Event, error) {
+		if e.ID() == "leak" {
+			leaked <- ctx // net/http's dialer keeps it under context.WithoutCancel
+		}
+		return nil, nil
+	}, cooperative(time.Minute), host.WithConcurrency(1))
+	tr := h.Trigger("t")
+	e := newEvent("leak")
+	e.SetExtension(trace.Extension, event.String(tp))
+	if _, err := tr.Dispatch(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	old := <-leaked
+	done := make(chan struct{})
+	go func() { // reads the old context while the slot runs other calls
+		defer close(done)
+		for range 200 {
+			_ = old.Value(struct{}{})
+			_ = trace.FromContext(old)
+			_ = old.Err()
+		}
+	}()
+	for i := range 200 {
+		if _, err := tr.Dispatch(context.Background(), newEvent(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	if err := old.Err(); !errors.Is(err, context.Canceled) {
+		t.Errorf("a returned call's context: Err() = %v, want context.Canceled", err)
+	}
+	select {
+	case <-old.Done():
+	default:
+		t.Error("a returned call's context is not done")
+	}
+	if got := trace.FromContext(old); got != tp {
+		t.Errorf("a returned call's context carries traceparent %q, want its own %q", got, tp)
 	}
 }

@@ -40,15 +40,16 @@ const (
 // A job runs one attempt of a function on a worker goroutine of its own,
 // so that the caller can stop waiting at the deadline. Jobs, their
 // goroutines, channels, timers and buffers are reused: an attempt
-// allocates nothing unless the function returns a reply (cloned, as the
-// worker will run other events) or the event outgrows the buffers.
+// allocates its context (see fnCtx) and nothing else unless the function
+// returns a reply (cloned, as the worker will run other events) or the
+// event outgrows the buffers.
 type job struct {
 	h     *Host
 	t     *Trigger
 	start chan struct{} // capacity 1; closed to end the goroutine
 	done  chan struct{} // capacity 1; the function returned
 	timer *time.Timer
-	ctx   fnCtx
+	ctx   *fnCtx // this attempt's; never reused
 	state atomic.Int32
 
 	// The function's own copy of the event: a late function may still
@@ -81,7 +82,6 @@ func (h *Host) getJob() *job {
 	h.jobsMu.Unlock()
 	j := &job{h: h, start: make(chan struct{}, 1), done: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}
 	j.timer.Stop()
-	j.ctx.closed = h.closedCh
 	go j.loop()
 	return j
 }
@@ -89,7 +89,8 @@ func (h *Host) getJob() *job {
 // putJob readies j for reuse, or ends its goroutine when the host is
 // closed or enough jobs are idle.
 func (h *Host) putJob(j *job) {
-	j.ctx.reset()
+	j.ctx.cancel(context.Canceled) // the function returned; whoever kept its context sees it end
+	j.ctx = nil
 	j.ev.Reset()
 	j.reply, j.err, j.t, j.key = nil, nil, nil, nil
 	if cap(j.buf) > maxRetainedBytes {
@@ -115,7 +116,7 @@ func (h *Host) putJob(j *job) {
 func (j *job) loop() {
 	for range j.start {
 		h := j.h
-		j.reply, j.err = call(&j.ctx, h.fn, &j.ev)
+		j.reply, j.err = call(j.ctx, h.fn, &j.ev)
 		h.end(j.slot)
 		if j.state.CompareAndSwap(jobRunning, jobFinished) {
 			j.done <- struct{}{}
@@ -203,18 +204,21 @@ func unsafeString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// fnCtx is the context a function gets on a worker: its parent's values,
-// the earlier of the parent's deadline and the event's, and a Done
-// channel the waiting caller closes at the deadline or when the parent
-// ends. It is part of a reused job, so a function must not use it after
-// it returned (as with the event).
+// fnCtx is the context a function gets on a worker: its parent's values
+// (and the event's traceparent when the parent has none), the earlier of
+// the parent's deadline and the event's, and a Done channel the waiting
+// caller closes at the deadline or when the parent ends. One is made per
+// attempt and never reused, since goroutines the function starts may keep
+// it (net/http's dialer does); it ends with context.Canceled once the
+// function returned.
 type fnCtx struct {
 	parent   context.Context
 	deadline time.Time
 	closed   chan struct{} // the host's closed channel
+	trace    trace.Holder
 
 	mu   sync.Mutex
-	done chan struct{} // made on first use; kept across jobs until closed
+	done chan struct{} // made on first use
 	err  error
 }
 
@@ -241,7 +245,15 @@ func (c *fnCtx) Err() error {
 	return err
 }
 
-func (c *fnCtx) Value(key any) any { return c.parent.Value(key) }
+func (c *fnCtx) Value(key any) any {
+	if v := c.parent.Value(key); v != nil {
+		return v
+	}
+	if v, ok := c.trace.Value(key); ok {
+		return v
+	}
+	return nil
+}
 
 func (c *fnCtx) String() string { return "host.functionContext" }
 
@@ -257,17 +269,6 @@ func (c *fnCtx) cancel(err error) {
 	c.mu.Unlock()
 }
 
-// reset readies c for the next job; the function has returned.
-func (c *fnCtx) reset() {
-	c.mu.Lock()
-	if c.err != nil {
-		c.done = nil // closed, or the shared closed channel
-		c.err = nil
-	}
-	c.parent = nil
-	c.mu.Unlock()
-}
-
 // runJob runs one attempt on a worker and waits for it until the
 // deadline or until ctx ends. When it stops waiting before the function
 // returned, the function keeps slot (and a hold on e) until it returns,
@@ -277,10 +278,12 @@ func (t *Trigger) runJob(ctx context.Context, e *event.Event, slot int32, ke *ke
 	j := h.getJob()
 	j.t, j.slot, j.key = t, slot, ke
 	j.load(e)
-	j.ctx.parent = withTrace(ctx, &j.ev)
-	j.ctx.deadline = h.epoch.Add(start + h.cfg.timeout)
+	j.ctx = &fnCtx{parent: ctx, deadline: h.epoch.Add(start + h.cfg.timeout), closed: h.closedCh}
 	if d, ok := ctx.Deadline(); ok && d.Before(j.ctx.deadline) {
 		j.ctx.deadline = d
+	}
+	if v, ok := j.ev.Extension(trace.Extension); ok && v.Kind() == event.KindString {
+		j.ctx.trace.Set(v.Text()) // a copy: the job's buffers are reused
 	}
 	j.state.Store(jobRunning)
 	h.begin(slot, t, start)

@@ -16,7 +16,9 @@ package trace
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Extension is the name of the CloudEvents distributed-tracing extension
@@ -177,15 +179,18 @@ func FromContext(ctx context.Context) string {
 	return ""
 }
 
-// Holder keeps a traceparent for a context type of the caller's own, one
-// reused call after call (the host's per-slot function context), so that
-// carrying the event's traceparent costs no allocation: the context's
-// Value method asks [Holder.Value] for keys its parent does not answer.
-// The traceparent is checked with [Valid] only when first asked for, and
-// an invalid one is not answered. A Holder is not safe for concurrent
-// Set; Value may be called from any goroutine between Set and Reset.
+// Holder keeps a traceparent inside a context type of the caller's own
+// (the host's function context), so that carrying the event's
+// traceparent costs no allocation of its own: the context's Value method
+// asks [Holder.Value] for keys its parent does not answer. Set copies a
+// traceparent of up to 64 bytes into the Holder (a version-00 one has
+// 55), so it stays valid after the event's buffers are reused. The
+// traceparent is checked with [Valid] only when first asked for, and an
+// invalid one is not answered. Set and Reset must not run concurrently
+// with anything; Value may be called from any goroutine after Set.
 type Holder struct {
 	p     parentCtx
+	buf   [64]byte
 	state atomic.Int32 // holderEmpty, holderUnchecked, holderValid or holderInvalid
 }
 
@@ -196,9 +201,14 @@ const (
 	holderInvalid
 )
 
-// Set makes h hold tp, unchecked. tp must stay valid until Reset.
+// Set makes h hold a copy of tp, unchecked.
 func (h *Holder) Set(tp string) {
-	h.p.tp = tp
+	if len(tp) <= len(h.buf) {
+		n := copy(h.buf[:], tp)
+		h.p.tp = unsafe.String(&h.buf[0], n)
+	} else {
+		h.p.tp = strings.Clone(tp) // longer than any version-00 traceparent
+	}
 	h.state.Store(holderUnchecked)
 }
 

@@ -27,6 +27,19 @@ type Function interface {
 	Call(ctx context.Context, e *event.Event) (reply *event.Event, err error)
 }
 
+// Contained is a [Function] that keeps nothing of a call once it
+// returned: neither the event nor the context, and it starts nothing (no
+// goroutine, no I/O) that could read them later. The host may then reuse
+// the context it passes from call to call instead of making one per
+// event. A function that does I/O must not claim it: the standard
+// library's HTTP client, for one, keeps a request's context after the
+// request returned.
+type Contained interface {
+	Function
+	// Contained marks the promise; it does nothing.
+	Contained()
+}
+
 // Func adapts an ordinary Go function to [Function].
 type Func func(ctx context.Context, e *event.Event) (*event.Event, error)
 

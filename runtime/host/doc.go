@@ -42,7 +42,9 @@
 // allocation per event): goroutines a function starts may keep it after
 // it returned (net/http's dialer does), so it is never reused, and it
 // ends with context.Canceled once the function returned, as a context of
-// context.WithTimeout does after its cancel.
+// context.WithTimeout does after its cancel. A [function.Contained]
+// function promises that nothing reads its context once it returned, so
+// its slot reuses one and a call allocates nothing.
 //
 // # Outcomes and acknowledgement
 //

@@ -40,6 +40,7 @@ type Host struct {
 	// calls holds, per slot, the context of the cooperative call running
 	// there, for the watcher to end at its deadline.
 	calls     []atomic.Pointer[callCtx]
+	spare     []*callCtx    // per slot, a reused context, for a function.Contained function only
 	watchOnce sync.Once     // starts watch, which ends the calls' contexts at their deadline
 	watching  atomic.Bool   // watch was started
 	watchStop chan struct{} // closed by Close to end watch
@@ -101,6 +102,9 @@ func New(fn function.Function, opts ...Option) (*Host, error) {
 	close(h.closedCh)
 	if cfg.timeout > 0 && cfg.cooperative {
 		h.calls = make([]atomic.Pointer[callCtx], cfg.concurrency)
+		if _, ok := fn.(function.Contained); ok {
+			h.spare = make([]*callCtx, cfg.concurrency)
+		}
 		h.watchStop, h.watchDone = make(chan struct{}), make(chan struct{})
 	}
 	h.adm.init(cfg.concurrency, cfg.queueSize)

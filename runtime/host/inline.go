@@ -29,10 +29,14 @@ const (
 // returned without ever asking for Done (net/http's dialer holds the
 // request's context through context.WithoutCancel and reads its values
 // later), so nothing in it may change once the call began.
+//
+// The one exception is a [function.Contained] function, which promises
+// that nothing reads its context once it returned: its slot reuses one.
 type callCtx struct {
 	parent   context.Context
 	deadline time.Time
-	due      int64 // the deadline in ns since the host's epoch
+	due      atomic.Int64  // the deadline in ns since the host's epoch
+	gen      atomic.Uint64 // counts reuses, so that a late watcher leaves the next call alone
 	state    atomic.Int32
 	closed   chan struct{} // the host's closed channel
 	trace    trace.Holder  // the event's traceparent, when the parent has none
@@ -100,11 +104,27 @@ func (c *callCtx) endLocked(err error) {
 }
 
 // expire ends the context if it is live at now (ns since the host's
-// epoch) and past its deadline.
+// epoch), past its deadline, and still the call the watcher saw.
 func (c *callCtx) expire(now int64) {
-	if c.state.Load() == ctxArmed && now >= c.due {
-		c.end(context.DeadlineExceeded)
+	g := c.gen.Load()
+	if c.state.Load() != ctxArmed || now < c.due.Load() {
+		return
 	}
+	c.mu.Lock()
+	if c.gen.Load() == g && now >= c.due.Load() {
+		c.endLocked(context.DeadlineExceeded)
+	}
+	c.mu.Unlock()
+}
+
+// reset readies a finished context of a Contained function for the
+// slot's next call.
+func (c *callCtx) reset() {
+	c.mu.Lock()
+	c.gen.Add(1) // under mu: a watcher that saw the last call leaves this one alone
+	c.err, c.done, c.stop = nil, nil, nil
+	c.mu.Unlock()
+	c.trace.Reset()
 }
 
 // finish ends the context once the function returned and returns the
@@ -168,15 +188,30 @@ func (t *Trigger) runCooperative(ctx context.Context, e *event.Event, slot int32
 		go h.watch(watchTick(h.cfg.timeout), h.watchStop)
 	})
 	due := min(start+h.cfg.timeout, pd)
-	c := &callCtx{parent: ctx, deadline: h.epoch.Add(due), due: int64(due), closed: h.closedCh}
+	var c *callCtx
+	if h.spare != nil { // a Contained function: the slot's context is reused
+		if c = h.spare[slot]; c == nil {
+			c = new(callCtx)
+		}
+		h.spare[slot] = nil
+	} else {
+		c = new(callCtx)
+	}
+	c.parent, c.deadline, c.closed = ctx, h.epoch.Add(due), h.closedCh
+	c.due.Store(int64(due))
 	if v, ok := e.Extension(trace.Extension); ok && v.Kind() == event.KindString {
 		c.trace.Set(v.Text()) // copied into the context: no allocation of its own
 	}
+	c.state.Store(ctxArmed)
 	h.begin(slot, t, start)
 	h.calls[slot].Store(c)
 	reply, err := call(c, h.fn, e)
 	h.calls[slot].Store(nil)
 	cerr := c.finish()
+	if h.spare != nil {
+		c.reset()
+		h.spare[slot] = c
+	}
 	h.end(slot)
 	switch {
 	case cerr == nil:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,3 +235,62 @@ func TestCooperativeContextOutlivesCall(t *testing.T) {
 		t.Errorf("a returned call's context carries traceparent %q, want its own %q", got, tp)
 	}
 }
+
+// containedNoop is a noop that promises to keep nothing of a call.
+type containedNoop struct{}
+
+func (containedNoop) Call(context.Context, *event.Event) (*event.Event, error) { return nil, nil }
+func (containedNoop) Contained()                                               {}
+
+// A function.Contained function gets a context its slot reuses: no
+// allocation per event, and contexts still end at their deadlines while
+// calls come and go (run under -race, with the watcher ticking).
+func TestCooperativeContainedReuse(t *testing.T) {
+	h, err := host.New(containedNoop{}, cooperative(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Drain(context.Background()); h.Close() })
+	tr := h.Trigger("t")
+	if !raceEnabled {
+		e := newEvent("1")
+		if n := testing.AllocsPerRun(1000, func() { _, _ = tr.Dispatch(context.Background(), e) }); n != 0 {
+			t.Errorf("a contained function's Dispatch allocates %v times, want 0", n)
+		}
+	}
+	var calls atomic.Int64
+	slow, err := host.New(containedFunc(func(ctx context.Context, e *event.Event) (*event.Event, error) {
+		calls.Add(1)
+		if e.ID() == "slow" {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		return nil, nil
+	}), cooperative(5*time.Millisecond), host.WithAttempts(1), host.WithConcurrency(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = slow.Drain(context.Background()); slow.Close() })
+	st := slow.Trigger("t")
+	for i := range 300 {
+		id := fmt.Sprint(i)
+		if i%25 == 0 {
+			id = "slow"
+		}
+		_, err := st.Dispatch(context.Background(), newEvent(id))
+		switch {
+		case id == "slow" && !errors.Is(err, host.ErrTimeout):
+			t.Fatalf("call %d (slow): %v, want ErrTimeout", i, err)
+		case id != "slow" && err != nil && !errors.Is(err, host.ErrTimeout):
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+}
+
+// containedFunc is a Func that claims function.Contained.
+type containedFunc func(ctx context.Context, e *event.Event) (*event.Event, error)
+
+func (f containedFunc) Call(ctx context.Context, e *event.Event) (*event.Event, error) {
+	return f(ctx, e)
+}
+func (containedFunc) Contained() {}

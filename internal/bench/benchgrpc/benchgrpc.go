@@ -30,7 +30,6 @@ import (
 	"github.com/openevents/openevents/event/format/protoformat"
 	"github.com/openevents/openevents/internal/bench"
 	"github.com/openevents/openevents/runtime/config"
-	"github.com/openevents/openevents/runtime/function"
 	"github.com/openevents/openevents/runtime/host"
 	cegrpc "github.com/openevents/openevents/transports/grpc"
 )
@@ -88,9 +87,9 @@ func Known(kind string) bool { return slices.Contains(sides, kind) }
 // the default per-event timeout enforced cooperatively. The function
 // counts the events, as the OpenEvents side's handler does.
 func runtimeHandler(served *atomic.Int64) (binding.Handler, func(), error) {
-	hst, err := host.New(function.Func(func(context.Context, *event.Event) (*event.Event, error) {
+	hst, err := host.New(bench.RuntimeNoop(func(context.Context, *event.Event) error {
 		served.Add(1)
-		return nil, nil
+		return nil
 	}), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
 	if err != nil {
 		return nil, nil, err

@@ -28,7 +28,6 @@ import (
 	"github.com/openevents/openevents/event/format/jsonformat"
 	"github.com/openevents/openevents/internal/bench"
 	"github.com/openevents/openevents/runtime/config"
-	"github.com/openevents/openevents/runtime/function"
 	"github.com/openevents/openevents/runtime/host"
 	cehttp "github.com/openevents/openevents/transports/http"
 	cefasthttp "github.com/openevents/openevents/transports/http/fasthttp"
@@ -83,9 +82,7 @@ func Serve(ctx context.Context, kind string, ln net.Listener, served *atomic.Int
 		// (runtime/app): the host's dispatch (slot, metrics, outcome)
 		// around a function, under the default per-event timeout, which
 		// ce run enforces cooperatively, through the context.
-		hst, err := host.New(function.Func(func(ctx context.Context, e *event.Event) (*event.Event, error) {
-			return nil, h(ctx, e)
-		}), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
+		hst, err := host.New(bench.RuntimeNoop(h), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
 		if err != nil {
 			return err
 		}

@@ -28,7 +28,6 @@ import (
 	"github.com/openevents/openevents/event/binding"
 	"github.com/openevents/openevents/internal/bench"
 	"github.com/openevents/openevents/runtime/config"
-	"github.com/openevents/openevents/runtime/function"
 	"github.com/openevents/openevents/runtime/host"
 	"github.com/openevents/openevents/runtime/trigger"
 	cemqtt "github.com/openevents/openevents/transports/mqtt"
@@ -301,9 +300,9 @@ func measure(ctx context.Context, brokerURL string, c benchCase, o Options) (run
 // timeout enforced cooperatively, behind the trigger's subscriber. The
 // function counts.
 func runtimeSubscriber(ctx context.Context, brokerURL, topic, clientID string, qos byte, clean bool, expiry time.Duration, count func()) (func(), error) {
-	hst, err := host.New(function.Func(func(context.Context, *event.Event) (*event.Event, error) {
+	hst, err := host.New(bench.RuntimeNoop(func(context.Context, *event.Event) error {
 		count()
-		return nil, nil
+		return nil
 	}), host.WithTimeout(config.DefaultTimeout), host.WithCooperativeTimeout(true))
 	if err != nil {
 		return nil, err

@@ -246,6 +246,9 @@ type outcome struct {
 // cfg.Progress and restores it after, so Run must not overlap with other
 // Ginkgo use in the process.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := CheckTestFlags(); err != nil {
+		return nil, &configError{err}
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, &configError{err}
 	}

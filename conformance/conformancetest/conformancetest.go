@@ -1,7 +1,6 @@
 package conformancetest
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"testing"
@@ -105,7 +104,7 @@ func WithConfig(f func(*conformance.Config)) Option {
 // tests).
 func Run(t *testing.T, target Target, opts ...Option) *conformance.Result {
 	t.Helper()
-	if err := checkGoTestFlags(); err != nil {
+	if err := conformance.CheckTestFlags(); err != nil {
 		t.Fatalf("conformancetest: %v", err)
 		return nil
 	}
@@ -146,23 +145,4 @@ func report(t *testing.T, rr conformance.RequirementResult) {
 	default:
 		t.Skipf("NOT-TESTED %s: %s", rr.Level, rr.Message)
 	}
-}
-
-// checkGoTestFlags refuses the go test flags under which Ginkgo, which
-// the suite runs on, would end the whole test binary with os.Exit when
-// the run starts: -count other than 1 and -parallel (Ginkgo's VetConfig).
-// Failing the one test that asked for a run, with the reason, is better
-// than a test binary that dies without saying which test killed it.
-func checkGoTestFlags() error {
-	var err error
-	flag.Visit(func(f *flag.Flag) {
-		switch {
-		case err != nil:
-		case f.Name == "test.count" && f.Value.String() != "1":
-			err = fmt.Errorf("go test -count=%s: the suite runs on Ginkgo, which ends the test binary under a -count other than 1; run it with -count=1", f.Value)
-		case f.Name == "test.parallel":
-			err = fmt.Errorf("go test -parallel=%s: the suite runs on Ginkgo, which ends the test binary when -parallel is given; leave -parallel out (t.Parallel tests still run in parallel)", f.Value)
-		}
-	})
-	return err
 }

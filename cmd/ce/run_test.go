@@ -684,12 +684,7 @@ func TestRunFunctionExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := closed.Addr().String()
-	_ = closed.Close() // nothing listens there now
+	closedAddr := closedPort(t)
 	conf := string(src)
 	for old, repl := range map[string]string{"127.0.0.1:8080": "127.0.0.1:0", "127.0.0.1:50051": "127.0.0.1:0",
 		"127.0.0.1:9090": "127.0.0.1:0", "127.0.0.1:9100": closedAddr} {
@@ -733,12 +728,7 @@ func TestRunFunctionExample(t *testing.T) {
 // TestRunSinkUnreachable: a sink that cannot connect at start-up is an
 // error naming it, exit 1, not a crash.
 func TestRunSinkUnreachable(t *testing.T) {
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := closed.Addr().String()
-	_ = closed.Close()
+	addr := closedPort(t)
 	file := filepath.Join(t.TempDir(), "f.yaml")
 	conf := "function: {builtin: echo}\nreplies: [{mqtt: {url: \"tcp://" + addr + "\", topic: r}}]\ntriggers: [{http: {addr: \"127.0.0.1:0\"}}]\n"
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
@@ -748,4 +738,17 @@ func TestRunSinkUnreachable(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errOut, "replies[0]") || strings.Contains(errOut, "panic") {
 		t.Errorf("exit %d, stderr %q; want %d naming replies[0]", code, errOut, exitFailure)
 	}
+}
+
+// closedPort returns a loopback host:port nothing listens on: one the
+// kernel just handed out and that was closed again.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }

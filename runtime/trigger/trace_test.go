@@ -89,17 +89,7 @@ func TestHTTPTriggerTraceparentHeader(t *testing.T) {
 // gRPC traceparent metadata reaches the function's context.
 func TestGRPCTriggerTraceparentMetadata(t *testing.T) {
 	var s seen
-	tr, err := trigger.NewGRPC("127.0.0.1:0", "--grpc", s.dispatcher())
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, tr)
-	c, err := cegrpc.NewClient(tr.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := testContext(t)
-	defer func() { _ = c.Close(ctx) }()
+	c, ctx := grpcTriggerClient(t, s.dispatcher())
 	traced := event.New("traced", "/t", "t")
 	if err := c.Send(metadata.AppendToOutgoingContext(ctx, "traceparent", headerParent), &traced); err != nil {
 		t.Fatal(err)
@@ -141,17 +131,7 @@ func (b *batchDispatcher) DispatchBatch(ctx context.Context, events []event.Even
 // call, with the call's traceparent metadata; Publish stays one event.
 func TestGRPCTriggerBatches(t *testing.T) {
 	d := &batchDispatcher{}
-	tr, err := trigger.NewGRPC("127.0.0.1:0", "--grpc", d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start(t, tr)
-	c, err := cegrpc.NewClient(tr.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := testContext(t)
-	defer func() { _ = c.Close(ctx) }()
+	c, ctx := grpcTriggerClient(t, d)
 	if err := c.SendBatch(metadata.AppendToOutgoingContext(ctx, "traceparent", headerParent), []event.Event{event.New("1", "/s", "t"), event.New("2", "/s", "t")}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,4 +144,22 @@ func TestGRPCTriggerBatches(t *testing.T) {
 	if d.batches != 1 || d.singles != 1 || d.traces[0] != headerParent {
 		t.Errorf("batches %d, singles %d, traces %q; want 1 batch carrying the metadata's traceparent and 1 single", d.batches, d.singles, d.traces)
 	}
+}
+
+// grpcTriggerClient starts a gRPC trigger handing events to d and returns
+// a client of it and the test's context; both end with the test.
+func grpcTriggerClient(t *testing.T, d trigger.Dispatcher) (*cegrpc.Client, context.Context) {
+	t.Helper()
+	tr, err := trigger.NewGRPC("127.0.0.1:0", "--grpc", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, tr)
+	c, err := cegrpc.NewClient(tr.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	t.Cleanup(func() { _ = c.Close(context.Background()) })
+	return c, ctx
 }
